@@ -1,0 +1,208 @@
+#!/bin/sh
+# bench/bench.sh: what the scanner costs per message, whole hook included.
+#
+#	sh bench/bench.sh [BUILD_DIR]		(as root)
+#
+# Figures, not a test: nothing here passes or fails on time.  It fails only
+# when a run does not exit 0, because then the figures mean nothing.
+#
+# Two messages (4 KB of text; one with a 1 MiB attachment in base64), each
+# pushed N times through two hooks the way qmail-smtpd runs QMAILQUEUE
+# (message through a pipe on fd 0, envelope on fd 1):
+#   qscan        qmail-scanner-queue: spool, canary, unpack role, queue;
+#   pass-through bench/passthrough_hook.c, which only execs qmail-queue.
+# Both end in the same stand-in qmail-queue (tests/qq_standin.c, no
+# Maildir: the disk is not what we measure).  Runs alternate between the
+# hooks so that drift in the machine's load hits both alike.
+#
+# Without BUILD_DIR it installs what it needs and builds build-demo/ like
+# tests/demo.sh.  N: QSCAN_BENCH_RUNS (default 50).
+set -eu
+
+QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$QSCAN_SRC/tests/demo_env.sh"
+
+RUNS=${QSCAN_BENCH_RUNS:-50}
+case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
+
+demo_need_root
+if [ $# -ge 1 ]; then
+	BUILD=$(cd "$1" && pwd)
+	# GNU time for the peak RSS, perl's Time::HiRes for sub-millisecond
+	# wall time (GNU time's %e has 10 ms steps).
+	if [ ! -x /usr/bin/time ] || ! perl -MTime::HiRes -e 1 2>/dev/null; then
+		demo_install_deps time perl
+	fi
+else
+	BUILD=$QSCAN_SRC/build-demo
+	demo_install_deps time perl
+	demo_build "$BUILD"
+fi
+demo_setup "$BUILD" "$BUILD/bench-env"
+demo_qq_setting exit=0
+
+W=$DEMO_DIR/work
+mkdir -p "$W"
+chmod 755 "$W"
+
+# The pass-through hook: meson builds it; standalone on an older build
+# directory it may not exist yet.
+HOOK=$BUILD/bench/passthrough-hook
+if [ ! -x "$HOOK" ]; then
+	HOOK=$W/passthrough-hook
+	cc -O2 -o "$HOOK" "$QSCAN_SRC/bench/passthrough_hook.c"
+fi
+
+printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope"
+
+# 4 KB: headers and a plain text body, the common case.
+{
+	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
+	printf 'Subject: 4 KB text\nMessage-ID: <bench.4k@b.example>\n'
+	printf 'Date: Wed, 25 Nov 2026 12:00:00 +0000\nMIME-Version: 1.0\n'
+	printf 'Content-Type: text/plain; charset=us-ascii\n\n'
+	i=0
+	while [ $i -lt 80 ]; do
+		printf 'line %02d of a plain message, about sixty bytes long.....\n' $i
+		i=$((i + 1))
+	done
+} | head -c 4095 >"$W/4k.eml"
+echo >>"$W/4k.eml"	# exactly 4096 bytes, ending in a newline
+
+# 1 MiB of incompressible bytes as a base64 attachment (about 1.4 MB).
+{
+	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
+	printf 'Subject: 1 MiB attachment\nMessage-ID: <bench.1m@b.example>\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n'
+	printf -- '--b1\nContent-Type: text/plain\n\nthe report is attached\n'
+	printf -- '--b1\nContent-Type: application/octet-stream; name="report.bin"\n'
+	printf 'Content-Disposition: attachment; filename="report.bin"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	head -c 1048576 /dev/urandom | base64 -w 76
+	printf -- '--b1--\n'
+} >"$W/1m.eml"
+
+# One run per line: "ms rss_kb exit".  perl holds the clock because it has
+# one with microseconds; GNU time (the child) reports the peak RSS, which
+# for a process tree is that of its largest process (wait4's ru_maxrss).
+runner() {
+	# $1 hook, $2 message, $3 output, then NAME=VALUE environment.
+	perl -MTime::HiRes=time -MPOSIX=_exit -e '
+		my ($hook, $msgf, $envf, $rssf, @env) = @ARGV;
+		open(my $m, "<", $msgf) or die "$msgf: $!";
+		binmode $m; local $/; my $msg = <$m>; close $m;
+		$SIG{PIPE} = "IGNORE";
+		pipe(my $r, my $w) or die "pipe: $!";
+		my $t0 = time;
+		my $pid = fork // die "fork: $!";
+		if ($pid == 0) {
+			close $w;
+			open(STDIN, "<&", $r) or _exit(99);
+			open(STDOUT, "<", $envf) or _exit(99);
+			%ENV = map { split /=/, $_, 2 } @env;
+			exec "/usr/bin/time", "-f", "%M", "-o", $rssf, $hook;
+			_exit(99);
+		}
+		close $r;
+		my $off = 0;
+		while ($off < length $msg) {
+			my $n = syswrite($w, $msg, 65536, $off);
+			last unless defined $n;
+			$off += $n;
+		}
+		close $w;
+		waitpid($pid, 0);
+		my $st = $?;
+		my $ms = (time - $t0) * 1000;
+		open(my $f, "<", $rssf) or die "$rssf: $!";
+		my @l = <$f>; close $f;
+		my ($rss) = grep { /^\d+$/ } map { s/\s+$//r } @l;
+		printf "%.3f %s %d\n", $ms, $rss // "-", $st >> 8;
+	' "$1" "$2" "$W/envelope" "$W/rss" "PATH=/usr/bin:/bin" \
+	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
+	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
+	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ" >>"$3"
+}
+
+# stats FILE: "median p90 peak_rss median_rss bad_exits" (nearest rank).
+stats() {
+	sort -n "$1" | awk '
+		{ ms[NR] = $1; if ($2 > peak) peak = $2; rss[NR] = $2; if ($3 != 0) bad++ }
+		END {
+			n = NR; m = int((n + 1) / 2); p = int(n * 0.9 + 0.999)
+			if (p < 1) p = 1
+			# median RSS needs its own order
+			for (i = 1; i <= n; i++) r[i] = rss[i]
+			for (i = 2; i <= n; i++) { v = r[i]; j = i - 1
+				while (j > 0 && r[j] > v) { r[j + 1] = r[j]; j-- }
+				r[j + 1] = v }
+			printf "%.2f %.2f %d %d %d\n", ms[m], ms[p], peak, r[m], bad + 0
+		}'
+}
+
+echo "qscan hook benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r)"
+echo "build: $BUILD   spool: $DEMO_SPOOL"
+bad_total=0
+table=$W/table
+: >"$table"
+for c in 4k 1m; do
+	: >"$W/$c.ours"
+	: >"$W/$c.pass"
+	# One warm-up run each: page cache and dynamic loader, not counted.
+	runner "$HOOK" "$W/$c.eml" /dev/null
+	runner "$DEMO_BROKER" "$W/$c.eml" /dev/null
+	log_before=$(demo_summaries)
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		runner "$HOOK" "$W/$c.eml" "$W/$c.pass"
+		runner "$DEMO_BROKER" "$W/$c.eml" "$W/$c.ours"
+		i=$((i + 1))
+	done
+	# Five numbers, split on purpose.
+	# shellcheck disable=SC2046
+	set -- $(stats "$W/$c.pass")
+	p_med=$1 p_p90=$2 p_peak=$3 p_rss=$4 p_bad=$5
+	# shellcheck disable=SC2046
+	set -- $(stats "$W/$c.ours")
+	o_med=$1 o_p90=$2 o_peak=$3 o_rss=$4 o_bad=$5
+	bad_total=$((bad_total + p_bad + o_bad))
+	size=$(wc -c <"$W/$c.eml")
+	ratio=$(awk -v a="$o_med" -v b="$p_med" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
+	printf '%s %s %s %s %s %s %s %s %s\n' "$c" "$size" pass-through "$p_med" "$p_p90" "$p_rss" "$p_peak" "1.0x" "$p_bad" >>"$table"
+	printf '%s %s %s %s %s %s %s %s %s\n' "$c" "$size" qscan "$o_med" "$o_p90" "$o_rss" "$o_peak" "$ratio" "$o_bad" >>"$table"
+	# Where the broker's time goes, from its own summary lines.
+	grep ' verdict=' "$DEMO_LOG" | tail -n +"$((log_before + 1))" |
+	    sed -n 's/.* ms=//p' | tr ',' ' ' >"$W/$c.stages"
+done
+
+echo
+printf '%-5s %8s  %-13s %9s %9s %11s %12s %6s %s\n' case bytes hook "median ms" "p90 ms" \
+    "med RSS KB" "peak RSS KB" "ratio" "bad exits"
+while read -r c size h med p90 rss peak ratio bad; do
+	printf '%-5s %8s  %-13s %9s %9s %11s %12s %6s %s\n' "$c" "$size" "$h" "$med" "$p90" "$rss" "$peak" "$ratio" "$bad"
+done <"$table"
+cat <<EOF
+
+Wall time: from fork to reap, message written into a pipe on fd 0 (perl
+Time::HiRes).  RSS: GNU time's "Maximum resident set size" of the hook's
+process tree, i.e. of its largest process (qscan: broker, canary, unpack
+role or stand-in qmail-queue; pass-through: the stand-in).  ratio:
+median qscan / median pass-through.
+EOF
+
+echo
+echo "inside the broker (its summary lines), median ms per stage:"
+for c in 4k 1m; do
+	printf '  %-3s' "$c"
+	for stage in spool canary unpack queue total; do
+		v=$(tr ' ' '\n' <"$W/$c.stages" | sed -n "s/^$stage://p" | sort -n |
+		    awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }')
+		printf '  %s %s' "$stage" "$v"
+	done
+	echo
+done
+
+if [ "$bad_total" -gt 0 ]; then
+	echo "bench: $bad_total run(s) did not exit 0; see $DEMO_LOG" >&2
+	exit 1
+fi

@@ -1,0 +1,22 @@
+/* broker: the environment allow-list and the facts taken from it; trusted. */
+#ifndef QSCAN_BROKER_ENV_H
+#define QSCAN_BROKER_ENV_H
+
+#include <glib.h>
+
+struct broker_env {
+	GPtrArray *kept;	/* "NAME=value" for qmail-queue, NULL-terminated */
+	char *remote_ip;	/* TCPREMOTEIP, sanitised; "" when unset */
+	int relay;		/* RELAYCLIENT set */
+	char *config_override;	/* QSCAN_CONFIG, only when not setuid/setcap */
+};
+
+/* Takes what the allow-list keeps from the process environment, then
+ * clears the environment.  Values over 1024 bytes are dropped. */
+void broker_env_take(struct broker_env *e);
+void broker_env_clear(struct broker_env *e);
+
+/* Replaces bytes outside qmail-smtpd's Received: set by '?' (REFERENCE 2.1). */
+char *broker_env_sanitise(const char *s);
+
+#endif

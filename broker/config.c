@@ -1,0 +1,243 @@
+/* broker: configuration loading and checking; reads the admin's file, trusted. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "qscan_limits.h"
+#include "qscan-config.h"
+#include "record.h"
+
+enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_ACTION };
+
+struct key_spec {
+	const char *group, *key;
+	enum key_type type;
+	size_t offset;
+	uint64_t min, max;		/* K_UINT and K_U64 */
+};
+
+#define OFF(field) offsetof(struct qscan_config, field)
+#define GiB (1024ull * 1024 * 1024)
+
+/* Every key the file may hold; conf/qscan.conf documents each. */
+static const struct key_spec keys[] = {
+	{ "qscan", "spool_dir", K_STRING, OFF(spool_dir), 0, 0 },
+	{ "qscan", "qmail_queue", K_STRING, OFF(qmail_queue), 0, 0 },
+	{ "qscan", "role_dir", K_STRING, OFF(role_dir), 0, 0 },
+	{ "qscan", "log_file", K_STRING, OFF(log_file), 0, 0 },
+	{ "qscan", "syslog", K_BOOL, OFF(use_syslog), 0, 0 },
+	{ "qscan", "header_prefix", K_STRING, OFF(header_prefix), 0, 0 },
+	{ "qscan", "hostname", K_STRING, OFF(hostname), 0, 0 },
+	{ "qscan", "max_message_bytes", K_U64, OFF(max_message_bytes), 1024, 64 * GiB },
+	{ "qscan", "oversize_action", K_ACTION, OFF(oversize_action), 0, 0 },
+	{ "qscan", "limits_action", K_ACTION, OFF(limits_action), 0, 0 },
+	{ "limits", "max_recipients", K_UINT, OFF(max_recipients), 1, ENVELOPE_RECIPIENTS_MAX },
+	{ "limits", "max_parts", K_UINT, OFF(max_parts), 1, 15000 },
+	{ "limits", "max_depth", K_UINT, OFF(max_depth), 1, 1000 },
+	{ "limits", "max_decoded_bytes", K_U64, OFF(max_decoded_bytes), 1024, 64 * GiB },
+	{ "limits", "role_timeout_ms", K_UINT, OFF(role_timeout_ms), 100, 3600000 },
+	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
+	{ "users", "unpack", K_STRING, OFF(role_user[ROLE_UNPACK]), 0, 0 },
+	{ "users", "canary", K_STRING, OFF(role_user[ROLE_CANARY]), 0, 0 },
+};
+
+void
+config_defaults(struct qscan_config *c)
+{
+	char host[256];
+
+	memset(c, 0, sizeof(*c));
+	c->spool_dir = g_strdup("/var/spool/qscan");
+	c->qmail_queue = g_strdup("/var/qmail/bin/qmail-queue");
+	c->role_dir = g_strdup(QSCAN_ROLE_DIR);
+	c->log_file = g_strdup("/var/spool/qscan/log/qscan.log");
+	c->use_syslog = TRUE;
+	c->header_prefix = g_strdup("X-Qscan");
+	if (gethostname(host, sizeof(host)) != 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	c->hostname = g_strdup(host);
+	c->broker_user = g_strdup("qscand");
+	c->role_user[ROLE_UNPACK] = g_strdup("qscan-unpack");
+	c->role_user[ROLE_CANARY] = g_strdup("qscan-canary");
+	c->max_message_bytes = DEFAULT_MAX_MESSAGE_BYTES;
+	c->oversize_action = ACTION_REJECT;
+	c->limits_action = ACTION_REJECT;
+	c->max_recipients = DEFAULT_MAX_RECIPIENTS;
+	c->max_parts = DEFAULT_MAX_PARTS;
+	c->max_depth = DEFAULT_MAX_DEPTH;
+	c->max_decoded_bytes = DEFAULT_MAX_DECODED_BYTES;
+	c->role_timeout_ms = DEFAULT_ROLE_TIMEOUT_MS;
+}
+
+void
+config_clear(struct qscan_config *c)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (keys[i].type == K_STRING)
+			g_clear_pointer((char **)((char *)c + keys[i].offset),
+			    g_free);
+	g_clear_pointer(&c->path, g_free);
+}
+
+const char *
+over_limit_action_name(enum over_limit_action a)
+{
+	switch (a) {
+	case ACTION_REJECT:	return "reject";
+	case ACTION_TEMPFAIL:	return "tempfail";
+	case ACTION_PASS:	return "pass";
+	default:		return "unknown";
+	}
+}
+
+static const struct key_spec *
+key_find(const char *group, const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strcmp(keys[i].group, group) == 0 &&
+		    strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Takes ownership of text. */
+static void
+problem(GPtrArray *errors, const char *path, unsigned line, char *text)
+{
+	g_ptr_array_add(errors, g_strdup_printf("%s:%u: %s", path, line, text));
+	g_free(text);
+}
+
+/* Sets one key from its text; returns 0 or -1 with a message in *why. */
+static int
+key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
+    const char **why)
+{
+	void *field = (char *)c + k->offset;
+	char *end;
+	uint64_t v;
+
+	switch (k->type) {
+	case K_STRING:
+		if (value[0] == '\0') {
+			*why = "takes a non-empty value";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	case K_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+			*(gboolean *)field = TRUE;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+			*(gboolean *)field = FALSE;
+		else {
+			*why = "takes true or false";
+			return -1;
+		}
+		return 0;
+	case K_ACTION:
+		if (strcmp(value, "reject") == 0)
+			*(enum over_limit_action *)field = ACTION_REJECT;
+		else if (strcmp(value, "tempfail") == 0)
+			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
+		else if (strcmp(value, "pass") == 0)
+			*(enum over_limit_action *)field = ACTION_PASS;
+		else {
+			*why = "takes reject, tempfail or pass";
+			return -1;
+		}
+		return 0;
+	case K_UINT:
+	case K_U64:
+	default:
+		errno = 0;
+		if (!g_ascii_isdigit(value[0]))
+			goto bad_number;
+		v = g_ascii_strtoull(value, &end, 10);
+		if (errno != 0 || *end != '\0' || v < k->min || v > k->max)
+			goto bad_number;
+		if (k->type == K_UINT)
+			*(unsigned *)field = (unsigned)v;
+		else
+			*(uint64_t *)field = v;
+		return 0;
+	}
+bad_number:
+	*why = "is not a number in its allowed range";
+	return -1;
+}
+
+int
+config_load(struct qscan_config *c, const char *path, GPtrArray *errors)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
+	g_auto(GStrv) lines = NULL;
+	gsize len;
+	guint before = errors->len;
+	g_autofree char *group = NULL;
+
+	g_free(c->path);
+	c->path = g_strdup(path);
+	if (!g_file_get_contents(path, &text, &len, &err)) {
+		problem(errors, path, 0, g_strdup_printf("cannot read: %s", err->message));
+		return 1;
+	}
+	if (len > CONFIG_FILE_MAX || memchr(text, '\0', len) != NULL) {
+		problem(errors, path, 0, g_strdup("too large or not text"));
+		return 1;
+	}
+	/* Our own line-by-line pass, so every problem has its line. */
+	lines = g_strsplit(text, "\n", -1);
+	for (unsigned i = 0; lines[i] != NULL; i++) {
+		char *line = g_strstrip(lines[i]);
+		unsigned lineno = i + 1;
+		const struct key_spec *k;
+		const char *why;
+		char *eq;
+
+		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
+			continue;
+		if (line[0] == '[') {
+			size_t n = strlen(line);
+
+			if (n < 3 || line[n - 1] != ']') {
+				problem(errors, path, lineno, g_strdup_printf(
+				    "bad group line: %s", line));
+				continue;
+			}
+			g_free(group);
+			group = g_strndup(line + 1, n - 2);
+			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
+			    strcmp(group, "users"))
+				problem(errors, path, lineno, g_strdup_printf(
+				    "unknown group [%s]", group));
+			continue;
+		}
+		if ((eq = strchr(line, '=')) == NULL) {
+			problem(errors, path, lineno, g_strdup_printf(
+			    "not a key = value line: %s", line));
+			continue;
+		}
+		*eq = '\0';
+		g_strstrip(line);
+		if (group == NULL) {
+			problem(errors, path, lineno, g_strdup_printf(
+			    "key %s before any [group]", line));
+			continue;
+		}
+		if ((k = key_find(group, line)) == NULL) {
+			problem(errors, path, lineno, g_strdup_printf(
+			    "unknown key %s.%s", group, line));
+			continue;
+		}
+		if (key_set(c, k, g_strstrip(eq + 1), &why) != 0)
+			problem(errors, path, lineno, g_strdup_printf(
+			    "%s.%s %s", group, k->key, why));
+	}
+	return (int)(errors->len - before);
+}

@@ -1,0 +1,276 @@
+/* broker: qmail-scanner-queue, what QMAILQUEUE names; trusted, setuid.
+ *
+ * Reads the message (fd 0) to its end into an unnamed spool file, then the
+ * envelope (fd 1), runs the roles, decides, and either hands the message to
+ * the real qmail-queue or answers with an exit code qmail-smtpd turns into
+ * an SMTP reply.  Every failure of ours is a temporary code (DESIGN 6). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker_env.h"
+#include "config.h"
+#include "envelope.h"
+#include "exitcodes.h"
+#include "log.h"
+#include "privs.h"
+#include "qscan-config.h"
+#include "queue.h"
+#include "scan.h"
+#include "spawn.h"
+#include "spool.h"
+
+/* Qmail-Scanner's MAXTIME: a broker stuck this long gives up (52). */
+#define BROKER_MAX_SECONDS 1200
+
+struct stage_times {
+	double start, spool, canary, unpack, queue;
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	_exit(QQ_TEMP_TIMEOUT);
+}
+
+static void
+make_message_id(char *out, size_t n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(out, n, "%llx.%lx.%x", (unsigned long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (unsigned)getpid());
+}
+
+/* The trace header, in the spirit of X-Qmail-Scanner-Diagnostics. */
+/* The uid that ran us (qmaild, for qmail-smtpd), before the drop. */
+static uid_t invoking_uid;
+
+static char *
+trace_header(const struct qscan_config *cfg, const struct broker_env *be,
+    const struct envelope *envl, const struct scan *s, double secs)
+{
+	g_autofree char *sender = broker_env_sanitise(envl->sender);
+	g_autofree char *host = broker_env_sanitise(cfg->hostname);
+	g_autofree char *tag = NULL;
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	if (s->verdict == VERDICT_CLEAN)
+		tag = g_strdup("Clear");
+	else
+		tag = g_strdup_printf("%s(%s)", verdict_name(s->verdict),
+		    s->reason);
+	{
+		g_autofree char *safe_tag = broker_env_sanitise(tag);
+
+		return g_strdup_printf("%s-Diagnostics: from %s by %s "
+		    "(envelope-from <%s>, uid %u) with qscan-%s (unpack: %s. "
+		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n",
+		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
+		    "localhost", host, sender, (unsigned)invoking_uid,
+		    QSCAN_VERSION, QSCAN_VERSION, safe_tag, be->relay,
+		    be->remote_ip, secs, date);
+	}
+}
+
+static void
+summary(const struct broker_env *be, const struct envelope *envl,
+    const struct spool *sp, const struct scan *s, const char *verdict,
+    const char *action, int code, const char *reason,
+    const struct stage_times *t)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+	double end = now_ms();
+
+	g_string_append(line, "ip=");
+	log_escape(line, be->remote_ip);
+	g_string_append_printf(line, " relay=%d from=", be->relay);
+	log_escape(line, envl && envl->sender ? envl->sender : NULL);
+	g_string_append(line, " rcpt=");
+	if (envl && envl->recipients && envl->recipients->len) {
+		for (guint i = 0; i < envl->recipients->len && i < 50; i++) {
+			if (i)
+				g_string_append_c(line, ',');
+			log_escape(line, g_ptr_array_index(envl->recipients, i));
+		}
+		if (envl->recipients->len > 50)
+			g_string_append_printf(line, ",+%u",
+			    envl->recipients->len - 50);
+	} else
+		g_string_append(line, "<>");
+	g_string_append_printf(line, " size=%llu parts=%u verdict=%s "
+	    "action=%s exit=%d reason=", (unsigned long long)(sp ? sp->seen : 0),
+	    s && s->facts.parts ? s->facts.parts->len : 0, verdict, action,
+	    code);
+	log_escape(line, reason && reason[0] ? reason : NULL);
+	g_string_append_printf(line, " ms=spool:%.1f,canary:%.1f,unpack:%.1f,"
+	    "queue:%.1f,total:%.1f", t->spool, t->canary, t->unpack, t->queue,
+	    end - t->start);
+	log_summary(line->str);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct qscan_config cfg;
+	struct broker_env be;
+	struct privs privs;
+	struct envelope envl;
+	struct spool sp = { .fd = -1 };
+	struct scan s;
+	struct decision d;
+	struct stage_times t = { .start = now_ms() };
+	enum spool_result sr;
+	enum envelope_result er;
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *why = NULL, *work = NULL;
+	char msgid[64];
+	int code;
+
+	(void)argc;
+	(void)argv;
+	umask(077);
+	invoking_uid = getuid();
+	memset(&envl, 0, sizeof(envl));
+	memset(&s, 0, sizeof(s));
+	signal(SIGALRM, on_alarm);
+	alarm(BROKER_MAX_SECONDS);
+	broker_env_take(&be);
+	make_message_id(msgid, sizeof(msgid));
+	log_set_message_id(msgid);
+	log_open("qmail-scanner-queue", TRUE, TRUE);
+
+	config_defaults(&cfg);
+	if (config_load(&cfg, be.config_override ? be.config_override :
+	    QSCAN_CONFIG_PATH, errors) != 0) {
+		for (guint i = 0; i < errors->len; i++)
+			log_err("config: %s", (char *)errors->pdata[i]);
+		return QQ_TEMP_CONFIG;
+	}
+	log_open("qmail-scanner-queue", cfg.use_syslog, TRUE);
+	if (privs_drop(cfg.broker_user, &privs, &why) != 0) {
+		log_err("privileges: %s", why);
+		return QQ_TEMP_INTERNAL_BUG;
+	}
+	if (privs.note[0])
+		log_warn("%s", privs.note);
+	log_open_file(cfg.log_file);
+	{
+		/* Each kept part is a memfd: allow as many as the hard limit. */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+
+	/* fd 0 to its end before fd 1: qmail-smtpd writes the envelope last. */
+	work = g_strdup_printf("%s/work", cfg.spool_dir);
+	sr = spool_receive(work, 0, cfg.max_message_bytes, &sp);
+	t.spool = now_ms() - t.start;
+	if (sr == SPOOL_WRITE_ERROR || sr == SPOOL_READ_ERROR) {
+		code = sr == SPOOL_READ_ERROR ? QQ_TEMP_READ_ERROR :
+		    QQ_TEMP_WRITE_ERROR;
+		log_err("spool %s: %s", work, strerror(errno));
+		summary(&be, NULL, &sp, NULL, "tempfail", "tempfail", code,
+		    sr == SPOOL_READ_ERROR ? "message read error" :
+		    "spool write error", &t);
+		return code;
+	}
+	er = envelope_read(1, cfg.max_recipients, &envl);
+	if (er != ENVELOPE_OK) {
+		code = envelope_exit_code(er);
+		log_err("envelope: %s", envelope_result_name(er));
+		summary(&be, NULL, &sp, NULL, qq_is_permanent(code) ?
+		    "reject" : "tempfail", qq_is_permanent(code) ? "reject" :
+		    "tempfail", code, envelope_result_name(er), &t);
+		spool_close(&sp);
+		return code;
+	}
+	if (sr == SPOOL_OVERSIZE) {
+		code = cfg.oversize_action == ACTION_TEMPFAIL ?
+		    QQ_TEMP_REFUSED : QQ_PERM_REFUSED;
+		if (cfg.oversize_action == ACTION_PASS)
+			log_warn("oversize_action=pass is not possible once "
+			    "the message was cut: rejecting");
+		log_warn("message of %llu bytes over max_message_bytes %llu",
+		    (unsigned long long)sp.seen,
+		    (unsigned long long)cfg.max_message_bytes);
+		summary(&be, &envl, &sp, NULL, "limits", code == QQ_PERM_REFUSED ?
+		    "reject" : "tempfail", code, "max_message_bytes", &t);
+		goto out;
+	}
+
+	s.cfg = &cfg;
+	s.privs = &privs;
+	s.message_id = msgid;
+	s.spool = &sp;
+	if (scan_setup(&cfg, &privs, &why) != 0) {
+		log_err("sandbox: %s", why);
+		code = QQ_TEMP_INTERNAL_BUG;
+		summary(&be, &envl, &sp, NULL, "tempfail", "tempfail", code,
+		    why, &t);
+		goto out;
+	}
+	scan_run(&s);
+	if (spawn_namespace_note())
+		log_warn("%s", spawn_namespace_note());
+	t.canary = s.canary.ms;
+	t.unpack = s.unpack.ms;
+	scan_decide(&s, &d);
+	code = d.exit_code;
+	if (d.queue) {
+		double q0 = now_ms();
+
+		if (queue_is_self(cfg.qmail_queue)) {
+			log_err("LOOP: qmail_queue %s is qmail-scanner-queue "
+			    "itself; refusing to run it", cfg.qmail_queue);
+			code = QQ_TEMP_INTERNAL_BUG;
+			summary(&be, &envl, &sp, &s, verdict_name(s.verdict),
+			    "tempfail", code, "qmail_queue is this program", &t);
+			goto out;
+		} else {
+			g_autofree char *hdr = trace_header(&cfg, &be, &envl,
+			    &s, (now_ms() - t.start) / 1000.0);
+			g_autofree char *qwhy = NULL;
+
+			code = queue_deliver(cfg.qmail_queue, hdr, &sp, &envl,
+			    (char **)be.kept->pdata, &qwhy);
+			if (qwhy)
+				log_err("qmail-queue: %s", qwhy);
+		}
+		t.queue = now_ms() - q0;
+	}
+	summary(&be, &envl, &sp, &s, verdict_name(s.verdict),
+	    d.queue ? (code == 0 ? "queue" : "queue-failed") : d.action, code,
+	    s.reason, &t);
+out:
+	scan_clear(&s);
+	spool_close(&sp);
+	envelope_clear(&envl);
+	broker_env_clear(&be);
+	config_clear(&cfg);
+	return code;
+}

@@ -1,0 +1,40 @@
+/* broker: compile-time ceilings shared by the broker and the roles; trusted. */
+#ifndef QSCAN_LIMITS_H
+#define QSCAN_LIMITS_H
+
+/* qmail-queue refuses an address of ADDR (1003) bytes or more with 11. */
+#define ENVELOPE_ADDRESS_MAX	1002
+/* Hard ceiling on recipients; the configured limit may only be lower. */
+#define ENVELOPE_RECIPIENTS_MAX	100000
+
+/* One record fits one SOCK_SEQPACKET datagram; 64 KiB keeps the broker's
+ * receive buffer on the stack-free heap path small and bounded. */
+#define RECORD_MAX		65536
+/* Strings inside records (paths, names, header values). A filename over
+ * 256 characters is itself a finding, so keep room above that. */
+#define RECORD_STR_MAX		4096
+/* Header values reported per message (Subject, From, ...). */
+#define HEADER_VALUE_MAX	2048
+/* Filenames per part (name=, filename=, RFC 2231, uuencode). */
+#define PART_FILENAMES_MAX	8
+
+/* Default content limits; the configuration may lower or raise them. */
+#define DEFAULT_MAX_MESSAGE_BYTES	(100u * 1024 * 1024)	/* Q-S --max-scan-size */
+#define DEFAULT_MAX_PARTS		10000
+#define DEFAULT_MAX_DEPTH		32
+#define DEFAULT_MAX_DECODED_BYTES	(1024ull * 1024 * 1024)	/* Q-S --max-zip-size */
+#define DEFAULT_MAX_RECIPIENTS		10000
+
+/* Roles: a wall-clock deadline and resource ceilings. */
+#define DEFAULT_ROLE_TIMEOUT_MS		60000
+#define DEFAULT_ROLE_CPU_SECONDS	30
+#define DEFAULT_ROLE_MEMORY_MB		1024
+#define ROLE_NOFILE			32
+/* Role log lines: bounded per line and per role run. */
+#define ROLE_LOG_LINE_MAX		512
+#define ROLE_LOG_BYTES_MAX		16384
+
+/* The configuration file itself. */
+#define CONFIG_FILE_MAX		(1024 * 1024)
+
+#endif

@@ -1,0 +1,127 @@
+/* broker: running qmail-queue; trusted. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "queue.h"
+
+int
+queue_is_self(const char *path)
+{
+	struct stat a, b;
+
+	if (stat(path, &a) != 0 || stat("/proc/self/exe", &b) != 0)
+		return 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int
+write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+copy_spool(int out, const struct spool *sp)
+{
+	static char buf[65536];
+	uint64_t off = 0;
+
+	while (off < sp->size) {
+		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || write_all(out, buf, (size_t)n) != 0)
+			return -1;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+queue_deliver(const char *qmail_queue, const char *header,
+    const struct spool *sp, const struct envelope *envl, char **env,
+    char **why)
+{
+	int msg[2], envp[2], status, wrote = 0;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	pid_t pid;
+
+	if (pipe2(msg, O_CLOEXEC) != 0)
+		goto fail_early;
+	if (pipe2(envp, O_CLOEXEC) != 0) {
+		close(msg[0]);
+		close(msg[1]);
+		goto fail_early;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(msg[0]); close(msg[1]); close(envp[0]); close(envp[1]);
+		goto fail_early;
+	}
+	if (pid == 0) {
+		char *argv[] = { (char *)qmail_queue, NULL };
+
+		if (dup2(msg[0], 0) < 0 || dup2(envp[0], 1) < 0)
+			_exit(QQ_TEMP_INTERNAL_BUG);
+		execve(qmail_queue, argv, env);
+		_exit(QQ_TEMP_EXEC_FAILED);
+	}
+	close(msg[0]);
+	close(envp[0]);
+	/* qmail-queue may exit early (a refusal): its pipe must not kill us. */
+	sigaction(SIGPIPE, &ign, &old);
+	if (write_all(msg[1], header, strlen(header)) == 0 &&
+	    copy_spool(msg[1], sp) == 0) {
+		close(msg[1]);
+		msg[1] = -1;
+		wrote = write_all(envp[1], envl->raw->data, envl->raw->len) == 0;
+	}
+	if (msg[1] >= 0)
+		close(msg[1]);
+	close(envp[1]);
+	sigaction(SIGPIPE, &old, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			*why = g_strdup_printf("waitpid: %s", strerror(errno));
+			return QQ_TEMP_INTERNAL_BUG;
+		}
+	if (WIFSIGNALED(status)) {
+		*why = g_strdup_printf("%s killed by signal %d", qmail_queue,
+		    WTERMSIG(status));
+		return QQ_TEMP_INTERNAL_BUG;
+	}
+	if (WEXITSTATUS(status) == QQ_TEMP_EXEC_FAILED)
+		*why = g_strdup_printf("cannot run %s", qmail_queue);
+	else if (!wrote && WEXITSTATUS(status) == 0) {
+		/* It claims success but did not get everything: never say 0. */
+		*why = g_strdup_printf("%s exited 0 before reading the whole "
+		    "message", qmail_queue);
+		return QQ_TEMP_WRITE_ERROR;
+	}
+	return WEXITSTATUS(status);
+
+fail_early:
+	*why = g_strdup_printf("cannot start %s: %s", qmail_queue,
+	    strerror(errno));
+	return QQ_TEMP_INTERNAL_BUG;
+}

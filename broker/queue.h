@@ -1,0 +1,21 @@
+/* broker: handing a message to the real qmail-queue; trusted. */
+#ifndef QSCAN_QUEUE_H
+#define QSCAN_QUEUE_H
+
+#include <glib.h>
+
+#include "envelope.h"
+#include "spool.h"
+
+/* 1 when `path` is this very program (same file): running it would loop. */
+int queue_is_self(const char *path);
+
+/* Runs qmail_queue with `header` then the spool file on fd 0 and the
+ * envelope bytes unchanged on fd 1; `env` is its environment (QMAILQUEUE
+ * already removed).  Returns its exit code; a death by signal, or our own
+ * failure to run it, is a temporary code (81) with *why set. */
+int queue_deliver(const char *qmail_queue, const char *header,
+    const struct spool *sp, const struct envelope *envl, char **env,
+    char **why);
+
+#endif

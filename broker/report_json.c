@@ -1,0 +1,106 @@
+/* broker: JSON report; trusted. */
+#include <string.h>
+
+#include "report_json.h"
+
+static void
+json_str(GString *out, const char *s)
+{
+	g_string_append_c(out, '"');
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
+	    p++) {
+		switch (*p) {
+		case '"':  g_string_append(out, "\\\""); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\r': g_string_append(out, "\\r"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		default:
+			/* Roles promise UTF-8 but may lie: escape the rest. */
+			if (*p < 0x20 || *p == 0x7f)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	g_string_append_c(out, '"');
+}
+
+void
+report_json(GString *out, const char *file, const struct scan *s,
+    const struct decision *d, double total_ms)
+{
+	const struct message_facts *f = &s->facts;
+
+	g_string_append(out, "{\"file\":");
+	json_str(out, file);
+	g_string_append(out, ",\"verdict\":");
+	json_str(out, verdict_name(s->verdict));
+	g_string_append(out, ",\"action\":");
+	json_str(out, d->action);
+	g_string_append_printf(out, ",\"exit_code\":%d,\"reason\":",
+	    d->exit_code);
+	json_str(out, s->reason);
+	g_string_append(out, ",\"headers\":{");
+	for (int h = 0, first = 1; h <= HDR_FACT_MAX; h++) {
+		if (f->headers[h] == NULL)
+			continue;
+		if (!first)
+			g_string_append_c(out, ',');
+		first = 0;
+		json_str(out, header_fact_name((unsigned)h));
+		g_string_append_c(out, ':');
+		json_str(out, f->headers[h]);
+	}
+	g_string_append(out, "},\"parts\":[");
+	for (guint i = 0; f->parts && i < f->parts->len; i++) {
+		const struct part_fact *p = f->parts->pdata[i];
+
+		g_string_append(out, i ? ",{\"path\":" : "{\"path\":");
+		json_str(out, p->path);
+		g_string_append(out, ",\"kind\":");
+		json_str(out, part_kind_name(p->kind));
+		g_string_append(out, ",\"content_type\":");
+		json_str(out, p->content_type);
+		g_string_append(out, ",\"charset\":");
+		json_str(out, p->charset);
+		g_string_append(out, ",\"encoding\":");
+		json_str(out, p->encoding);
+		g_string_append_printf(out, ",\"size\":%llu,\"depth\":%u,"
+		    "\"filenames\":[", (unsigned long long)p->size, p->depth);
+		for (guint j = 0; j < p->filenames->len; j++) {
+			if (j)
+				g_string_append_c(out, ',');
+			g_string_append(out, "{\"name\":");
+			json_str(out, p->filenames->pdata[j]);
+			g_string_append(out, ",\"source\":");
+			json_str(out, filename_source_name(g_array_index(
+			    p->filename_sources, uint8_t, j)));
+			g_string_append_c(out, '}');
+		}
+		g_string_append(out, "]}");
+	}
+	g_string_append(out, "],\"anomalies\":[");
+	for (guint i = 0; f->anomalies && i < f->anomalies->len; i++) {
+		const struct anomaly_fact *a = &g_array_index(f->anomalies,
+		    struct anomaly_fact, i);
+
+		g_string_append(out, i ? ",{\"code\":" : "{\"code\":");
+		json_str(out, anomaly_code_name(a->code));
+		if (a->part == REC_NO_PARENT)
+			g_string_append(out, ",\"part\":null");
+		else
+			g_string_append_printf(out, ",\"part\":%u", a->part);
+		g_string_append(out, ",\"detail\":");
+		json_str(out, a->detail);
+		g_string_append_c(out, '}');
+	}
+	g_string_append(out, "],\"viruses\":[],\"policy\":[],\"roles\":{");
+	g_string_append(out, "\"canary\":");
+	json_str(out, role_ending_name(s->canary.ending));
+	g_string_append(out, ",\"unpack\":");
+	json_str(out, role_ending_name(s->unpack.ending));
+	g_string_append_printf(out, "},\"timings_ms\":{\"canary\":%.2f,"
+	    "\"unpack\":%.2f,\"total\":%.2f}}", s->canary.ms, s->unpack.ms,
+	    total_ms);
+}

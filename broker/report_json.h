@@ -1,0 +1,13 @@
+/* broker: `qscan check --json` output; trusted, escapes hostile strings. */
+#ifndef QSCAN_REPORT_JSON_H
+#define QSCAN_REPORT_JSON_H
+
+#include <glib.h>
+
+#include "scan.h"
+
+/* Appends one JSON object describing the scan of `file`. */
+void report_json(GString *out, const char *file, const struct scan *s,
+    const struct decision *d, double total_ms);
+
+#endif

@@ -1,0 +1,273 @@
+/* broker: the per-role event loop and the classification of endings;
+ * reads hostile records and log lines through bounded buffers. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "qscan_limits.h"
+#include "log.h"
+#include "role_run.h"
+
+const char *
+role_ending_name(enum role_ending e)
+{
+	switch (e) {
+	case ROLE_DONE:		return "done";
+	case ROLE_BAD_RECORDS:	return "bad-records";
+	case ROLE_EXITED:	return "exited";
+	case ROLE_VIOLATION:	return "sandbox-violation";
+	case ROLE_CRASH:	return "crashed";
+	case ROLE_ABORT:	return "aborted";
+	case ROLE_LIMIT:	return "resource-limit";
+	case ROLE_TIMEOUT:	return "timeout";
+	case ROLE_COMPROMISE:	return "compromised";
+	case ROLE_SPAWN_FAILED:	return "spawn-failed";
+	default:		return "unknown";
+	}
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Receives one datagram and at most one descriptor.  Returns the length,
+ * 0 at end of stream, -1 on a malformed datagram (*why set). */
+static ssize_t
+recv_record(int sock, uint8_t *buf, size_t cap, int *fd, const char **why)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, cap };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	ssize_t n;
+	int nfds = 0;
+
+	*fd = -1;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return -2;
+	if (n < 0) {
+		*why = errno == EMFILE ? "out of descriptors (ours)" :
+		    "receive failed";
+		return -1;
+	}
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			*why = "unexpected control message";
+			nfds = -1;
+			continue;
+		}
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		    i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (nfds == 0 && *fd < 0)
+				*fd = got;
+			else
+				close(got);
+			if (nfds >= 0)
+				nfds++;
+		}
+	}
+	if (nfds > 1 || nfds < 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		if (nfds > 1)
+			*why = "more than one descriptor on a record";
+		else if (msg.msg_flags & MSG_CTRUNC)
+			*why = "descriptors truncated (ours: out of descriptors?)";
+		else if (msg.msg_flags & MSG_TRUNC)
+			*why = "record larger than RECORD_MAX";
+		return -1;
+	}
+	return n;
+}
+
+/* Relays complete lines from the role's log pipe, tagged with its name. */
+static int
+relay_log(struct role_proc *rp, GString *pending, size_t *total)
+{
+	char chunk[1024];
+	ssize_t n = read(rp->log_fd, chunk, sizeof(chunk));
+	char *nl;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0)
+		return 0;
+	if (*total < ROLE_LOG_BYTES_MAX)
+		g_string_append_len(pending, chunk, n);
+	*total += (size_t)n;
+	while ((nl = memchr(pending->str, '\n', pending->len)) != NULL ||
+	    pending->len >= ROLE_LOG_LINE_MAX) {
+		size_t len = nl ? (size_t)(nl - pending->str) :
+		    ROLE_LOG_LINE_MAX;
+		g_autofree char *line = g_strndup(pending->str, len);
+		g_autoptr(GString) safe = g_string_new(NULL);
+
+		log_escape_text(safe, line);
+		log_warn("role %s: %s", role_id_name(rp->role), safe->str);
+		g_string_erase(pending, 0, (gssize)(nl ? len + 1 : len));
+	}
+	return 1;
+}
+
+static void
+classify(struct role_outcome *out, const siginfo_t *si, int killed_by_us,
+    int refused, int complete)
+{
+	out->code = si->si_status;
+	if (killed_by_us && !refused) {
+		out->ending = ROLE_TIMEOUT;
+		return;
+	}
+	if (refused) {
+		out->ending = ROLE_BAD_RECORDS;
+		return;
+	}
+	if (si->si_code == CLD_EXITED) {
+		if (si->si_status == 0 && complete)
+			out->ending = ROLE_DONE;
+		else if (si->si_status == 0) {
+			out->ending = ROLE_BAD_RECORDS;
+			snprintf(out->detail, sizeof(out->detail),
+			    "exited before its last record");
+		} else
+			out->ending = ROLE_EXITED;
+		return;
+	}
+	switch (si->si_status) {
+	case SIGSYS:
+		out->ending = ROLE_VIOLATION;
+		break;
+	case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE:
+		out->ending = ROLE_CRASH;
+		break;
+	case SIGABRT:
+		out->ending = ROLE_ABORT;
+		break;
+	case SIGXCPU: case SIGXFSZ: case SIGKILL:
+		/* SIGKILL we did not send: hard CPU limit or the OOM killer. */
+		out->ending = ROLE_LIMIT;
+		break;
+	default:
+		out->ending = ROLE_COMPROMISE;
+		break;
+	}
+}
+
+void
+role_run(struct role_proc *rp, unsigned timeout_ms, record_consumer consume,
+    record_complete complete, void *ctx, struct role_outcome *out)
+{
+	g_autofree uint8_t *buf = g_malloc(RECORD_MAX + 1);
+	g_autoptr(GString) pending = g_string_new(NULL);
+	double start = now_ms(), deadline = start + timeout_ms;
+	int records_open = 1, log_open = 1, exited = 0, killed = 0, refused = 0;
+	size_t log_total = 0;
+	siginfo_t si;
+
+	memset(out, 0, sizeof(*out));
+	memset(&si, 0, sizeof(si));
+	while (records_open || log_open || !exited) {
+		struct pollfd pfd[3] = {
+			{ records_open ? rp->records_fd : -1, POLLIN, 0 },
+			{ log_open ? rp->log_fd : -1, POLLIN, 0 },
+			{ exited ? -1 : rp->pidfd, POLLIN, 0 },
+		};
+		double left = deadline - now_ms();
+		int n;
+
+		if (left <= 0 && !killed) {
+			syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
+			killed = 1;
+			snprintf(out->detail, sizeof(out->detail),
+			    "killed after %u ms", timeout_ms);
+		}
+		/* After a kill, the kernel closes its ends promptly. */
+		n = poll(pfd, 3, killed ? 1000 : (int)left + 1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			const char *why = "refused";
+			int fd;
+			ssize_t len = recv_record(rp->records_fd, buf,
+			    RECORD_MAX + 1, &fd, &why);
+
+			if (len == 0)
+				records_open = 0;
+			else if (len == -2)
+				;
+			else if (len < 0 || (!refused &&
+			    consume(ctx, buf, (size_t)len, fd, &why) != 0)) {
+				if (!refused) {
+					refused = 1;
+					snprintf(out->detail, sizeof(out->detail),
+					    "record %u: %s", out->records + 1, why);
+					syscall(SYS_pidfd_send_signal, rp->pidfd,
+					    SIGKILL, NULL, 0);
+				}
+				if (len > 0 && fd >= 0)
+					close(fd);
+			} else if (refused && fd >= 0)
+				close(fd);
+			else
+				out->records++;
+		}
+		if (pfd[1].revents && !relay_log(rp, pending, &log_total))
+			log_open = 0;
+		if (pfd[2].revents && waitid(P_PIDFD, (id_t)rp->pidfd, &si,
+		    WEXITED) == 0)
+			exited = 1;
+	}
+	if (!exited) {
+		syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
+		waitid(P_PIDFD, (id_t)rp->pidfd, &si, WEXITED);
+	}
+	if (pending->len > 0) {
+		g_autoptr(GString) safe = g_string_new(NULL);
+
+		log_escape_text(safe, pending->str);
+		log_warn("role %s: %s", role_id_name(rp->role), safe->str);
+	}
+	classify(out, &si, killed, refused, complete(ctx));
+	if (out->detail[0] == '\0') {
+		if (si.si_code == CLD_EXITED)
+			snprintf(out->detail, sizeof(out->detail),
+			    "exit %d", si.si_status);
+		else
+			snprintf(out->detail, sizeof(out->detail),
+			    "signal %s", sigabbrev_np(si.si_status) ?
+			    sigabbrev_np(si.si_status) : "?");
+	}
+	out->ms = now_ms() - start;
+	close(rp->records_fd);
+	close(rp->log_fd);
+	close(rp->pidfd);
+	rp->pid = -1;
+}

@@ -1,0 +1,48 @@
+/* broker: running one spawned role to its end: records in, log lines
+ * relayed, deadline enforced, ending classified (DESIGN 3); trusted. */
+#ifndef QSCAN_ROLE_RUN_H
+#define QSCAN_ROLE_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spawn.h"
+
+enum role_ending {
+	ROLE_DONE,		/* exit 0 after a complete, valid record stream */
+	ROLE_BAD_RECORDS,	/* refused or incomplete records */
+	ROLE_EXITED,		/* exit status other than 0 */
+	ROLE_VIOLATION,		/* SIGSYS: the sandbox stopped it */
+	ROLE_CRASH,		/* SIGSEGV, SIGBUS, SIGILL, SIGFPE */
+	ROLE_ABORT,		/* SIGABRT */
+	ROLE_LIMIT,		/* SIGXCPU, SIGXFSZ, SIGKILL we did not send */
+	ROLE_TIMEOUT,		/* past its wall-clock limit; we killed it */
+	ROLE_COMPROMISE,	/* any other ending */
+	ROLE_SPAWN_FAILED,
+};
+
+/* Consumes one record and the descriptor on it (ownership passes; -1 when
+ * none).  Returns 0, or -1 when refused, with the reason in *why (static
+ * or owned by the consumer). */
+typedef int (*record_consumer)(void *ctx, const uint8_t *buf, size_t len,
+    int fd, const char **why);
+/* 1 when the consumer saw a complete stream (REC_END). */
+typedef int (*record_complete)(void *ctx);
+
+struct role_outcome {
+	enum role_ending ending;
+	int code;		/* exit status or signal number */
+	unsigned records;
+	double ms;
+	char detail[256];	/* what happened, for the log line */
+};
+
+/* Drives `rp` until it has ended and both channels are closed, or until
+ * timeout_ms passed (then it is killed).  Always reaps and closes rp. */
+void role_run(struct role_proc *rp, unsigned timeout_ms,
+    record_consumer consume, record_complete complete, void *ctx,
+    struct role_outcome *out);
+
+const char *role_ending_name(enum role_ending e);
+
+#endif

@@ -1,0 +1,32 @@
+/* broker: what every role helper links: fixed descriptors, log client,
+ * record sending.  Runs in untrusted roles; the broker owns the contract. */
+#ifndef QSCAN_ROLE_RUNTIME_H
+#define QSCAN_ROLE_RUNTIME_H
+
+#include "record.h"
+
+/* Descriptors a role is given, at fixed numbers; all others are closed. */
+#define ROLE_FD_MESSAGE	0	/* spool file, read-only (not for the canary) */
+#define ROLE_FD_RECORDS	1	/* SOCK_SEQPACKET to the broker */
+#define ROLE_FD_LOG	2	/* pipe to the broker: one line per write */
+#define ROLE_FD_COUNT	3
+
+/* Exit codes a role uses for its own failures (the broker only trusts 0
+ * with a valid REC_END; any other ending fails the role). */
+#define ROLE_EXIT_OK		0
+#define ROLE_EXIT_USAGE		64
+#define ROLE_EXIT_INIT		70	/* library or lockdown setup failed */
+#define ROLE_EXIT_IO		74	/* records could not be sent */
+
+/* One log line to the broker, cut at ROLE_LOG_LINE_MAX; never blocks long
+ * (the broker drains the pipe).  Async-signal-safe enough for roles. */
+void role_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sends a record (and fd when >= 0); on failure logs and _exits with
+ * ROLE_EXIT_IO: a role that cannot report must not pretend it finished. */
+void role_send(struct rec_writer *w, int fd);
+
+/* Sends REC_HELLO for `role`. */
+void role_send_hello(enum role_id role);
+
+#endif

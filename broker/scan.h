@@ -1,0 +1,56 @@
+/* broker: one message through the roles, facts in, verdict out; shared by
+ * qmail-scanner-queue and `qscan check`; trusted. */
+#ifndef QSCAN_SCAN_H
+#define QSCAN_SCAN_H
+
+#include "config.h"
+#include "exitcodes.h"
+#include "facts.h"
+#include "privs.h"
+#include "role_run.h"
+#include "spool.h"
+
+enum verdict {
+	VERDICT_CLEAN,
+	VERDICT_VIRUS,
+	VERDICT_POLICY,
+	VERDICT_SPAM,
+	VERDICT_LIMITS,
+	VERDICT_TEMPFAIL,
+};
+
+struct scan {
+	const struct qscan_config *cfg;
+	const struct privs *privs;
+	const char *message_id;
+	struct spool *spool;
+	struct message_facts facts;
+	enum verdict verdict;
+	enum qscan_failure failure;	/* set when verdict is tempfail */
+	char reason[320];		/* one line: why this verdict */
+	struct role_outcome canary, unpack;
+};
+
+/* Once per process, after privileges are dropped: compiles the outer
+ * filter, checks Landlock, resolves role users.  -1 with *why: no sandbox,
+ * no service. */
+int scan_setup(const struct qscan_config *cfg, const struct privs *privs,
+    char **why);
+
+/* Runs the canary (must die by SIGSYS), then the unpack role on the spool
+ * file, and sets verdict, failure and reason.  Never queues anything. */
+void scan_run(struct scan *s);
+
+void scan_clear(struct scan *s);
+
+const char *verdict_name(enum verdict v);
+
+/* What the broker does with a verdict. */
+struct decision {
+	const char *action;	/* queue, reject, tempfail */
+	int exit_code;		/* when not queued */
+	int queue;		/* 1: hand to qmail-queue */
+};
+void scan_decide(const struct scan *s, struct decision *d);
+
+#endif

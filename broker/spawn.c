@@ -1,0 +1,347 @@
+/* broker: the spawner.  The child side runs between clone and exec and
+ * only makes system calls (no allocation, no stdio); trusted. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "role_runtime.h"
+#include "sandbox.h"
+#include "spawn.h"
+
+/* Steps the child reports when it fails before exec. */
+enum child_step {
+	STEP_SYNC = 1, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_VERIFY,
+	STEP_CAPS, STEP_RLIMIT, STEP_FDS, STEP_NNP, STEP_FILTER, STEP_EXEC,
+	STEP_DUMPABLE, STEP_PDEATHSIG,
+};
+
+static const char *const step_names[] = {
+	[STEP_SYNC] = "sync", [STEP_SETGID] = "setresgid",
+	[STEP_SETGROUPS] = "setgroups", [STEP_SETUID] = "setresuid",
+	[STEP_VERIFY] = "uid check", [STEP_CAPS] = "dropping capabilities",
+	[STEP_RLIMIT] = "rlimits", [STEP_FDS] = "descriptors",
+	[STEP_NNP] = "no_new_privs", [STEP_FILTER] = "outer filter",
+	[STEP_EXEC] = "exec", [STEP_DUMPABLE] = "dumpable",
+	[STEP_PDEATHSIG] = "pdeathsig",
+};
+
+/* The fd the child reports a failure on; closed by exec (CLOEXEC). */
+#define CHILD_STATUS_FD 3
+
+static char namespace_note[256];
+
+const char *
+spawn_namespace_note(void)
+{
+	return namespace_note[0] ? namespace_note : NULL;
+}
+
+static void __attribute__((noreturn))
+child_fail(int status_fd, enum child_step step)
+{
+	int report[2] = { step, errno };
+
+	if (write(status_fd, report, sizeof(report)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/* Moves fd above the fixed range so the dup2s cannot clobber it. */
+static int
+child_lift(int fd)
+{
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD, 16);
+}
+
+/* Every capability: bounding set (in our own namespace, where we may),
+ * ambient, then permitted/effective/inheritable; verified with capget.
+ * Raw calls: libcap-ng refuses the bounding set once its own state says
+ * CAP_SETPCAP is gone, and nothing here may allocate. */
+static int
+child_drop_caps(int bounding)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (bounding)
+		for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+			    errno != EINVAL)
+				return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+	    errno != EINVAL)
+		return -1;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) != 0)
+		return -1;
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if (data[i].effective || data[i].permitted || data[i].inheritable)
+			return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child_run(const struct spawn_spec *s, const struct role_profile *prof,
+    int in_userns, int go_fd, int ready_fd, int status_fd, int msg_fd,
+    int rec_fd, int log_fd)
+{
+	static char *const envp[] = { "TZ=UTC", "LANG=C", NULL };
+	uid_t r, e, sv;
+	char go;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		child_fail(status_fd, STEP_PDEATHSIG);
+	/* Our /proc/PID files must be ours while the broker writes the uid
+	 * and gid maps (SANDBOX-NOTES 8); not dumpable again right after. */
+	if (prctl(PR_SET_DUMPABLE, 1) != 0)
+		child_fail(status_fd, STEP_DUMPABLE);
+	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &go, 1) != 1 ||
+	    go != 'g')
+		child_fail(status_fd, STEP_SYNC);
+	if (prctl(PR_SET_DUMPABLE, 0) != 0)
+		child_fail(status_fd, STEP_DUMPABLE);
+
+	if (!in_userns && s->privs->mode == PRIVS_ROLE_UIDS) {
+		/* No user namespace: the real uid change needs our caps. */
+		struct __user_cap_header_struct hdr = {
+			_LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2];
+
+		if (syscall(SYS_capget, &hdr, data) != 0)
+			child_fail(status_fd, STEP_CAPS);
+		data[0].effective |= (1u << CAP_SETUID) | (1u << CAP_SETGID);
+		if (syscall(SYS_capset, &hdr, data) != 0)
+			child_fail(status_fd, STEP_CAPS);
+	}
+	if (setresgid(s->gid, s->gid, s->gid) != 0)
+		child_fail(status_fd, STEP_SETGID);
+	/* Shared-uid mode wrote "deny" to setgroups: nothing to clear. */
+	if (s->privs->mode == PRIVS_ROLE_UIDS && setgroups(0, NULL) != 0)
+		child_fail(status_fd, STEP_SETGROUPS);
+	if (setresuid(s->uid, s->uid, s->uid) != 0)
+		child_fail(status_fd, STEP_SETUID);
+	if (getresuid(&r, &e, &sv) != 0 || r != s->uid || e != s->uid ||
+	    sv != s->uid)
+		child_fail(status_fd, STEP_VERIFY);
+	if (child_drop_caps(in_userns) != 0)
+		child_fail(status_fd, STEP_CAPS);
+
+	for (size_t i = 0; i < prof->n_rlimits; i++) {
+		struct rlimit rl = { prof->rlimits[i].soft, prof->rlimits[i].hard };
+
+		if (prof->rlimits[i].after_exec)
+			continue;
+		if (setrlimit(prof->rlimits[i].resource, &rl) != 0)
+			child_fail(status_fd, STEP_RLIMIT);
+	}
+
+	/* Fixed descriptors: 0 message, 1 records, 2 log, 3 status. */
+	msg_fd = child_lift(msg_fd);
+	rec_fd = child_lift(rec_fd);
+	log_fd = child_lift(log_fd);
+	status_fd = child_lift(status_fd);
+	if (msg_fd < 0 || rec_fd < 0 || log_fd < 0 || status_fd < 0 ||
+	    dup2(msg_fd, ROLE_FD_MESSAGE) < 0 ||
+	    dup2(rec_fd, ROLE_FD_RECORDS) < 0 ||
+	    dup2(log_fd, ROLE_FD_LOG) < 0 ||
+	    dup3(status_fd, CHILD_STATUS_FD, O_CLOEXEC) < 0)
+		child_fail(status_fd < 0 ? CHILD_STATUS_FD : status_fd, STEP_FDS);
+	if (syscall(SYS_close_range, CHILD_STATUS_FD + 1, ~0U, 0) != 0)
+		child_fail(CHILD_STATUS_FD, STEP_FDS);
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(CHILD_STATUS_FD, STEP_NNP);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, s->outer_filter) != 0)
+		child_fail(CHILD_STATUS_FD, STEP_FILTER);
+	execve(s->helper, s->argv, envp);
+	child_fail(CHILD_STATUS_FD, STEP_EXEC);
+}
+
+static int
+write_proc_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	int fd, rc = -1;
+	size_t len = strlen(text);
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) == (ssize_t)len)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* Maps the role's uid and gid into its user namespace.  With our caps the
+ * role gets its own uid outside; without, it shares ours. */
+static int
+write_id_maps(pid_t pid, const struct spawn_spec *s, char **why)
+{
+	char map[64];
+	int rc = 0;
+
+	if (s->privs->mode == PRIVS_ROLE_UIDS) {
+		if (privs_raise() != 0) {
+			*why = g_strdup("cannot raise CAP_SETUID/CAP_SETGID");
+			return -1;
+		}
+	} else if (write_proc_file(pid, "setgroups", "deny") != 0)
+		rc = -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)s->gid,
+	    (unsigned)s->gid);
+	if (rc == 0 && write_proc_file(pid, "gid_map", map) != 0)
+		rc = -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)s->uid,
+	    (unsigned)s->uid);
+	if (rc == 0 && write_proc_file(pid, "uid_map", map) != 0)
+		rc = -1;
+	if (rc != 0)
+		*why = g_strdup_printf("cannot write the role's id maps: %s",
+		    strerror(errno));
+	if (s->privs->mode == PRIVS_ROLE_UIDS && privs_lower() != 0) {
+		g_free(*why);
+		*why = g_strdup("cannot lower CAP_SETUID/CAP_SETGID");
+		return -1;
+	}
+	return rc;
+}
+
+static void
+close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0) {
+			close(p[i]);
+			p[i] = -1;
+		}
+}
+
+int
+spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
+{
+	const struct role_profile *prof = sandbox_profile(s->role);
+	int sock[2] = { -1, -1 }, logp[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int ready[2] = { -1, -1 }, status[2] = { -1, -1 };
+	int msg_fd = s->message_fd, devnull = -1, pidfd = -1, in_userns;
+	struct clone_args args;
+	int report[2];
+	ssize_t n;
+	char c;
+	long pid;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->pid = -1;
+	if (prof == NULL) {
+		*why = g_strdup("no sandbox profile for this role");
+		return -1;
+	}
+	if (msg_fd < 0 && (msg_fd = devnull = open("/dev/null",
+	    O_RDONLY | O_CLOEXEC)) < 0) {
+		*why = g_strdup_printf("/dev/null: %s", strerror(errno));
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0 ||
+	    pipe2(logp, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0 ||
+	    pipe2(ready, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0) {
+		*why = g_strdup_printf("pipes: %s", strerror(errno));
+		goto fail;
+	}
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_PIDFD | (unsigned)prof->clone_flags;
+	args.pidfd = (uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSPC ||
+	    errno == EUSERS)) {
+		/* Log what the kernel refused, then go on without it. */
+		if (namespace_note[0] == '\0')
+			snprintf(namespace_note, sizeof(namespace_note),
+			    "kernel refused namespaces 0x%x (%s): roles run "
+			    "without them", (unsigned)prof->clone_flags,
+			    strerror(errno));
+		args.flags = CLONE_PIDFD;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (pid < 0) {
+		*why = g_strdup_printf("clone3: %s", strerror(errno));
+		goto fail;
+	}
+	in_userns = (args.flags & CLONE_NEWUSER) != 0;
+	if (pid == 0)
+		child_run(s, prof, in_userns, go[0], ready[1], status[1],
+		    msg_fd, sock[1], logp[1]);
+
+	rp->pid = (pid_t)pid;
+	rp->pidfd = pidfd;
+	rp->role = s->role;
+	rp->namespaces = (int)(args.flags & ~(uint64_t)CLONE_PIDFD);
+	close(go[0]); go[0] = -1;
+	close(ready[1]); ready[1] = -1;
+	close(status[1]); status[1] = -1;
+	close(sock[1]); sock[1] = -1;
+	close(logp[1]); logp[1] = -1;
+
+	if (read(ready[0], &c, 1) != 1) {
+		*why = g_strdup("role died before its uid change");
+		goto fail_child;
+	}
+	if (in_userns && write_id_maps(rp->pid, s, why) != 0)
+		goto fail_child;
+	if (write(go[1], "g", 1) != 1) {
+		*why = g_strdup("role died before its uid change");
+		goto fail_child;
+	}
+	do
+		n = read(status[0], report, sizeof(report));
+	while (n < 0 && errno == EINTR);
+	if (n != 0) {
+		*why = n == (ssize_t)sizeof(report) && report[0] > 0 &&
+		    report[0] <= STEP_PDEATHSIG ?
+		    g_strdup_printf("role setup failed at %s: %s",
+		    step_names[report[0]], strerror(report[1])) :
+		    g_strdup("role setup failed");
+		goto fail_child;
+	}
+	close_pair(go);
+	close_pair(ready);
+	close_pair(status);
+	if (devnull >= 0)
+		close(devnull);
+	rp->records_fd = sock[0];
+	rp->log_fd = logp[0];
+	return 0;
+
+fail_child:
+	syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
+	waitpid(rp->pid, NULL, 0);
+	close(rp->pidfd);
+	rp->pid = -1;
+fail:
+	close_pair(sock);
+	close_pair(logp);
+	close_pair(go);
+	close_pair(ready);
+	close_pair(status);
+	if (devnull >= 0)
+		close(devnull);
+	return -1;
+}

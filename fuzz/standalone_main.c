@@ -1,0 +1,86 @@
+/* fuzz: replay main for builds without libFuzzer; runs every file given on
+ * the command line (or every file in a given directory) through the
+ * harness once, so each seed is a normal test under any compiler. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Same cap as the libFuzzer runs use (-max_len in the .options files). */
+#define REPLAY_MAX_INPUT (4u * 1024 * 1024)
+
+static int
+replay_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	size_t n;
+
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	buf = malloc(REPLAY_MAX_INPUT);
+	if (buf == NULL) {
+		fclose(f);
+		return -1;
+	}
+	n = fread(buf, 1, REPLAY_MAX_INPUT, f);
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, n);
+	free(buf);
+	return 0;
+}
+
+static int
+replay_path(const char *path, unsigned *count)
+{
+	struct stat st;
+	struct dirent **names;
+	int n, rc = 0;
+
+	if (stat(path, &st) != 0) {
+		perror(path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		(*count)++;
+		return replay_file(path);
+	}
+	n = scandir(path, &names, NULL, alphasort);
+	if (n < 0) {
+		perror(path);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char sub[4096];
+
+		if (names[i]->d_name[0] != '.' &&
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path,
+		    names[i]->d_name) < sizeof(sub) &&
+		    replay_path(sub, count) != 0)
+			rc = -1;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned count = 0;
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (replay_path(argv[i], &count) != 0)
+			rc = 1;
+	printf("replayed %u inputs\n", count);
+	if (count == 0)
+		rc = 1;		/* an empty corpus is a broken test, not a pass */
+	return rc;
+}

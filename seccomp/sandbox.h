@@ -1,0 +1,89 @@
+/* seccomp: every role's sandbox profile, as tables, and the code that
+ * installs them; the review room.  The spawner (broker/spawn.c) and the
+ * role helpers install from these tables, and `qscan profiles` prints
+ * them, so what an auditor reads is what runs. */
+#ifndef QSCAN_SANDBOX_H
+#define QSCAN_SANDBOX_H
+
+#include <stdio.h>
+#include <sys/resource.h>
+#include <linux/filter.h>
+
+#include "record.h"
+
+struct role_rlimit {
+	int resource;		/* RLIMIT_* */
+	rlim_t soft, hard;
+	const char *why;
+	/* 1: set by sandbox_role_lockdown after exec, never by the spawner
+	 * (RLIMIT_NPROC 0 before exec makes execve fail with EAGAIN). */
+	int after_exec;
+};
+
+/* One entry of a seccomp table; defined in sandbox_tables.h, private to
+ * seccomp/. */
+struct sandbox_rule;
+
+enum landlock_mode {
+	LANDLOCK_NO_FILES = 0,	/* parsers: every fs right handled, none granted */
+	LANDLOCK_PRIVATE_DIR,	/* AV: read/write beneath one private directory */
+};
+
+struct role_profile {
+	enum role_id role;
+	const char *name;		/* "unpack": helper is qscan-<name> */
+	const char *user;		/* default user name, e.g. "qscan-unpack" */
+	int clone_flags;		/* CLONE_NEW* the spawner asks for */
+	const struct role_rlimit *rlimits;
+	size_t n_rlimits;
+	enum landlock_mode landlock;
+	const char *fds;		/* human text: which fds the role gets */
+	/* final allow-list beyond the common baseline: private to sandbox
+	 * code, installed by sandbox_role_lockdown, printed by profile_print */
+	const struct sandbox_rule *rules;
+	size_t n_rules;
+};
+
+/* The table entry for `role`, or NULL. */
+const struct role_profile *sandbox_profile(enum role_id role);
+
+/* The table entry whose name is `name` ("unpack"), or NULL. */
+const struct role_profile *sandbox_profile_by_name(const char *name);
+
+/* Spawner's child, between fork and exec: sets every rlimit of the
+ * profile that is not marked after_exec.  Async-signal-safe (setrlimit
+ * only).  Returns 0, or -1 with errno and the failing resource in
+ * *resource when resource is not NULL. */
+int sandbox_rlimits_apply(const struct role_profile *p, int *resource);
+
+/* Broker side, once per process: compiles the outer filter (what no role
+ * may ever do, default allow) to BPF.  The program stays owned by the
+ * sandbox module.  Returns 0 or -1. */
+int sandbox_outer_filter_compile(struct sock_fprog *out);
+
+/* Spawner's child, just before exec: PR_SET_NO_NEW_PRIVS, then the
+ * program from sandbox_outer_filter_compile.  Async-signal-safe (two
+ * prctl calls, no libseccomp).  Returns 0 or -1 with errno. */
+int sandbox_outer_filter_install(const struct sock_fprog *prog);
+
+/* Role side, after the role's own initialisation and before it reads a
+ * byte of the message: PR_SET_NO_NEW_PRIVS (again), Landlock per the
+ * profile (required: fails when the kernel has no Landlock), then the
+ * role's final seccomp allow-list (default: kill the process).
+ * Returns 0, or -1 with a reason in *why (static string). */
+int sandbox_role_lockdown(enum role_id role, const char **why);
+
+/* The same for a LANDLOCK_PRIVATE_DIR profile: `dir` is the one directory
+ * the role may read and write beneath (ignored for LANDLOCK_NO_FILES). */
+int sandbox_role_lockdown_dir(enum role_id role, const char *dir,
+    const char **why);
+
+/* Landlock ABI the kernel offers, 0 when none. */
+int sandbox_landlock_abi(void);
+
+/* Prints the whole profile of `role`: user, namespaces, rlimits, fds,
+ * outer filter, Landlock, final allow-list with argument filters and the
+ * reason for each entry.  Deterministic text (no addresses, no times). */
+void sandbox_profile_print(FILE *out, enum role_id role);
+
+#endif

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The test command: installs what the tests need (Debian 12, as root),
+# builds with the test-only switches into build-test/, runs every suite,
+# and ends with "N passed, N failed".
+set -eu
+cd "$(dirname "$0")/.."
+src=$(pwd)
+build=${QSCAN_TEST_BUILD:-$src/build-test}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "run-tests: the tests create users and drop to them: run as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+pkgs="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-ng-dev
+ libgmime-3.0-dev libclamav-dev libarchive-dev libglib2.0-dev python3
+ libcap2-bin util-linux procps passwd"
+# Install only what is missing: apt-get is slow even when it has nothing to do.
+missing=$(for p in $pkgs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+    grep -q 'install ok installed' || echo "$p"; done)
+if [ -n "$missing" ]; then
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# hostile_role builds the test-only role; config_path points the
+# setuid tests at a configuration inside the build tree.
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" -Dhostile_role=true \
+	    -Dconfig_path="$build/test-etc/qscan.conf" >/dev/null
+fi
+ninja -C "$build" >/dev/null
+
+set +e
+meson test -C "$build" --no-rebuild --print-errorlogs "$@" > "$build/test-output.txt" 2>&1
+rc=$?
+set -e
+grep -E '^ *[0-9]+/[0-9]+ ' "$build/test-output.txt" || true
+sed -n '/^Summary of Failures/,$p' "$build/test-output.txt"
+if [ "$rc" != 0 ]; then
+	# The error logs of failed tests, for CI.
+	sed -n '/^=* [0-9]*\/[0-9]* =*$/,/^=*$/p' "$build/test-output.txt" | grep -v '^ *$' | head -400
+fi
+ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
+fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
+timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
+skipped=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
+# A skipped test counts as failed: nothing here may skip itself.
+failed=$(( ${fail:-0} + ${timeout:-0} + ${skipped:-0} ))
+[ -n "$ok" ] || failed=$((failed + 1))
+echo "${ok:-0} passed, $failed failed"
+[ "$failed" = 0 ] && [ "$rc" = 0 ]

@@ -1,0 +1,41 @@
+#!/bin/sh
+# A hostile role (test-only build) attempts what roles must not do, through
+# the real broker.  Each attempt is stopped, the broker logs which role and
+# how it ended, and the message tempfails.
+. "$(dirname "$0")/../integration/lib.sh"
+qs_setup "[limits]" "role_timeout_ms = 1500"
+ln -sf "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-unpack"
+qs_env "$T/e" a@b.example c@d.example
+
+# attempt [arg] | expected exit | expected log text
+while IFS='|' read -r attempt code pattern; do
+	printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: %s\n\nbody\n' "$attempt" > "$T/m"
+	qs_standin 0
+	qs_run "$T/m" "$T/e"
+	expect_rc "$code" "$attempt"
+	[ "$code" = 0 ] || [ ! -f "$T/rec/message" ] || fail "$attempt: queued anyway"
+	[ "$pattern" = - ] || grep -q -- "$pattern" "$T/stderr" || { cat "$T/stderr"; fail "$attempt: log should say '$pattern'"; }
+	[ "$code" = 0 ] || [ "$(qs_field verdict)" = tempfail ] || fail "$attempt: $(qs_last)"
+	expect_work_empty "$attempt"
+	pass "$attempt: exit $code, $pattern"
+done <<'CASES'
+none|0|-
+open_passwd|81|role unpack: hostile: open_passwd survived: returned -1, errno 13
+socket_inet|81|role unpack failed: sandbox-violation (signal SYS)
+connect_unix /tmp/.X11-unix/X0|81|role unpack failed: sandbox-violation (signal SYS)
+execve|81|role unpack failed: sandbox-violation (signal SYS)
+fork|81|role unpack failed: sandbox-violation (signal SYS)
+ptrace|81|role unpack failed: sandbox-violation (signal SYS)
+kill_broker 1|81|role unpack failed: sandbox-violation (signal SYS)
+mmap_exec|81|role unpack failed: sandbox-violation (signal SYS)
+mprotect_exec|81|role unpack failed: sandbox-violation (signal SYS)
+write_message|81|role unpack failed: sandbox-violation (signal SYS)
+x32_socket|81|role unpack failed: sandbox-violation (signal SYS)
+sleep|52|role unpack failed: timeout (killed after 1500 ms)
+crash|81|role unpack failed: crashed (signal SEGV)
+CASES
+# "none" shows the hostile helper itself works: its message is clean.
+
+# The crash sample is kept: it may be an exploit.
+ls "$T/spool/crashes/new/" | grep -q '\.unpack$' || fail "crash sample not kept"
+pass "crash sample kept in crashes/new"

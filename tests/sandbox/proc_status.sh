@@ -1,0 +1,42 @@
+#!/bin/sh
+# While a role runs, the kernel shows it confined: its own uid, no new
+# privileges, a seccomp filter, no capabilities, its own namespaces.
+. "$(dirname "$0")/../integration/lib.sh"
+qs_setup "[limits]" "role_timeout_ms = 8000"
+ln -sf "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-unpack"
+qs_env "$T/e" a@b.example c@d.example
+printf 'From: a@b.example\nTo: c@d.example\nX-Hostile: sleep\n\nbody\n' > "$T/m"
+role_uid=$(id -u qscan-unpack)
+
+cat "$T/m" | env -i QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr" &
+broker_job=$!
+pid=
+i=0
+while [ -z "$pid" ] && [ $i -lt 100 ]; do
+	pid=$(pgrep -u "$role_uid" -f qscan-unpack | head -n 1 || true)
+	sleep 0.05
+	i=$((i+1))
+done
+[ -n "$pid" ] || fail "no role process running as qscan-unpack"
+st=/proc/$pid/status
+cat "$st" > "$T/status"
+grep -q "^Uid:[[:space:]]*$role_uid[[:space:]]*$role_uid[[:space:]]*$role_uid[[:space:]]*$role_uid$" "$T/status" || fail "Uid: $(grep ^Uid "$T/status")"
+grep -q "^Gid:[[:space:]]*$(id -g qscan-unpack)[[:space:]]" "$T/status" || fail "Gid: $(grep ^Gid "$T/status")"
+grep -q '^Groups:[[:space:]]*$' "$T/status" || fail "Groups: $(grep ^Groups "$T/status")"
+grep -q '^NoNewPrivs:[[:space:]]*1$' "$T/status" || fail "$(grep NoNewPrivs "$T/status")"
+grep -q '^Seccomp:[[:space:]]*2$' "$T/status" || fail "$(grep ^Seccomp: "$T/status")"
+for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+	grep -q "^$c:[[:space:]]*0000000000000000$" "$T/status" || fail "$(grep "^$c" "$T/status")"
+done
+# Its own pid namespace (it is pid 1 there) and its own net/ipc/mnt/user.
+grep -q '^NSpid:[[:space:]]*[0-9]*[[:space:]]*1$' "$T/status" || fail "$(grep NSpid "$T/status")"
+for ns in user net ipc mnt pid; do
+	[ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || fail "role shares our $ns namespace"
+done
+pass "role $pid: uid $role_uid, NoNewPrivs 1, Seccomp 2, no capabilities, own namespaces"
+set +e
+wait $broker_job
+rc=$?
+set -e
+expect_rc 52 "sleeping role past its deadline"
+pass "broker killed it at the deadline: exit 52"

@@ -1,0 +1,81 @@
+/* tests: broker/config.c: defaults, values, and errors with file and line. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "record.h"
+
+static char *
+write_conf(const char *text)
+{
+	char *path = g_strdup("/tmp/qscan-test-config.XXXXXX");
+	int fd = g_mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int
+has(GPtrArray *errors, const char *needle)
+{
+	for (guint i = 0; i < errors->len; i++)
+		if (strstr(errors->pdata[i], needle))
+			return 1;
+	fprintf(stderr, "missing error: %s\n", needle);
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "  have: %s\n", (char *)errors->pdata[i]);
+	return 0;
+}
+
+int
+main(void)
+{
+	struct qscan_config c;
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	char *good = write_conf("# comment\n[qscan]\nspool_dir = /x\n"
+	    "max_message_bytes = 2048\nlimits_action = pass\n"
+	    "[limits]\nmax_parts=7\n[users]\nunpack = u1\n");
+	char *bad = write_conf("[qscan]\nspool_dir = /x\nbogus = 1\n\n"
+	    "[nope]\n[limits]\nmax_parts = many\nmax_depth = 0\n"
+	    "just text\n[qscan]\noversize_action = maybe\nsyslog = perhaps\n");
+	g_autofree char *where = NULL;
+
+	config_defaults(&c);
+	CHECK_INT(config_load(&c, good, errors), 0);
+	CHECK(strcmp(c.spool_dir, "/x") == 0);
+	CHECK_INT(c.max_message_bytes, 2048);
+	CHECK_INT(c.limits_action, ACTION_PASS);
+	CHECK_INT(c.max_parts, 7);
+	CHECK(strcmp(c.role_user[ROLE_UNPACK], "u1") == 0);
+	CHECK_INT(c.max_depth, 32);	/* untouched default */
+	config_clear(&c);
+
+	config_defaults(&c);
+	CHECK_INT(config_load(&c, bad, errors), 7);
+	where = g_strdup_printf("%s:3: unknown key qscan.bogus", bad);
+	CHECK(has(errors, where));
+	CHECK(has(errors, ":5: unknown group [nope]"));
+	CHECK(has(errors, ":7: limits.max_parts is not a number"));
+	CHECK(has(errors, ":8: limits.max_depth is not a number"));
+	CHECK(has(errors, ":9: not a key = value line"));
+	CHECK(has(errors, ":11: qscan.oversize_action takes reject"));
+	CHECK(has(errors, ":12: qscan.syslog takes true or false"));
+	config_clear(&c);
+
+	g_ptr_array_set_size(errors, 0);
+	config_defaults(&c);
+	CHECK_INT(config_load(&c, "/nonexistent/qscan.conf", errors), 1);
+	CHECK(has(errors, "/nonexistent/qscan.conf:0: cannot read"));
+	config_clear(&c);
+
+	unlink(good);
+	unlink(bad);
+	g_free(good);
+	g_free(bad);
+	g_ptr_array_unref(errors);
+	return CHECK_DONE();
+}

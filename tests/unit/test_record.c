@@ -1,0 +1,231 @@
+/* tests: the record format (broker/record.c) and the unpack decoder
+ * (broker/unpack_facts.c): what is accepted, and every refusal. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "facts.h"
+
+static struct rec_writer w;
+
+static void
+hello(uint16_t role, uint32_t version)
+{
+	rec_begin(&w, REC_HELLO);
+	rec_put_u32(&w, RECORD_MAGIC);
+	rec_put_u32(&w, version);
+	rec_put_u16(&w, role);
+}
+
+static void
+part(uint32_t index, uint32_t parent, uint16_t depth, uint64_t size)
+{
+	rec_begin(&w, REC_PART);
+	rec_put_u32(&w, index);
+	rec_put_u32(&w, parent);
+	rec_put_u16(&w, depth);
+	rec_put_u16(&w, PART_LEAF);
+	rec_put_u64(&w, size);
+	rec_put_str(&w, "1", 1);
+	rec_put_str(&w, "text/plain", 10);
+	rec_put_str(&w, "us-ascii", 8);
+	rec_put_str(&w, "7bit", 4);
+}
+
+/* Finishes the record in w (fills its length) and feeds it. */
+static int
+feed(struct unpack_decoder *d, int fd)
+{
+	size_t payload = w.len - RECORD_HEADER_LEN;
+
+	CHECK(!w.failed);
+	for (int i = 0; i < 4; i++)
+		w.buf[4 + i] = (payload >> (8 * i)) & 0xff;
+	return unpack_decoder_feed(d, w.buf, w.len, fd);
+}
+
+static void
+start(struct unpack_decoder *d, struct message_facts *f)
+{
+	message_facts_init(f);
+	unpack_decoder_init(d, f, 100, 1 << 20);
+	hello(ROLE_UNPACK, RECORD_VERSION);
+	CHECK_INT(feed(d, -1), 0);
+}
+
+static int
+sealed_memfd(const char *data, size_t len, int seal)
+{
+	int fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, data, len) == (ssize_t)len);
+	if (seal)
+		CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+		    F_SEAL_SHRINK | F_SEAL_SEAL) == 0);
+	return fd;
+}
+
+static void
+test_good_stream(void)
+{
+	struct message_facts f;
+	struct unpack_decoder d;
+
+	start(&d, &f);
+	part(0, REC_NO_PARENT, 0, 5);
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u32(&w, 0);
+	rec_put_u8(&w, FN_DISPOSITION_FILENAME);
+	rec_put_str(&w, "a.txt", 5);
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_CONTENT);
+	rec_put_u32(&w, 0);
+	rec_put_u64(&w, 5);
+	CHECK_INT(feed(&d, sealed_memfd("hello", 5, 1)), 0);
+	rec_begin(&w, REC_HEADER);
+	rec_put_u8(&w, HDR_SUBJECT);
+	rec_put_str(&w, "hi", 2);
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_ANOMALY);
+	rec_put_u32(&w, REC_NO_PARENT);
+	rec_put_u16(&w, ANOM_LIMIT_PARTS);
+	rec_put_str(&w, "", 0);
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 1);
+	rec_put_u32(&w, 1);
+	CHECK_INT(feed(&d, -1), 0);
+	CHECK(unpack_decoder_done(&d));
+	CHECK_INT(f.parts->len, 1);
+	CHECK(strcmp(((struct part_fact *)f.parts->pdata[0])->filenames->pdata[0],
+	    "a.txt") == 0);
+	CHECK(strcmp(f.headers[HDR_SUBJECT], "hi") == 0);
+	CHECK(message_facts_limit(&f) != NULL);
+	/* Anything after END is refused. */
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 1);
+	rec_put_u32(&w, 1);
+	CHECK_INT(feed(&d, -1), -1);
+	message_facts_clear(&f);
+}
+
+static void
+test_refusals(void)
+{
+	struct message_facts f;
+	struct unpack_decoder d;
+	uint8_t junk[16] = { 0 };
+
+	/* Not a hello first; wrong version; wrong role. */
+	message_facts_init(&f);
+	unpack_decoder_init(&d, &f, 100, 1 << 20);
+	part(0, REC_NO_PARENT, 0, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	unpack_decoder_init(&d, &f, 100, 1 << 20);
+	hello(ROLE_UNPACK, RECORD_VERSION + 1);
+	CHECK_INT(feed(&d, -1), -1);
+	unpack_decoder_init(&d, &f, 100, 1 << 20);
+	hello(ROLE_CANARY, RECORD_VERSION);
+	CHECK_INT(feed(&d, -1), -1);
+	message_facts_clear(&f);
+
+	/* Short header, unknown type, length that disagrees. */
+	start(&d, &f);
+	CHECK_INT(unpack_decoder_feed(&d, junk, 4, -1), -1);
+	junk[0] = 99;
+	CHECK_INT(unpack_decoder_feed(&d, junk, 8, -1), -1);
+	junk[0] = REC_END;
+	junk[4] = 7;	/* says 7 bytes of payload, 8 follow */
+	CHECK_INT(unpack_decoder_feed(&d, junk, 16, -1), -1);
+	/* Leftover bytes after the fields. */
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 0);
+	rec_put_u32(&w, 0);
+	rec_put_u8(&w, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	/* Parts out of order, parent after child, wrong depth. */
+	part(1, REC_NO_PARENT, 0, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	part(0, 0, 1, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	part(0, REC_NO_PARENT, 0, 3);
+	CHECK_INT(feed(&d, -1), 0);
+	part(1, 0, 2, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	/* Filename for a part that does not exist; NUL inside a string. */
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u32(&w, 7);
+	rec_put_u8(&w, 0);
+	rec_put_str(&w, "x", 1);
+	CHECK_INT(feed(&d, -1), -1);
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u32(&w, 0);
+	rec_put_u8(&w, 0);
+	rec_put_u16(&w, 3);
+	rec_put_u8(&w, 'a');
+	rec_put_u8(&w, 0);
+	rec_put_u8(&w, 'b');
+	CHECK_INT(feed(&d, -1), -1);
+	/* A descriptor on a record that takes none. */
+	rec_begin(&w, REC_HEADER);
+	rec_put_u8(&w, HDR_FROM);
+	rec_put_str(&w, "a", 1);
+	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), -1);
+	/* Content: no descriptor; not sealed; wrong size. */
+	rec_begin(&w, REC_CONTENT);
+	rec_put_u32(&w, 0);
+	rec_put_u64(&w, 3);
+	CHECK_INT(feed(&d, -1), -1);
+	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 0)), -1);
+	CHECK_INT(feed(&d, sealed_memfd("abcd", 4, 1)), -1);
+	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), 0);
+	/* Twice for one part. */
+	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), -1);
+	/* END counts that do not match what was sent. */
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 2);
+	rec_put_u32(&w, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	CHECK(!unpack_decoder_done(&d));
+	CHECK(d.error[0] != '\0');
+	message_facts_clear(&f);
+}
+
+static void
+test_writer_limits(void)
+{
+	char big[RECORD_STR_MAX + 2];
+	char clean[RECORD_STR_MAX + 1];
+	int truncated;
+
+	memset(big, 'x', sizeof(big));
+	rec_begin(&w, REC_HEADER);
+	rec_put_str(&w, big, RECORD_STR_MAX + 1);
+	CHECK(w.failed);
+	rec_begin(&w, REC_HEADER);
+	rec_put_str(&w, "a\0b", 3);
+	CHECK(w.failed);
+	CHECK_INT(rec_clean_str("a\0b", 3, clean, &truncated), 3);
+	CHECK(strcmp(clean, "a?b") == 0 && !truncated);
+	CHECK_INT(rec_clean_str(big, sizeof(big), clean, &truncated),
+	    RECORD_STR_MAX);
+	CHECK(truncated);
+	/* A record cannot outgrow RECORD_MAX. */
+	rec_begin(&w, REC_HEADER);
+	for (int i = 0; i < 20; i++)
+		rec_put_str(&w, big, RECORD_STR_MAX);
+	CHECK(w.failed);
+}
+
+int
+main(void)
+{
+	test_good_stream();
+	test_refusals();
+	test_writer_limits();
+	return CHECK_DONE();
+}

@@ -1,0 +1,102 @@
+/* unpacker: the MIME walk as a library (GMime, no I/O, no records); runs
+ * in role unpack, untrusted, after the final filter, and in the fuzzer.
+ *
+ * Part numbering.  Parts are numbered 0, 1, 2, ... in the order they are
+ * reported, depth first, a parent always before its children.  The root
+ * part (index 0, depth 0, path "1", parent WALK_NO_PARENT) is the body of
+ * the top-level message.  A child's path is its parent's path, a dot, and
+ * its 1-based position under that parent:
+ *   - the children of a multipart are its subparts, in order;
+ *   - a message/rfc822 part has at most one child, the embedded message's
+ *     body, at path P.1;
+ *   - a text/plain leaf has one PART_UUENCODED child per valid uuencoded
+ *     block in its decoded body, at P.1, P.2, ...
+ * So depth is always the number of dots in the path.  These are tree
+ * paths, not IMAP section numbers (IMAP gives a message/rfc822 body and
+ * the message itself different rules; one rule is easier to check).
+ *
+ * Order of callbacks for one part: on_part, then on_filename for each
+ * declared name (Content-Type name first, then Content-Disposition
+ * filename, both reported when both exist, even when equal), then
+ * on_content (leaf and uuencoded parts only, always exactly once, also
+ * when empty), then on_anomaly for that part's own anomalies, then its
+ * children.  Message header facts (top-level message only) and message-
+ * wide anomalies (part WALK_NO_PARENT) come before the first part.
+ *
+ * Every string handed to the sink is NUL-terminated, free of NUL bytes
+ * (replaced by '?'), and at most RECORD_STR_MAX bytes (header values:
+ * HEADER_VALUE_MAX, what the broker accepts); a cut falls back to the
+ * start of a UTF-8 sequence.  Cut strings give one ANOM_TRUNCATED_STRING
+ * per part (detail: the first field cut, and how many more) or per
+ * header value (part WALK_NO_PARENT).  Per-part anomalies are at most one
+ * per code per part and max_parts + 32 in all, so the total stays under
+ * the broker's max_parts + 64.  A uuencoded child has content type
+ * application/octet-stream, no charset, encoding x-uuencode.  A leaf
+ * message/rfc822 (GMime leaves a base64 or quoted-printable one as a
+ * leaf) gets its decoded bytes parsed, and that message's body becomes
+ * its child P.1.  Content types, charsets and
+ * encodings are lowercased ASCII.  Limits: ANOM_LIMIT_DEPTH skips the
+ * subtree that is too deep; ANOM_LIMIT_PARTS and ANOM_LIMIT_DECODED stop
+ * the walk; each limit anomaly is reported at most once, with the index of
+ * the parent under which the part was refused (WALK_NO_PARENT for the
+ * root).  The refused part itself is not reported. */
+#ifndef QSCAN_MIME_WALK_H
+#define QSCAN_MIME_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define WALK_NO_PARENT REC_NO_PARENT
+
+struct walk_limits {
+	uint32_t max_parts;		/* parts reported, at most */
+	uint32_t max_depth;		/* deepest depth reported (root: 0) */
+	uint64_t max_decoded_bytes;	/* sum of decoded sizes reported */
+};
+
+struct walk_part {
+	uint32_t index;
+	uint32_t parent;		/* WALK_NO_PARENT for the root */
+	uint32_t depth;
+	enum part_kind kind;
+	uint64_t decoded_size;		/* leaf and uuencoded parts; else 0 */
+	const char *path;		/* "1.2.1" */
+	const char *content_type;	/* "type/subtype" as declared/defaulted */
+	const char *charset;		/* charset parameter, or "" */
+	const char *encoding;		/* Content-Transfer-Encoding, or "" */
+};
+
+/* Callbacks; every one is optional (NULL: not called).  Pointers handed
+ * to them are valid only during the call.  `ctx` is the walk's caller's. */
+struct walk_sink {
+	void (*on_part)(void *ctx, const struct walk_part *part);
+	void (*on_filename)(void *ctx, uint32_t part,
+	    enum filename_source source, const char *name, size_t len);
+	void (*on_header)(void *ctx, enum header_fact which,
+	    const char *value, size_t len);
+	void (*on_anomaly)(void *ctx, uint32_t part, enum anomaly_code code,
+	    const char *detail);
+	void (*on_content)(void *ctx, uint32_t part, const uint8_t *data,
+	    size_t len);
+};
+
+/* What one walk reported; equal to the number of callbacks made. */
+struct walk_stats {
+	uint32_t parts;
+	uint32_t anomalies;
+	uint32_t filenames;
+	uint32_t headers;
+	uint64_t decoded_bytes;
+};
+
+/* Parses msg[0..len) (not copied, never written, must stay mapped during
+ * the call) and reports it to `sink`.  g_mime_init() must have been
+ * called.  A message GMime cannot parse is ANOM_PARSE_FAILED, a result
+ * like any other.  Returns 0 (stats filled when non-NULL), or -1 when an
+ * argument is NULL. */
+int mime_walk(const uint8_t *msg, size_t len, const struct walk_limits *lim,
+    const struct walk_sink *sink, void *ctx, struct walk_stats *stats);
+
+#endif
