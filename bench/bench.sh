@@ -54,6 +54,10 @@ if [ ! -x "$HOOK" ]; then
 fi
 
 printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope"
+# First byte not F: the broker spools the message, refuses the envelope
+# (91) and starts no role and no qmail-queue, so this measures the broker
+# on its own.
+printf 'Xbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope.bad"
 
 # 4 KB: headers and a plain text body, the common case.
 {
@@ -86,9 +90,9 @@ echo >>"$W/4k.eml"	# exactly 4096 bytes, ending in a newline
 # one with microseconds; GNU time (the child) reports the peak RSS, which
 # for a process tree is that of its largest process (wait4's ru_maxrss).
 runner() {
-	# $1 hook, $2 message, $3 output, then NAME=VALUE environment.
+	# $1 hook, $2 message, $3 output, $4 envelope (default: a good one).
 	perl -MTime::HiRes=time -MPOSIX=_exit -e '
-		my ($hook, $msgf, $envf, $rssf, @env) = @ARGV;
+		my ($hook, $msgf, $envf, $rssf, $errf, @env) = @ARGV;
 		open(my $m, "<", $msgf) or die "$msgf: $!";
 		binmode $m; local $/; my $msg = <$m>; close $m;
 		$SIG{PIPE} = "IGNORE";
@@ -99,6 +103,7 @@ runner() {
 			close $w;
 			open(STDIN, "<&", $r) or _exit(99);
 			open(STDOUT, "<", $envf) or _exit(99);
+			open(STDERR, ">>", $errf) or _exit(99);
 			%ENV = map { split /=/, $_, 2 } @env;
 			exec "/usr/bin/time", "-f", "%M", "-o", $rssf, $hook;
 			_exit(99);
@@ -115,19 +120,23 @@ runner() {
 		my $st = $?;
 		my $ms = (time - $t0) * 1000;
 		open(my $f, "<", $rssf) or die "$rssf: $!";
-		my @l = <$f>; close $f;
-		my ($rss) = grep { /^\d+$/ } map { s/\s+$//r } @l;
+		# $/ is undef here: the whole file, then its lines ("Command
+		# exited with non-zero status N" comes before the number).
+		my @l = split /\n/, (<$f> // ""); close $f;
+		my ($rss) = grep { /^\d+\z/ } @l;
 		printf "%.3f %s %d\n", $ms, $rss // "-", $st >> 8;
-	' "$1" "$2" "$W/envelope" "$W/rss" "PATH=/usr/bin:/bin" \
+	' "$1" "$2" "${4:-$W/envelope}" "$W/rss" "$W/hook.stderr" \
+	    "PATH=/usr/bin:/bin" \
 	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
 	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
 	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ" >>"$3"
 }
 
-# stats FILE: "median p90 peak_rss median_rss bad_exits" (nearest rank).
+# stats FILE [EXIT]: "median p90 peak_rss median_rss bad_exits" (nearest
+# rank); a bad exit is one other than EXIT (default 0).
 stats() {
-	sort -n "$1" | awk '
-		{ ms[NR] = $1; if ($2 > peak) peak = $2; rss[NR] = $2; if ($3 != 0) bad++ }
+	sort -n "$1" | awk -v want="${2:-0}" '
+		{ ms[NR] = $1; if ($2 > peak) peak = $2; rss[NR] = $2; if ($3 != want) bad++ }
 		END {
 			n = NR; m = int((n + 1) / 2); p = int(n * 0.9 + 0.999)
 			if (p < 1) p = 1
@@ -148,6 +157,7 @@ table=$W/table
 for c in 4k 1m; do
 	: >"$W/$c.ours"
 	: >"$W/$c.pass"
+	: >"$W/$c.alone"
 	# One warm-up run each: page cache and dynamic loader, not counted.
 	runner "$HOOK" "$W/$c.eml" /dev/null
 	runner "$DEMO_BROKER" "$W/$c.eml" /dev/null
@@ -158,6 +168,14 @@ for c in 4k 1m; do
 		runner "$DEMO_BROKER" "$W/$c.eml" "$W/$c.ours"
 		i=$((i + 1))
 	done
+	# Summary lines of the full runs only: the broker-alone runs follow.
+	grep ' verdict=' "$DEMO_LOG" | tail -n +"$((log_before + 1))" |
+	    sed -n 's/.* ms=//p' | tr ',' ' ' >"$W/$c.stages"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		runner "$DEMO_BROKER" "$W/$c.eml" "$W/$c.alone" "$W/envelope.bad"
+		i=$((i + 1))
+	done
 	# Five numbers, split on purpose.
 	# shellcheck disable=SC2046
 	set -- $(stats "$W/$c.pass")
@@ -165,14 +183,20 @@ for c in 4k 1m; do
 	# shellcheck disable=SC2046
 	set -- $(stats "$W/$c.ours")
 	o_med=$1 o_p90=$2 o_peak=$3 o_rss=$4 o_bad=$5
-	bad_total=$((bad_total + p_bad + o_bad))
+	# shellcheck disable=SC2046
+	set -- $(stats "$W/$c.alone" 91)
+	a_med=$1 a_p90=$2 a_peak=$3 a_rss=$4 a_bad=$5
+	bad_total=$((bad_total + p_bad + o_bad + a_bad))
 	size=$(wc -c <"$W/$c.eml")
 	ratio=$(awk -v a="$o_med" -v b="$p_med" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
-	printf '%s %s %s %s %s %s %s %s %s\n' "$c" "$size" pass-through "$p_med" "$p_p90" "$p_rss" "$p_peak" "1.0x" "$p_bad" >>"$table"
-	printf '%s %s %s %s %s %s %s %s %s\n' "$c" "$size" qscan "$o_med" "$o_p90" "$o_rss" "$o_peak" "$ratio" "$o_bad" >>"$table"
-	# Where the broker's time goes, from its own summary lines.
-	grep ' verdict=' "$DEMO_LOG" | tail -n +"$((log_before + 1))" |
-	    sed -n 's/.* ms=//p' | tr ',' ' ' >"$W/$c.stages"
+	{
+		printf '%s %s %s %s %s %s %s %s %s\n' \
+		    "$c" "$size" pass-through "$p_med" "$p_p90" "$p_rss" "$p_peak" "1.0x" "$p_bad"
+		printf '%s %s %s %s %s %s %s %s %s\n' \
+		    "$c" "$size" qscan "$o_med" "$o_p90" "$o_rss" "$o_peak" "$ratio" "$o_bad"
+		printf '%s %s %s %s %s %s %s %s %s\n' \
+		    "$c" "$size" broker-alone "$a_med" "$a_p90" "$a_rss" "$a_peak" - "$a_bad"
+	} >>"$table"
 done
 
 echo
@@ -186,8 +210,11 @@ cat <<EOF
 Wall time: from fork to reap, message written into a pipe on fd 0 (perl
 Time::HiRes).  RSS: GNU time's "Maximum resident set size" of the hook's
 process tree, i.e. of its largest process (qscan: broker, canary, unpack
-role or stand-in qmail-queue; pass-through: the stand-in).  ratio:
-median qscan / median pass-through.
+role or stand-in qmail-queue; pass-through: the stand-in).  broker-alone:
+the same message with an envelope the broker refuses (exit 91) before it
+starts any role or qmail-queue, i.e. the broker's own time and RSS; the
+roles' RSS is above it when the qscan row is larger.  ratio: median qscan
+/ median pass-through.
 EOF
 
 echo
@@ -203,6 +230,6 @@ for c in 4k 1m; do
 done
 
 if [ "$bad_total" -gt 0 ]; then
-	echo "bench: $bad_total run(s) did not exit 0; see $DEMO_LOG" >&2
+	echo "bench: $bad_total run(s) did not exit as expected; see $DEMO_LOG and $W/hook.stderr" >&2
 	exit 1
 fi

@@ -30,7 +30,7 @@
 #define BROKER_MAX_SECONDS 1200
 
 struct stage_times {
-	double start, spool, canary, unpack, queue;
+	double start, setup, spool, canary, unpack, queue;
 };
 
 static double
@@ -94,6 +94,8 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 	}
 }
 
+static char message_id[64];
+
 static void
 summary(const struct broker_env *be, const struct envelope *envl,
     const struct spool *sp, const struct scan *s, const char *verdict,
@@ -103,7 +105,7 @@ summary(const struct broker_env *be, const struct envelope *envl,
 	g_autoptr(GString) line = g_string_new(NULL);
 	double end = now_ms();
 
-	g_string_append(line, "ip=");
+	g_string_append_printf(line, "id=%s ip=", message_id);
 	log_escape(line, be->remote_ip);
 	g_string_append_printf(line, " relay=%d from=", be->relay);
 	log_escape(line, envl && envl->sender ? envl->sender : NULL);
@@ -124,9 +126,9 @@ summary(const struct broker_env *be, const struct envelope *envl,
 	    s && s->facts.parts ? s->facts.parts->len : 0, verdict, action,
 	    code);
 	log_escape(line, reason && reason[0] ? reason : NULL);
-	g_string_append_printf(line, " ms=spool:%.1f,canary:%.1f,unpack:%.1f,"
-	    "queue:%.1f,total:%.1f", t->spool, t->canary, t->unpack, t->queue,
-	    end - t->start);
+	g_string_append_printf(line, " ms=setup:%.1f,spool:%.1f,canary:%.1f,"
+	    "unpack:%.1f,queue:%.1f,total:%.1f", t->setup, t->spool, t->canary,
+	    t->unpack, t->queue, end - t->start);
 	log_summary(line->str);
 }
 
@@ -145,8 +147,9 @@ main(int argc, char **argv)
 	enum envelope_result er;
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *why = NULL, *work = NULL;
-	char msgid[64];
-	int code;
+	char *msgid = message_id;
+	double setup_start;
+	int code, setup_rc;
 
 	(void)argc;
 	(void)argv;
@@ -157,7 +160,7 @@ main(int argc, char **argv)
 	signal(SIGALRM, on_alarm);
 	alarm(BROKER_MAX_SECONDS);
 	broker_env_take(&be);
-	make_message_id(msgid, sizeof(msgid));
+	make_message_id(msgid, sizeof(message_id));
 	log_set_message_id(msgid);
 	log_open("qmail-scanner-queue", TRUE, TRUE);
 
@@ -186,10 +189,12 @@ main(int argc, char **argv)
 		}
 	}
 
+	t.setup = now_ms() - t.start;
+
 	/* fd 0 to its end before fd 1: qmail-smtpd writes the envelope last. */
 	work = g_strdup_printf("%s/work", cfg.spool_dir);
 	sr = spool_receive(work, 0, cfg.max_message_bytes, &sp);
-	t.spool = now_ms() - t.start;
+	t.spool = now_ms() - t.start - t.setup;
 	if (sr == SPOOL_WRITE_ERROR || sr == SPOOL_READ_ERROR) {
 		code = sr == SPOOL_READ_ERROR ? QQ_TEMP_READ_ERROR :
 		    QQ_TEMP_WRITE_ERROR;
@@ -227,7 +232,10 @@ main(int argc, char **argv)
 	s.privs = &privs;
 	s.message_id = msgid;
 	s.spool = &sp;
-	if (scan_setup(&cfg, &privs, &why) != 0) {
+	setup_start = now_ms();
+	setup_rc = scan_setup(&cfg, &privs, &why);
+	t.setup += now_ms() - setup_start;
+	if (setup_rc != 0) {
 		log_err("sandbox: %s", why);
 		code = QQ_TEMP_INTERNAL_BUG;
 		summary(&be, &envl, &sp, NULL, "tempfail", "tempfail", code,

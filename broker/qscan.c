@@ -91,9 +91,10 @@ now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+/* `in` was opened before the privilege drop, with the caller's rights. */
 static int
 check_one(const struct qscan_config *cfg, const struct privs *privs,
-    const char *file, int json, GString *out)
+    const char *file, int in, int json, GString *out)
 {
 	g_autofree char *work = g_strdup_printf("%s/work", cfg->spool_dir);
 	struct spool sp = { .fd = -1 };
@@ -101,12 +102,6 @@ check_one(const struct qscan_config *cfg, const struct privs *privs,
 	struct decision d;
 	enum spool_result sr;
 	double t0 = now_ms();
-	int in = open(file, O_RDONLY | O_CLOEXEC);
-
-	if (in < 0) {
-		fprintf(stderr, "qscan: %s: %s\n", file, strerror(errno));
-		return -1;
-	}
 	sr = spool_receive(work, in, cfg->max_message_bytes, &sp);
 	if (sr == SPOOL_WRITE_ERROR)	/* no spool of ours: use /tmp */
 		sr = spool_receive(g_get_tmp_dir(), in, cfg->max_message_bytes,
@@ -146,6 +141,7 @@ cmd_check(int argc, char **argv)
 	struct privs privs;
 	g_autofree char *why = NULL;
 	g_autoptr(GString) out = g_string_new("[");
+	g_autofree int *fds = NULL;
 	int json = 0, i = 1, rc = 0;
 
 	if (i < argc && strcmp(argv[i], "--json") == 0) {
@@ -157,13 +153,22 @@ cmd_check(int argc, char **argv)
 	if (load_config(&cfg, config_path()) != 0)
 		return 1;
 	log_open("qscan", FALSE, TRUE);
+	/* Open the files as the caller: qscand may not reach them. */
+	fds = g_new(int, argc);
+	for (int j = i; j < argc; j++)
+		if ((fds[j] = open(argv[j], O_RDONLY | O_CLOEXEC)) < 0) {
+			fprintf(stderr, "qscan: %s: %s\n", argv[j],
+			    strerror(errno));
+			rc = 1;
+		}
 	if (privs_drop(cfg.broker_user, &privs, &why) != 0 ||
 	    scan_setup(&cfg, &privs, &why) != 0) {
 		fprintf(stderr, "qscan: %s\n", why);
 		return 1;
 	}
 	for (; i < argc; i++)
-		if (check_one(&cfg, &privs, argv[i], json, out) != 0)
+		if (fds[i] >= 0 && check_one(&cfg, &privs, argv[i], fds[i],
+		    json, out) != 0)
 			rc = 1;
 	if (json)
 		printf("%s]\n", out->str);

@@ -24,11 +24,12 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# hostile_role builds the test-only role; config_path points the
-# setuid tests at a configuration inside the build tree.
+# hostile_role builds the test-only role; config_path points the setuid
+# tests at a configuration of their own, in a directory every user can
+# reach (the clone itself may sit in a private home).
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" -Dhostile_role=true \
-	    -Dconfig_path="$build/test-etc/qscan.conf" >/dev/null
+	    -Dconfig_path=/var/tmp/qscan-test-etc/qscan.conf >/dev/null
 fi
 ninja -C "$build" >/dev/null
 

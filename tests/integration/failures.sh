@@ -16,8 +16,7 @@ expect_tempfail() {
 	[ -d "$T/spool/work" ] && expect_work_empty "$what"
 	pass "$what: exit $code"
 	cp "$T/qscan.conf.good" "$T/qscan.conf"
-	rm -rf "$T/roles"; mkdir "$T/roles"
-	ln -sf "$QSCAN_BUILD/unpacker/qscan-unpack" "$QSCAN_BUILD/seccomp/qscan-canary" "$T/roles/"
+	qs_roles
 	qs_standin 0
 }
 
@@ -40,7 +39,7 @@ ln -sf /bin/true "$T/roles/qscan-unpack"
 expect_tempfail 81 "role exits without records" "role unpack failed: bad-records"
 
 # A role that sends records of another role (the canary's hello).
-ln -sf "$QSCAN_BUILD/seccomp/qscan-canary" "$T/roles/qscan-unpack"
+cp "$T/roles/qscan-canary" "$T/roles/qscan-unpack"
 expect_tempfail 81 "role sends a wrong hello" "role unpack failed: bad-records (record 1: bad hello"
 
 # A role that exits with an error of its own (here: usage).

@@ -37,9 +37,8 @@ qs_setup() {
 	sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
 	mkdir -p "$T/roles" "$T/rec"
 	chmod 777 "$T/rec"
-	for r in "$QSCAN_BUILD/unpacker/qscan-unpack" "$QSCAN_BUILD/seccomp/qscan-canary"; do
-		ln -sf "$r" "$T/roles/"
-	done
+	qs_roles
+
 	cp "$QSCAN_BUILD/tests/qq-standin" "$T/qq"
 	qs_standin 0
 	{
@@ -52,6 +51,16 @@ qs_setup() {
 		echo "hostname = test.example"
 		for line in "$@"; do echo "$line"; done
 	} > "$T/qscan.conf"
+}
+
+# qs_roles [HELPER-FOR-UNPACK]: the role helpers, copied (not linked) so
+# the role users can exec them even when the build tree is private.
+qs_roles() {
+	rm -rf "$T/roles"
+	mkdir -p "$T/roles"
+	cp "${1:-$QSCAN_BUILD/unpacker/qscan-unpack}" "$T/roles/qscan-unpack"
+	cp "$QSCAN_BUILD/seccomp/qscan-canary" "$T/roles/qscan-canary"
+	chmod 755 "$T/roles" "$T/roles"/*
 }
 
 # qs_standin CODE: what the stand-in qmail-queue exits with.
@@ -83,7 +92,7 @@ qs_run() {
 	set +e
 	cat "$msg" | env -i TCPREMOTEIP=192.0.2.7 PROTO=SMTP \
 	    QSCAN_CONFIG="$T/qscan.conf" "$@" \
-	    "$QSCAN_BUILD/qmail-scanner-queue" 1< "$envf" 2> "$T/stderr"
+	    "${QS_BROKER:-$QSCAN_BUILD/qmail-scanner-queue}" 1< "$envf" 2> "$T/stderr"
 	rc=$?
 	set -e
 }

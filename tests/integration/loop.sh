@@ -6,10 +6,15 @@
 qs_setup
 qs_msg "$T/m"
 qs_env "$T/e" a@b.example c@d.example
-ln -s "$QSCAN_BUILD/qmail-scanner-queue" "$T/qmail-queue-link"
-for qq in "$QSCAN_BUILD/qmail-scanner-queue" "$T/qmail-queue-link"; do
+# A copy the broker users can reach even when the build tree is private.
+mkdir "$T/bin"
+cp "$QSCAN_BUILD/qmail-scanner-queue" "$T/bin/"
+chmod -R 755 "$T/bin"
+QS_BROKER=$T/bin/qmail-scanner-queue
+ln -s "$QS_BROKER" "$T/qmail-queue-link"
+for qq in "$QS_BROKER" "$T/qmail-queue-link"; do
 	sed -i "s|^qmail_queue = .*|qmail_queue = $qq|" "$T/qscan.conf"
-	qs_run "$T/m" "$T/e" QMAILQUEUE="$QSCAN_BUILD/qmail-scanner-queue"
+	qs_run "$T/m" "$T/e" QMAILQUEUE="$QS_BROKER"
 	expect_rc 81 "qmail_queue = itself ($qq)"
 	grep -q "LOOP: qmail_queue .* is qmail-scanner-queue itself" "$T/stderr" || fail "no loud log line"
 	expect_work_empty loop

@@ -4,7 +4,7 @@
 # how it ended, and the message tempfails.
 . "$(dirname "$0")/../integration/lib.sh"
 qs_setup "[limits]" "role_timeout_ms = 1500"
-ln -sf "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-unpack"
+qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
 qs_env "$T/e" a@b.example c@d.example
 
 # attempt [arg] | expected exit | expected log text

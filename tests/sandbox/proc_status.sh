@@ -3,7 +3,7 @@
 # privileges, a seccomp filter, no capabilities, its own namespaces.
 . "$(dirname "$0")/../integration/lib.sh"
 qs_setup "[limits]" "role_timeout_ms = 8000"
-ln -sf "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-unpack"
+qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
 qs_env "$T/e" a@b.example c@d.example
 printf 'From: a@b.example\nTo: c@d.example\nX-Hostile: sleep\n\nbody\n' > "$T/m"
 role_uid=$(id -u qscan-unpack)
