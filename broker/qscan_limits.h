@@ -15,6 +15,10 @@
 #define RECORD_STR_MAX		4096
 /* Header values reported per message (Subject, From, ...). */
 #define HEADER_VALUE_MAX	2048
+/* Anomalies a role may report beyond one per part: the message-wide ones
+ * (limits, parse failure, header facts cut) and some slack.  More than
+ * max_parts + ANOMALIES_OVER_PARTS_MAX anomalies fail the role. */
+#define ANOMALIES_OVER_PARTS_MAX 64
 /* Filenames per part (name=, filename=, RFC 2231, uuencode). */
 #define PART_FILENAMES_MAX	8
 

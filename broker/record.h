@@ -35,10 +35,13 @@ enum rec_type {
 	REC_PART = 2,
 	/* u32 part, u8 source (enum filename_source), str name */
 	REC_FILENAME = 3,
-	/* u8 header (enum header_fact), str value (decoded, UTF-8) */
+	/* u8 header (enum header_fact), str value (decoded, UTF-8, at most
+	 * HEADER_VALUE_MAX bytes: the role cuts longer values and says so
+	 * with ANOM_TRUNCATED_STRING) */
 	REC_HEADER = 4,
 	/* u32 part (REC_NO_PARENT: the whole message), u16 code (enum
-	 * anomaly_code), str detail */
+	 * anomaly_code), str detail; at most max_parts +
+	 * ANOMALIES_OVER_PARTS_MAX of them per message */
 	REC_ANOMALY = 5,
 	/* u32 part, u64 size; carries the part's sealed memfd */
 	REC_CONTENT = 6,

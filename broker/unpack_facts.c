@@ -220,8 +220,7 @@ decode_anomaly(struct unpack_decoder *d, struct rec_reader *r)
 		return refuse(d, "malformed anomaly", REC_ANOMALY);
 	if (part != REC_NO_PARENT && known_part(d, part) == NULL)
 		return refuse(d, "anomaly for unknown part", REC_ANOMALY);
-	/* Each part can carry a few anomalies of each kind, not unbounded. */
-	if (d->anomalies_seen >= d->max_parts + 64)
+	if (d->anomalies_seen >= d->max_parts + ANOMALIES_OVER_PARTS_MAX)
 		return refuse(d, "too many anomalies", REC_ANOMALY);
 	a.part = part;
 	a.code = code;

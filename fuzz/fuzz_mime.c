@@ -181,8 +181,8 @@ fuzz_on_anomaly(void *vctx, uint32_t part, enum anomaly_code code,
 		fuzz_fail("limit anomaly reported twice");
 	fuzz_check_str(detail, strlen(detail));
 	c->last_content_ok = 0;
-	/* The broker refuses more than max_parts + 64 anomalies. */
-	if (++c->anomalies >= FUZZ_MIME_MAX_PARTS + 64)
+	/* The broker refuses more than max_parts + ANOMALIES_OVER_PARTS_MAX. */
+	if (++c->anomalies >= FUZZ_MIME_MAX_PARTS + ANOMALIES_OVER_PARTS_MAX)
 		fuzz_fail("more anomalies than the broker accepts");
 }
 

@@ -12,10 +12,11 @@
 /* Anomalies about single parts (cut strings, bad uuencode, an encoded
  * message that does not parse) are at most one per kind per part, and at
  * most max_parts + WALK_PART_ANOMALY_SLACK in all: the broker refuses a
- * role that sends more than max_parts + 64 anomalies, and the message-
+ * role that sends more than max_parts + ANOMALIES_OVER_PARTS_MAX
+ * anomalies, and the message-
  * wide ones (limits, parse failure, no Content-Type, cut header values:
  * at most 11) must always fit. */
-#define WALK_PART_ANOMALY_SLACK	32
+#define WALK_PART_ANOMALY_SLACK	(ANOMALIES_OVER_PARTS_MAX / 2)
 
 enum walk_str {
 	WS_PATH = 0,

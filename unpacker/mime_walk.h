@@ -30,7 +30,7 @@
  * per part (detail: the first field cut, and how many more) or per
  * header value (part WALK_NO_PARENT).  Per-part anomalies are at most one
  * per code per part and max_parts + 32 in all, so the total stays under
- * the broker's max_parts + 64.  A uuencoded child has content type
+ * the broker's max_parts + ANOMALIES_OVER_PARTS_MAX.  A uuencoded child has content type
  * application/octet-stream, no charset, encoding x-uuencode.  A leaf
  * message/rfc822 (GMime leaves a base64 or quoted-printable one as a
  * leaf) gets its decoded bytes parsed, and that message's body becomes
