@@ -2,7 +2,7 @@ role: canary (id 1)
 helper: qscan-canary
 user: qscan-canary (default; own uid and gid, no supplementary groups, no capabilities)
 namespaces: user pid net ipc mount (clone flags 0x78020000)
-descriptors: 0 none (no message); 1 records (SOCK_SEQPACKET to the broker); 2 log pipe; all others closed
+descriptors: 0 /dev/null (no message); 1 records (SOCK_SEQPACKET to the broker); 2 log pipe; all others closed
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
   RLIMIT_NOFILE   32 32; before exec, by the spawner; the fixed descriptors plus part memfds in flight

@@ -67,10 +67,10 @@ rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *r, const char **why)
 		case SANDBOX_CMP_NONE:
 			continue;
 		case SANDBOX_CMP_EQ:
-			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_EQ, a->a);
+			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_EQ, a->a, 0);
 			break;
 		case SANDBOX_CMP_NE:
-			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_NE, a->a);
+			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_NE, a->a, 0);
 			break;
 		case SANDBOX_CMP_MASKED_EQ:
 			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_MASKED_EQ,

@@ -21,7 +21,6 @@
 #endif
 #ifndef F_ADD_SEALS
 #define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
 #endif
 #ifndef MADV_FREE
 #define MADV_FREE 8
@@ -290,20 +289,16 @@ static const struct role_rlimit unpack_rlimits[] = {
 	RLIMIT_NPROC_0,
 };
 
+/* Measured with strace on fuzz/corpus/mime and cold-charset, 12 MiB and
+ * 200-part messages: after lockdown qscan-unpack needs only these beyond
+ * the baseline (ftruncate, lseek, F_GET_SEALS, F_GETFL never occurred;
+ * the broker checks the seals of what it receives). */
 static const struct sandbox_rule unpack_rules[] = {
 	{ "memfd_create", SANDBOX_ALLOW,
 	  { ARG_MASKED_EQ(1, "flags", MFD_ALLOW_SEALING, MFD_ALLOW_SEALING) },
 	  "one memfd per decoded part; it must be sealable before it is sent" },
-	{ "ftruncate", SANDBOX_ALLOW, { { 0 } },
-	  "size a part memfd (RLIMIT_FSIZE bounds it)" },
-	{ "lseek", SANDBOX_ALLOW, { { 0 } },
-	  "rewind a part memfd" },
 	{ "fcntl", SANDBOX_ALLOW, { ARG_EQ(1, "cmd", F_ADD_SEALS) },
 	  "seal a part memfd against writes and resizing before sending it" },
-	{ "fcntl", SANDBOX_ALLOW, { ARG_EQ(1, "cmd", F_GET_SEALS) },
-	  "check the seals took" },
-	{ "fcntl", SANDBOX_ALLOW, { ARG_EQ(1, "cmd", F_GETFL) },
-	  "GLib and stdio ask for descriptor flags" },
 };
 
 const struct role_profile sandbox_profiles[] = {
@@ -315,7 +310,7 @@ const struct role_profile sandbox_profiles[] = {
 		.rlimits = canary_rlimits,
 		.n_rlimits = sizeof(canary_rlimits) / sizeof(canary_rlimits[0]),
 		.landlock = LANDLOCK_NO_FILES,
-		.fds = "0 none (no message); 1 records (SOCK_SEQPACKET to the "
+		.fds = "0 /dev/null (no message); 1 records (SOCK_SEQPACKET to the "
 		    "broker); 2 log pipe",
 		.rules = NULL,
 		.n_rules = 0,

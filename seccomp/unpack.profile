@@ -241,16 +241,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
  unpack only:
   allow         memfd_create (319) if arg1 flags & MFD_ALLOW_SEALING == MFD_ALLOW_SEALING [& 0x2 == 0x2]
       why: one memfd per decoded part; it must be sealable before it is sent
-  allow         ftruncate (77)
-      why: size a part memfd (RLIMIT_FSIZE bounds it)
-  allow         lseek (8)
-      why: rewind a part memfd
   allow         fcntl (72) if arg1 cmd == F_ADD_SEALS [== 0x409, 64 bits]
       why: seal a part memfd against writes and resizing before sending it
-  allow         fcntl (72) if arg1 cmd == F_GET_SEALS [== 0x40a, 64 bits]
-      why: check the seals took
-  allow         fcntl (72) if arg1 cmd == F_GETFL [== 0x3, 64 bits]
-      why: GLib and stdio ask for descriptor flags
  killed by the default action (listed for the reader, not compiled):
   kill process  execve (59)
       why: no new program, ever
@@ -292,4 +284,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 99 instructions, sha256 b61fd3abd98cb22aab1982caeb2a46b97dee76c76536d43ef593470c3c2686fc
+  final: 95 instructions, sha256 95e8ff04279ddc4369826e012f50fc9231134568fd753038b019376d6df311f2

@@ -38,6 +38,7 @@ enum confine {
 	CONFINE_OUTER,		/* the spawner's outer filter only */
 	CONFINE_BOTH,		/* outer, then lockdown: what a real role has */
 	CONFINE_LANDLOCK,	/* NO_NEW_PRIVS + Landlock no-files only */
+	CONFINE_LANDLOCK_DIR,	/* NO_NEW_PRIVS + Landlock private-dir only */
 };
 
 enum ending { END_SIGNAL, END_EXIT };
@@ -55,6 +56,7 @@ struct death_case {
 static pid_t test_parent;	/* the test process: a target for signals */
 static pid_t test_sibling;	/* a sleeping bystander, another target */
 static struct sock_fprog outer_prog;
+static char private_dir[] = "/tmp/qscan-death-dir-XXXXXX";
 
 /* ---- attempts --------------------------------------------------------- */
 
@@ -351,6 +353,49 @@ try_mkdir_tmp(void)
 	return errno;
 }
 
+/* What libclamav does in its temporary directory. */
+static int
+try_private_dir_work(void)
+{
+	char dir[128], file[160];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/sub", private_dir);
+	snprintf(file, sizeof(file), "%s/f", dir);
+	if (mkdir(dir, 0700) < 0)
+		return 20;
+	fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 21;
+	if (write(fd, "x", 1) != 1 || ftruncate(fd, 0) < 0)
+		return 22;
+	close(fd);
+	if (unlink(file) < 0 || rmdir(dir) < 0)
+		return 23;
+	return 0;
+}
+
+static int
+try_private_dir_exec(void)
+{
+	char file[160];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/x", private_dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	if (fd < 0)
+		return EXIT_SETUP_FAILED;
+	close(fd);
+	{
+		char *const argv[] = { file, NULL };
+		char *const envp[] = { NULL };
+
+		execve(file, argv, envp);
+	}
+	unlink(file);
+	return errno;
+}
+
 static int
 try_connect_tcp(void)
 {
@@ -473,31 +518,42 @@ static int
 try_memfd_part(void)
 {
 	static const char part[] = "decoded part bytes";
-	int fd, seals;
+	int fd;
 
 	fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return 10;
 	if (write(fd, part, sizeof(part)) != (ssize_t)sizeof(part))
 		return 11;
-	if (ftruncate(fd, sizeof(part)) < 0)
-		return 12;
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return 13;
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
 	    F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
-		return 14;
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_WRITE))
-		return 15;
-	if (fcntl(fd, F_GETFL) < 0)
-		return 16;
+		return 12;
 	if (write(fd, "x", 1) >= 0 || errno != EPERM)
-		return 17;
+		return 13;
 	if (send_on(1, fd) != 0)
-		return 18;
+		return 14;
 	close(fd);
 	return 0;
+}
+
+static int
+try_memfd_get_seals(void)
+{
+	int fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return EXIT_SETUP_FAILED;
+	return errno_of(fcntl(fd, F_GET_SEALS));
+}
+
+static int
+try_memfd_ftruncate(void)
+{
+	int fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return EXIT_SETUP_FAILED;
+	return errno_of(ftruncate(fd, 4096));
 }
 
 static int
@@ -605,6 +661,10 @@ static const struct death_case cases[] = {
 	  try_fcntl_setfl, DIES(SIGSYS) },
 	{ "unpack: sealed memfd part sent on fd 1 works", ROLE_UNPACK,
 	  CONFINE_FINAL, prepare_records_socket, try_memfd_part, EXITS(0) },
+	{ "unpack: fcntl(F_GET_SEALS) kills", ROLE_UNPACK, CONFINE_FINAL,
+	  NULL, try_memfd_get_seals, DIES(SIGSYS) },
+	{ "unpack: ftruncate kills", ROLE_UNPACK, CONFINE_FINAL, NULL,
+	  try_memfd_ftruncate, DIES(SIGSYS) },
 	{ "unpack: memfd_create without sealing kills", ROLE_UNPACK,
 	  CONFINE_FINAL, NULL, try_memfd_unsealable, DIES(SIGSYS) },
 	{ "unpack: sendmsg without MSG_NOSIGNAL kills", ROLE_UNPACK,
@@ -662,6 +722,17 @@ static const struct death_case cases[] = {
 	  CONFINE_LANDLOCK, NULL, try_kill_parent, EXITS(EPERM) },
 	{ "landlock: sealed memfd part works", ROLE_UNPACK, CONFINE_LANDLOCK,
 	  prepare_records_socket, try_memfd_part, EXITS(0) },
+
+	/* Landlock private-dir, for the AV roles to come */
+	{ "landlock dir: mkdir, create, write, unlink beneath it work",
+	  ROLE_UNPACK, CONFINE_LANDLOCK_DIR, NULL, try_private_dir_work,
+	  EXITS(0) },
+	{ "landlock dir: execve beneath it is EACCES", ROLE_UNPACK,
+	  CONFINE_LANDLOCK_DIR, NULL, try_private_dir_exec, EXITS(EACCES) },
+	{ "landlock dir: open(/etc/passwd) is EACCES", ROLE_UNPACK,
+	  CONFINE_LANDLOCK_DIR, NULL, try_open_passwd, EXITS(EACCES) },
+	{ "landlock dir: mkdir elsewhere in /tmp is EACCES", ROLE_UNPACK,
+	  CONFINE_LANDLOCK_DIR, NULL, try_mkdir_tmp, EXITS(EACCES) },
 };
 
 /* ---- the runner ------------------------------------------------------- */
@@ -690,6 +761,12 @@ child_run(const struct death_case *c)
 	case CONFINE_LANDLOCK:
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 		    sandbox_landlock_restrict(LANDLOCK_NO_FILES, NULL,
+		    &why) < 0)
+			_exit(EXIT_LOCKDOWN_FAILED);
+		break;
+	case CONFINE_LANDLOCK_DIR:
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    sandbox_landlock_restrict(LANDLOCK_PRIVATE_DIR, private_dir,
 		    &why) < 0)
 			_exit(EXIT_LOCKDOWN_FAILED);
 		break;
@@ -771,6 +848,10 @@ main(void)
 		    sandbox_landlock_abi());
 		return 1;
 	}
+	if (mkdtemp(private_dir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
 	test_sibling = fork();
 	if (test_sibling == 0) {
 		for (;;)
@@ -793,5 +874,8 @@ main(void)
 	}
 	kill(test_sibling, SIGKILL);
 	waitpid(test_sibling, &st, 0);
+	if (rmdir(private_dir) < 0)
+		printf("# private dir %s left behind: %s\n", private_dir,
+		    strerror(errno));
 	return failed ? 1 : 0;
 }
