@@ -9,7 +9,8 @@
 #include "qscan-config.h"
 #include "record.h"
 
-enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_ACTION };
+enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_ACTION, K_SCANNERS,
+	K_FAILURE_ACTION, K_VIRUS_ACTION, K_CLAMD_MODE };
 
 struct key_spec {
 	const char *group, *key;
@@ -38,7 +39,24 @@ static const struct key_spec keys[] = {
 	{ "limits", "max_depth", K_UINT, OFF(max_depth), 1, 1000 },
 	{ "limits", "max_decoded_bytes", K_U64, OFF(max_decoded_bytes), 1024, 64 * GiB },
 	{ "limits", "role_timeout_ms", K_UINT, OFF(role_timeout_ms), 100, 3600000 },
+	{ "qscan", "scanners", K_SCANNERS, OFF(scanners), 0, 0 },
+	{ "qscan", "scan_raw", K_BOOL, OFF(scan_raw), 0, 0 },
+	{ "qscan", "scan_failure_action", K_FAILURE_ACTION, OFF(scan_failure_action), 0, 0 },
+	{ "qscan", "virus_action", K_VIRUS_ACTION, OFF(virus_action), 0, 0 },
+	{ "qscan", "reject_text_fd", K_UINT, OFF(reject_text_fd), 0, 64 },
+	{ "clamav", "database", K_STRING, OFF(clamav_database), 0, 0 },
+	{ "clamav", "max_scan_bytes", K_U64, OFF(clamav_max_scan_bytes), 1024, 64 * GiB },
+	{ "clamav", "max_file_bytes", K_U64, OFF(clamav_max_file_bytes), 1024, 64 * GiB },
+	{ "clamav", "max_recursion", K_UINT, OFF(clamav_max_recursion), 1, 1000 },
+	{ "clamav", "max_files", K_UINT, OFF(clamav_max_files), 1, 1000000 },
+	{ "clamd", "servers", K_STRING, OFF(clamd_servers), 0, 0 },
+	{ "clamd", "connect_timeout_ms", K_UINT, OFF(clamd_connect_timeout_ms), 10, 600000 },
+	{ "clamd", "read_timeout_ms", K_UINT, OFF(clamd_read_timeout_ms), 10, 3600000 },
+	{ "clamd", "mode", K_CLAMD_MODE, OFF(clamd_mode), 0, 0 },
+	{ "clamd", "max_stream_bytes", K_U64, OFF(clamd_max_stream_bytes), 1024, 64 * GiB },
 	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
+	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
+	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
 	{ "users", "unpack", K_STRING, OFF(role_user[ROLE_UNPACK]), 0, 0 },
 	{ "users", "canary", K_STRING, OFF(role_user[ROLE_CANARY]), 0, 0 },
 };
@@ -70,16 +88,78 @@ config_defaults(struct qscan_config *c)
 	c->max_depth = DEFAULT_MAX_DEPTH;
 	c->max_decoded_bytes = DEFAULT_MAX_DECODED_BYTES;
 	c->role_timeout_ms = DEFAULT_ROLE_TIMEOUT_MS;
+	c->role_user[ROLE_CLAMAV] = g_strdup("qscan-clamav");
+	c->role_user[ROLE_CLAMD] = g_strdup("qscan-clamd");
+	c->scan_raw = TRUE;
+	c->scan_failure_action = ACTION_TEMPFAIL;
+	c->virus_action = VIRUS_QUARANTINE;
+	c->clamav_database = g_strdup("/var/lib/clamav");
+	/* libclamav's own defaults, stated so lint and profiles show them. */
+	c->clamav_max_scan_bytes = 400ull * 1024 * 1024;
+	c->clamav_max_file_bytes = 100ull * 1024 * 1024;
+	c->clamav_max_recursion = 17;
+	c->clamav_max_files = 10000;
+	c->clamd_servers = g_strdup("unix:/run/clamav/clamd.ctl");
+	c->clamd_connect_timeout_ms = 2000;
+	c->clamd_read_timeout_ms = 30000;
+	c->clamd_mode = g_strdup("auto");
+	c->clamd_max_stream_bytes = 25ull * 1024 * 1024;	/* StreamMaxLength */
 }
 
 void
 config_clear(struct qscan_config *c)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (keys[i].type == K_STRING)
+		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
+}
+
+const char *
+virus_action_name(enum virus_action a)
+{
+	switch (a) {
+	case VIRUS_QUARANTINE:	return "quarantine";
+	case VIRUS_REJECT:	return "reject";
+	case VIRUS_DROP:	return "drop";
+	default:		return "unknown";
+	}
+}
+
+/* "clamav;clamd": each a scanner role, at most SCANNERS_MAX, no repeats. */
+static int
+scanners_set(struct qscan_config *c, const char *value, const char **why)
+{
+	g_auto(GStrv) names = g_strsplit_set(value, ";, ", -1);
+	unsigned n = 0;
+
+	for (unsigned i = 0; names[i] != NULL; i++) {
+		int role;
+
+		if (names[i][0] == '\0')
+			continue;
+		if (strcmp(names[i], "clamav") == 0)
+			role = ROLE_CLAMAV;
+		else if (strcmp(names[i], "clamd") == 0)
+			role = ROLE_CLAMD;
+		else {
+			*why = "takes a list of clamav, clamd";
+			return -1;
+		}
+		for (unsigned j = 0; j < n; j++)
+			if (c->scanners[j] == role) {
+				*why = "names a scanner twice";
+				return -1;
+			}
+		if (n == SCANNERS_MAX) {
+			*why = "names too many scanners";
+			return -1;
+		}
+		c->scanners[n++] = role;
+	}
+	c->n_scanners = n;
+	return 0;
 }
 
 const char *
@@ -151,6 +231,39 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 			return -1;
 		}
 		return 0;
+	case K_SCANNERS:
+		return scanners_set(c, value, why);
+	case K_FAILURE_ACTION:
+		if (strcmp(value, "tempfail") == 0)
+			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
+		else if (strcmp(value, "pass") == 0)
+			*(enum over_limit_action *)field = ACTION_PASS;
+		else {
+			*why = "takes tempfail or pass";
+			return -1;
+		}
+		return 0;
+	case K_VIRUS_ACTION:
+		if (strcmp(value, "quarantine") == 0)
+			*(enum virus_action *)field = VIRUS_QUARANTINE;
+		else if (strcmp(value, "reject") == 0)
+			*(enum virus_action *)field = VIRUS_REJECT;
+		else if (strcmp(value, "drop") == 0)
+			*(enum virus_action *)field = VIRUS_DROP;
+		else {
+			*why = "takes quarantine, reject or drop";
+			return -1;
+		}
+		return 0;
+	case K_CLAMD_MODE:
+		if (strcmp(value, "auto") && strcmp(value, "fildes") &&
+		    strcmp(value, "instream")) {
+			*why = "takes auto, fildes or instream";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
 	case K_UINT:
 	case K_U64:
 	default:
@@ -213,7 +326,8 @@ config_load(struct qscan_config *c, const char *path, GPtrArray *errors)
 			g_free(group);
 			group = g_strndup(line + 1, n - 2);
 			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
-			    strcmp(group, "users"))
+			    strcmp(group, "users") && strcmp(group, "clamav") &&
+			    strcmp(group, "clamd"))
 				problem(errors, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;

@@ -11,6 +11,14 @@ enum over_limit_action {
 	ACTION_PASS,		/* queue it, with the verdict in the trace header */
 };
 
+enum virus_action {
+	VIRUS_QUARANTINE,	/* quarantine/viruses/, fsynced, then exit 0 */
+	VIRUS_REJECT,		/* exit 31, or 82 with text on reject_text_fd */
+	VIRUS_DROP,		/* exit 0, discarded, logged */
+};
+
+#define SCANNERS_MAX 8
+
 struct qscan_config {
 	char *path;			/* where it was read from */
 	char *spool_dir;
@@ -30,6 +38,24 @@ struct qscan_config {
 	unsigned max_depth;
 	uint64_t max_decoded_bytes;
 	unsigned role_timeout_ms;
+
+	/* AV: scanner roles in the order they run. */
+	int scanners[SCANNERS_MAX];	/* enum role_id */
+	unsigned n_scanners;
+	gboolean scan_raw;
+	enum over_limit_action scan_failure_action;	/* tempfail or pass */
+	enum virus_action virus_action;
+	unsigned reject_text_fd;	/* 0: off */
+	char *clamav_database;
+	uint64_t clamav_max_scan_bytes;
+	uint64_t clamav_max_file_bytes;
+	unsigned clamav_max_recursion;
+	unsigned clamav_max_files;
+	char *clamd_servers;		/* "unix:/path;tcp:host:port" */
+	unsigned clamd_connect_timeout_ms;
+	unsigned clamd_read_timeout_ms;
+	char *clamd_mode;		/* auto, fildes, instream */
+	uint64_t clamd_max_stream_bytes;
 };
 
 /* Sets every key to its default. */
@@ -43,5 +69,6 @@ int config_load(struct qscan_config *c, const char *path, GPtrArray *errors);
 void config_clear(struct qscan_config *c);
 
 const char *over_limit_action_name(enum over_limit_action a);
+const char *virus_action_name(enum virus_action a);
 
 #endif

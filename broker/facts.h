@@ -57,4 +57,37 @@ int unpack_decoder_feed(struct unpack_decoder *d, const uint8_t *buf,
 /* 1 when REC_END was accepted. */
 int unpack_decoder_done(const struct unpack_decoder *d);
 
+/* What one scanner role reported. */
+struct verdict_fact {
+	uint32_t part;			/* REC_NO_PARENT: the raw message */
+	uint8_t result;			/* enum scan_result */
+	char *name;			/* virus name or error text */
+};
+
+struct scanner_result {
+	enum role_id role;
+	char *engine, *version, *database;	/* from REC_ENGINE */
+	GArray *verdicts;		/* struct verdict_fact, request order */
+};
+
+void scanner_result_init(struct scanner_result *r, enum role_id role);
+void scanner_result_clear(struct scanner_result *r);
+
+/* Decoder for a scanner role's records: HELLO (that role), ENGINE, one
+ * VERDICT per request in the order the requests went (parts[]), END with
+ * the count.  Same contract as the unpack decoder. */
+struct scanner_decoder {
+	struct scanner_result *res;
+	const uint32_t *parts;		/* the parts requested, in order */
+	uint32_t n_parts;
+	int state;
+	char error[160];
+};
+
+void scanner_decoder_init(struct scanner_decoder *d, struct scanner_result *r,
+    const uint32_t *parts, uint32_t n_parts);
+int scanner_decoder_feed(struct scanner_decoder *d, const uint8_t *buf,
+    size_t len, int fd);
+int scanner_decoder_done(const struct scanner_decoder *d);
+
 #endif

@@ -5,11 +5,11 @@
  * the real qmail-queue or answers with an exit code qmail-smtpd turns into
  * an SMTP reply.  Every failure of ours is a temporary code (DESIGN 6). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +21,7 @@
 #include "log.h"
 #include "privs.h"
 #include "qscan-config.h"
+#include "quarantine.h"
 #include "queue.h"
 #include "scan.h"
 #include "spawn.h"
@@ -30,7 +31,7 @@
 #define BROKER_MAX_SECONDS 1200
 
 struct stage_times {
-	double start, setup, spool, canary, unpack, queue;
+	double start, setup, spool, canary, unpack, av, queue;
 };
 
 static double
@@ -69,7 +70,8 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 {
 	g_autofree char *sender = broker_env_sanitise(envl->sender);
 	g_autofree char *host = broker_env_sanitise(cfg->hostname);
-	g_autofree char *tag = NULL;
+	g_autofree char *tag = NULL, *engines = scan_engine_list(s);
+	g_autofree char *not_scanned = NULL;
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -84,13 +86,22 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 	{
 		g_autofree char *safe_tag = broker_env_sanitise(tag);
 
+		/* A site that passes unscanned mail says so in a header. */
+		if (s->not_scanned[0]) {
+			g_autofree char *why = broker_env_sanitise(
+			    s->not_scanned);
+
+			not_scanned = g_strdup_printf("%s-Not-Scanned: %s\n",
+			    cfg->header_prefix, why);
+		}
 		return g_strdup_printf("%s-Diagnostics: from %s by %s "
-		    "(envelope-from <%s>, uid %u) with qscan-%s (unpack: %s. "
-		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n",
+		    "(envelope-from <%s>, uid %u) with qscan-%s (%s%sunpack: %s. "
+		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s",
 		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
 		    "localhost", host, sender, (unsigned)invoking_uid,
-		    QSCAN_VERSION, QSCAN_VERSION, safe_tag, be->relay,
-		    be->remote_ip, secs, date);
+		    QSCAN_VERSION, engines, engines[0] ? " " : "",
+		    QSCAN_VERSION, safe_tag, be->relay, be->remote_ip, secs, date,
+		    not_scanned ? not_scanned : "");
 	}
 }
 
@@ -127,8 +138,8 @@ summary(const struct broker_env *be, const struct envelope *envl,
 	    code);
 	log_escape(line, reason && reason[0] ? reason : NULL);
 	g_string_append_printf(line, " ms=setup:%.1f,spool:%.1f,canary:%.1f,"
-	    "unpack:%.1f,queue:%.1f,total:%.1f", t->setup, t->spool, t->canary,
-	    t->unpack, t->queue, end - t->start);
+	    "unpack:%.1f,av:%.1f,queue:%.1f,total:%.1f", t->setup, t->spool,
+	    t->canary, t->unpack, t->av, t->queue, end - t->start);
 	log_summary(line->str);
 }
 
@@ -179,15 +190,6 @@ main(int argc, char **argv)
 	if (privs.note[0])
 		log_warn("%s", privs.note);
 	log_open_file(cfg.log_file);
-	{
-		/* Each kept part is a memfd: allow as many as the hard limit. */
-		struct rlimit rl;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
 
 	t.setup = now_ms() - t.start;
 
@@ -247,8 +249,47 @@ main(int argc, char **argv)
 		log_warn("%s", spawn_namespace_note());
 	t.canary = s.canary.ms;
 	t.unpack = s.unpack.ms;
+	for (unsigned i = 0; i < s.n_scanners; i++)
+		t.av += s.scanner_outcome[i].ms;
 	scan_decide(&s, &d);
 	code = d.exit_code;
+	if (d.quarantine) {
+		g_autofree char *qname = NULL, *qwhy = NULL;
+		g_autofree char *names = scan_virus_names(&s, 0);
+		g_autofree char *engines = scan_engine_list(&s);
+		g_autofree char *reason = g_strdup_printf("%s: %s",
+		    verdict_name(s.verdict), s.reason);
+
+		if (quarantine_store(cfg.spool_dir, d.quarantine,
+		    cfg.header_prefix, reason, &envl, &sp, msgid, &qname,
+		    &qwhy) != 0) {
+			/* Not safely kept: the client must keep it. */
+			log_err("%s", qwhy);
+			code = QQ_TEMP_WRITE_ERROR;
+			summary(&be, &envl, &sp, &s, verdict_name(s.verdict),
+			    "tempfail", code, qwhy, &t);
+			goto out;
+		}
+		log_info("quarantined in %s/quarantine/%s/new/%s",
+		    cfg.spool_dir, d.quarantine, qname);
+		quarantine_log(cfg.spool_dir, &envl,
+		    s.facts.headers[HDR_SUBJECT], names, engines);
+	} else if (d.reject_text) {
+		g_autofree char *names = scan_virus_names(&s, 0);
+		g_autofree char *safe = broker_env_sanitise(names);
+		/* qmail-smtpd reads at most 255 bytes; it adds nothing. */
+		g_autofree char *text = g_strdup_printf("DYour email was "
+		    "rejected because it contains a virus: %.180s (#5.7.1)",
+		    safe);
+
+		if (fcntl((int)cfg.reject_text_fd, F_GETFD) < 0 ||
+		    write((int)cfg.reject_text_fd, text, strlen(text)) !=
+		    (ssize_t)strlen(text)) {
+			log_warn("reject_text_fd %u is not open for writing: "
+			    "plain reject (31)", cfg.reject_text_fd);
+			code = QQ_PERM_REFUSED;
+		}
+	}
 	if (d.queue) {
 		double q0 = now_ms();
 

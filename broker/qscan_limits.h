@@ -15,6 +15,12 @@
 #define RECORD_STR_MAX		4096
 /* Header values reported per message (Subject, From, ...). */
 #define HEADER_VALUE_MAX	2048
+/* Header fields of the top-level message reported one by one (name and
+ * value, REC_HEADER_FIELD).  Real mail carries 20-60 (a long Received
+ * chain, DKIM, ARC, list headers); 256 covers any of them with room, and
+ * keeps the worst case at 256 * (HEADER_VALUE_MAX + a name) = about half
+ * a megabyte of records for the broker to hold. */
+#define HEADER_FIELDS_MAX	256
 /* Anomalies a role may report beyond one per part: the message-wide ones
  * (limits, parse failure, header facts cut) and some slack.  More than
  * max_parts + ANOMALIES_OVER_PARTS_MAX anomalies fail the role. */
@@ -34,6 +40,9 @@
 #define DEFAULT_ROLE_CPU_SECONDS	30
 #define DEFAULT_ROLE_MEMORY_MB		1024
 #define ROLE_NOFILE			32
+/* The unpack role sends a memfd per part; those in flight count against
+ * its RLIMIT_NOFILE.  Below the usual hard limit of 4096 or more. */
+#define UNPACK_NOFILE			4096
 /* Role log lines: bounded per line and per role run. */
 #define ROLE_LOG_LINE_MAX		512
 #define ROLE_LOG_BYTES_MAX		16384

@@ -61,8 +61,18 @@ role_id_name(unsigned r)
 	switch (r) {
 	case ROLE_CANARY:	return "canary";
 	case ROLE_UNPACK:	return "unpack";
+	case ROLE_CLAMAV:	return "clamav";
+	case ROLE_CLAMD:	return "clamd";
 	default:		return "unknown";
 	}
+}
+
+const char *
+scan_result_name(unsigned r)
+{
+	static const char *const names[] = { "clean", "virus", "error",
+	    "limit" };
+	return r <= SCAN_RESULT_MAX ? names[r] : "unknown";
 }
 
 /* ---- role side -------------------------------------------------------- */
@@ -142,8 +152,8 @@ rec_clean_str(const char *s, size_t len, char *out, int *truncated)
 	return len;
 }
 
-int
-rec_send(int sock, struct rec_writer *w, int fd)
+static int
+rec_send_flags(int sock, struct rec_writer *w, int fd, int flags)
 {
 	struct iovec iov;
 	struct msghdr msg;
@@ -180,7 +190,7 @@ rec_send(int sock, struct rec_writer *w, int fd)
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
 	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -189,6 +199,18 @@ rec_send(int sock, struct rec_writer *w, int fd)
 		return -1;
 	}
 	return 0;
+}
+
+int
+rec_send(int sock, struct rec_writer *w, int fd)
+{
+	return rec_send_flags(sock, w, fd, 0);
+}
+
+int
+rec_send_nonblock(int sock, struct rec_writer *w, int fd)
+{
+	return rec_send_flags(sock, w, fd, MSG_DONTWAIT);
 }
 
 /* ---- broker side ------------------------------------------------------ */

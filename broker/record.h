@@ -23,15 +23,17 @@
 #include "qscan_limits.h"
 
 #define RECORD_MAGIC	0x52435351u	/* "QSCR" */
-#define RECORD_VERSION	1u
+#define RECORD_VERSION	2u
 #define RECORD_HEADER_LEN 8u
 
 enum rec_type {
 	/* u32 magic, u32 version, u16 role id */
 	REC_HELLO = 1,
 	/* u32 index, u32 parent (REC_NO_PARENT for the root), u16 depth,
-	 * u16 kind (enum part_kind), u64 decoded size,
-	 * str path ("1.2.1"), str content type, str charset, str encoding */
+	 * u16 kind (enum part_kind), u16 flags (PART_FLAG_*), u64 decoded
+	 * size, str path ("1.2.1"), str content type, str charset, str
+	 * encoding, str detected type (what the bytes are by their magic,
+	 * "" when unknown: see unpacker/filetype.h) */
 	REC_PART = 2,
 	/* u32 part, u8 source (enum filename_source), str name */
 	REC_FILENAME = 3,
@@ -49,7 +51,34 @@ enum rec_type {
 	REC_END = 7,
 	/* test role only: u8 which probe ran; never sent by real roles */
 	REC_PROBE = 8,
-	REC_TYPE_MAX = 8,
+	/* broker -> scanner: u32 part (REC_NO_PARENT: the raw message),
+	 * u64 size; carries the part's sealed memfd or the spool file */
+	REC_SCAN = 9,
+	/* broker -> scanner: u32 number of REC_SCAN sent; no more work */
+	REC_SCAN_END = 10,
+	/* scanner -> broker, once right after HELLO: str engine ("clamav"),
+	 * str engine version, str database version ("27000", "3 signatures") */
+	REC_ENGINE = 11,
+	/* scanner -> broker: u32 part, u8 result (enum scan_result), str name
+	 * (virus name, or what went wrong); exactly one per REC_SCAN, in the
+	 * order the REC_SCANs came.  A scanner's REC_END carries the number
+	 * of verdicts and 0. */
+	REC_VERDICT = 12,
+	/* unpack -> broker: u32 part (REC_NO_PARENT: the top-level message),
+	 * str name (as written), str value (RFC 2047 decoded, UTF-8, cut at
+	 * HEADER_VALUE_MAX); every header of the top-level message in order,
+	 * at most HEADER_FIELDS_MAX, all before the first REC_PART.  Policy
+	 * matches any header by name; REC_HEADER keeps the six facts. */
+	REC_HEADER_FIELD = 13,
+	REC_TYPE_MAX = 13,
+};
+
+enum scan_result {
+	SCAN_CLEAN = 0,
+	SCAN_VIRUS = 1,
+	SCAN_ERROR = 2,		/* the engine failed on this part: tempfail */
+	SCAN_LIMIT = 3,		/* the part exceeds a limit of the engine */
+	SCAN_RESULT_MAX = 3,
 };
 
 #define REC_NO_PARENT 0xffffffffu
@@ -57,7 +86,9 @@ enum rec_type {
 enum role_id {
 	ROLE_CANARY = 1,
 	ROLE_UNPACK = 2,
-	ROLE_ID_MAX = 2,
+	ROLE_CLAMAV = 3,	/* libclamav, databases loaded before lockdown */
+	ROLE_CLAMD = 4,		/* speaks to clamd on a socket the broker connected */
+	ROLE_ID_MAX = 4,
 };
 
 enum part_kind {
@@ -65,14 +96,22 @@ enum part_kind {
 	PART_MULTIPART = 1,
 	PART_MESSAGE = 2,	/* message/rfc822 */
 	PART_UUENCODED = 3,	/* a uuencoded block found in a text body */
-	PART_KIND_MAX = 3,
+	PART_ARCHIVE_MEMBER = 4,	/* a file inside an archive */
+	PART_TNEF_ATTACHMENT = 5,	/* a file inside winmail.dat */
+	PART_KIND_MAX = 5,
 };
+
+/* REC_PART flags; bits not named here are reserved and must be 0. */
+#define PART_FLAG_ENCRYPTED	0x0001u	/* archive member we could not read */
+#define PART_FLAGS_KNOWN	PART_FLAG_ENCRYPTED
 
 enum filename_source {
 	FN_CONTENT_TYPE_NAME = 0,
 	FN_DISPOSITION_FILENAME = 1,
 	FN_UUENCODE = 2,
-	FN_SOURCE_MAX = 2,
+	FN_ARCHIVE_PATH = 3,	/* the member's path inside its archive */
+	FN_TNEF = 4,		/* the name TNEF gives the attachment */
+	FN_SOURCE_MAX = 4,
 };
 
 enum header_fact {
@@ -94,16 +133,48 @@ enum anomaly_code {
 	ANOM_TRUNCATED_STRING = 5,	/* a value was cut to RECORD_STR_MAX */
 	ANOM_NO_CONTENT_TYPE = 6,	/* the message has no Content-Type */
 	ANOM_BAD_UUENCODE = 7,		/* begin line without a valid body/end */
-	ANOM_CODE_MAX = 7,
+	/* Format checks (unpacker/format_checks.h); each can be switched off. */
+	ANOM_HEADER_CR_NUL = 8,		/* bare CR or NUL in a header block */
+	ANOM_BROKEN_CONTINUATION = 9,	/* folded line with nothing to fold onto,
+					 * or a blank-looking line of spaces */
+	ANOM_HEADER_NAME_COMMENT = 10,	/* "Content-T(x)ype:" */
+	ANOM_REPEATED_MIME_HEADER = 11,	/* Content-Type twice in one part */
+	ANOM_LONG_BOUNDARY = 12,	/* boundary over FC_BOUNDARY_MAX */
+	ANOM_BOUNDARY_REDEFINED = 13,	/* boundary= given twice */
+	ANOM_FILENAME_MISMATCH = 14,	/* name= and filename= differ */
+	ANOM_BROKEN_PART_HEADERS = 15,	/* a header line that is no header */
+	ANOM_LONG_FILENAME = 16,	/* filename over FC_FILENAME_MAX */
+	ANOM_DOUBLE_EXTENSION = 17,	/* "invoice.pdf.exe" */
+	ANOM_CLSID_EXTENSION = 18,	/* "x.{3050F4D8-...}" */
+	ANOM_DISGUISED_EXECUTABLE = 19,	/* executable bytes, other type/name */
+	ANOM_EXE_NAME_ON_MEDIA = 20,	/* audio/wav named "wav.exe" */
+	ANOM_MALFORMED_MULTIPART = 21,	/* no boundary, never closed, no child */
+	/* Archive and TNEF walkers. */
+	ANOM_TNEF_BAD_CHECKSUM = 22,
+	ANOM_TNEF_CORRUPT = 23,
+	ANOM_ARCHIVE_ENCRYPTED = 24,
+	ANOM_ARCHIVE_CORRUPT = 25,
+	ANOM_LIMIT_ARCHIVE_DEPTH = 26,	/* limits: a verdict, see below */
+	ANOM_LIMIT_ARCHIVE_MEMBERS = 27,
+	ANOM_LIMIT_EXPANDED_BYTES = 28,
+	ANOM_LIMIT_EXPANSION_RATIO = 29,
+	ANOM_CODE_MAX = 29,
 };
 
 /* 1 when the code means "content exceeded a limit": a verdict, not a failure. */
 int anomaly_is_limit(unsigned code);
+/* 1 when the code is a format check the administrator may switch off
+ * ([checks] disabled, qscan-unpack --disable-checks); limits, parse
+ * failures and cut strings are not checks and cannot be switched off. */
+int anomaly_is_check(unsigned code);
 const char *anomaly_code_name(unsigned code);
+/* The code named `name` (as anomaly_code_name gives it), or 0. */
+unsigned anomaly_code_from_name(const char *name, size_t len);
 const char *header_fact_name(unsigned h);
 const char *part_kind_name(unsigned k);
 const char *filename_source_name(unsigned s);
 const char *role_id_name(unsigned r);
+const char *scan_result_name(unsigned r);
 
 /* ---- role side -------------------------------------------------------- */
 
@@ -126,6 +197,8 @@ size_t rec_clean_str(const char *s, size_t len, char *out, int *truncated);
 /* Sends the record on `sock`, with `fd` attached when fd >= 0.
  * Returns 0, or -1 with errno (EMSGSIZE when the record overflowed). */
 int rec_send(int sock, struct rec_writer *w, int fd);
+/* The same without blocking: -1 with EAGAIN when the socket is full. */
+int rec_send_nonblock(int sock, struct rec_writer *w, int fd);
 
 /* ---- broker side ------------------------------------------------------ */
 

@@ -95,7 +95,42 @@ report_json(GString *out, const char *file, const struct scan *s,
 		json_str(out, a->detail);
 		g_string_append_c(out, '}');
 	}
-	g_string_append(out, "],\"viruses\":[],\"policy\":[],\"roles\":{");
+	g_string_append(out, "],\"viruses\":[");
+	for (unsigned i = 0, n = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    r->verdicts, struct verdict_fact, j);
+
+			if (v->result != SCAN_VIRUS)
+				continue;
+			g_string_append(out, n++ ? ",{\"part\":" : "{\"part\":");
+			json_str(out, v->part == REC_NO_PARENT ? "raw" :
+			    ((struct part_fact *)f->parts->pdata[v->part])->path);
+			g_string_append(out, ",\"engine\":");
+			json_str(out, role_id_name(r->role));
+			g_string_append(out, ",\"name\":");
+			json_str(out, v->name);
+			g_string_append_c(out, '}');
+		}
+	}
+	g_string_append(out, "],\"engines\":[");
+	for (unsigned i = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		g_string_append(out, i ? ",{\"engine\":" : "{\"engine\":");
+		json_str(out, r->engine ? r->engine : role_id_name(r->role));
+		g_string_append(out, ",\"version\":");
+		json_str(out, r->version);
+		g_string_append(out, ",\"database\":");
+		json_str(out, r->database);
+		g_string_append(out, ",\"ending\":");
+		json_str(out, role_ending_name(s->scanner_outcome[i].ending));
+		g_string_append_printf(out, ",\"ms\":%.2f}",
+		    s->scanner_outcome[i].ms);
+	}
+	g_string_append(out, "],\"policy\":[],\"roles\":{");
 	g_string_append(out, "\"canary\":");
 	json_str(out, role_ending_name(s->canary.ending));
 	g_string_append(out, ",\"unpack\":");

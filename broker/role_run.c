@@ -20,6 +20,7 @@ const char *
 role_ending_name(enum role_ending e)
 {
 	switch (e) {
+	case ROLE_NOT_RUN:	return "not-run";
 	case ROLE_DONE:		return "done";
 	case ROLE_BAD_RECORDS:	return "bad-records";
 	case ROLE_EXITED:	return "exited";
@@ -181,11 +182,37 @@ classify(struct role_outcome *out, const siginfo_t *si, int killed_by_us,
 	}
 }
 
+/* Sends as much pending work as the socket takes without blocking.
+ * Returns 0, or -1 when the role's end is gone or the send failed. */
+static int
+feed_role(struct role_proc *rp, const struct role_io *io,
+    struct rec_writer *w, int *have, int *fd, int *more)
+{
+	for (;;) {
+		if (!*have) {
+			*fd = -1;
+			if (!io->produce(io->ctx, w, fd)) {
+				*more = 0;
+				return 0;
+			}
+			*have = 1;
+		}
+		if (rec_send_nonblock(rp->records_fd, w, *fd) != 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		*have = 0;
+	}
+}
+
 void
-role_run(struct role_proc *rp, unsigned timeout_ms, record_consumer consume,
-    record_complete complete, void *ctx, struct role_outcome *out)
+role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
+    struct role_outcome *out)
 {
 	g_autofree uint8_t *buf = g_malloc(RECORD_MAX + 1);
+	g_autofree struct rec_writer *w = g_malloc(sizeof(*w));
+	int have_work = 0, work_fd = -1, more_work = io->produce != NULL;
 	g_autoptr(GString) pending = g_string_new(NULL);
 	double start = now_ms(), deadline = start + timeout_ms;
 	int records_open = 1, log_open = 1, exited = 0, killed = 0, refused = 0;
@@ -196,7 +223,8 @@ role_run(struct role_proc *rp, unsigned timeout_ms, record_consumer consume,
 	memset(&si, 0, sizeof(si));
 	while (records_open || log_open || !exited) {
 		struct pollfd pfd[3] = {
-			{ records_open ? rp->records_fd : -1, POLLIN, 0 },
+			{ records_open ? rp->records_fd : -1, POLLIN |
+			    (more_work && !refused && !killed ? POLLOUT : 0), 0 },
 			{ log_open ? rp->log_fd : -1, POLLIN, 0 },
 			{ exited ? -1 : rp->pidfd, POLLIN, 0 },
 		};
@@ -213,7 +241,10 @@ role_run(struct role_proc *rp, unsigned timeout_ms, record_consumer consume,
 		n = poll(pfd, 3, killed ? 1000 : (int)left + 1);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (pfd[0].revents) {
+		if ((pfd[0].revents & POLLOUT) && more_work &&
+		    feed_role(rp, io, w, &have_work, &work_fd, &more_work) != 0)
+			more_work = 0;	/* the role is gone: its ending says why */
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			const char *why = "refused";
 			int fd;
 			ssize_t len = recv_record(rp->records_fd, buf,
@@ -224,7 +255,7 @@ role_run(struct role_proc *rp, unsigned timeout_ms, record_consumer consume,
 			else if (len == -2)
 				;
 			else if (len < 0 || (!refused &&
-			    consume(ctx, buf, (size_t)len, fd, &why) != 0)) {
+			    io->consume(io->ctx, buf, (size_t)len, fd, &why) != 0)) {
 				if (!refused) {
 					refused = 1;
 					snprintf(out->detail, sizeof(out->detail),
@@ -255,7 +286,7 @@ role_run(struct role_proc *rp, unsigned timeout_ms, record_consumer consume,
 		log_escape_text(safe, pending->str);
 		log_warn("role %s: %s", role_id_name(rp->role), safe->str);
 	}
-	classify(out, &si, killed, refused, complete(ctx));
+	classify(out, &si, killed, refused, io->complete(io->ctx));
 	if (out->detail[0] == '\0') {
 		if (si.si_code == CLD_EXITED)
 			snprintf(out->detail, sizeof(out->detail),

@@ -9,6 +9,7 @@
 #include "spawn.h"
 
 enum role_ending {
+	ROLE_NOT_RUN = 0,	/* never started (an earlier step failed) */
 	ROLE_DONE,		/* exit 0 after a complete, valid record stream */
 	ROLE_BAD_RECORDS,	/* refused or incomplete records */
 	ROLE_EXITED,		/* exit status other than 0 */
@@ -28,6 +29,17 @@ typedef int (*record_consumer)(void *ctx, const uint8_t *buf, size_t len,
     int fd, const char **why);
 /* 1 when the consumer saw a complete stream (REC_END). */
 typedef int (*record_complete)(void *ctx);
+/* Work for the role: fills w (rec_begin ...) and *fd (-1 when none; the
+ * descriptor stays the producer's) and returns 1, or returns 0 when there
+ * is nothing more to send. */
+typedef int (*record_producer)(void *ctx, struct rec_writer *w, int *fd);
+
+struct role_io {
+	record_consumer consume;
+	record_complete complete;
+	record_producer produce;	/* NULL: the role gets no records */
+	void *ctx;
+};
 
 struct role_outcome {
 	enum role_ending ending;
@@ -40,8 +52,7 @@ struct role_outcome {
 /* Drives `rp` until it has ended and both channels are closed, or until
  * timeout_ms passed (then it is killed).  Always reaps and closes rp. */
 void role_run(struct role_proc *rp, unsigned timeout_ms,
-    record_consumer consume, record_complete complete, void *ctx,
-    struct role_outcome *out);
+    const struct role_io *io, struct role_outcome *out);
 
 const char *role_ending_name(enum role_ending e);
 

@@ -3,12 +3,15 @@
 #ifndef QSCAN_ROLE_RUNTIME_H
 #define QSCAN_ROLE_RUNTIME_H
 
+#include <sys/types.h>
+
 #include "record.h"
 
 /* Descriptors a role is given, at fixed numbers; all others are closed. */
 #define ROLE_FD_MESSAGE	0	/* spool file, read-only (not for the canary) */
 #define ROLE_FD_RECORDS	1	/* SOCK_SEQPACKET to the broker */
 #define ROLE_FD_LOG	2	/* pipe to the broker: one line per write */
+#define ROLE_FD_PEER	3	/* clamd role only: the socket the broker connected */
 #define ROLE_FD_COUNT	3
 
 /* Exit codes a role uses for its own failures (the broker only trusts 0
@@ -28,5 +31,11 @@ void role_send(struct rec_writer *w, int fd);
 
 /* Sends REC_HELLO for `role`. */
 void role_send_hello(enum role_id role);
+
+/* Receives one record from the broker on ROLE_FD_RECORDS (blocking) into
+ * buf (RECORD_MAX bytes) and at most one descriptor (*fd, -1 when none).
+ * Returns the length, 0 when the broker closed, -1 on a malformed
+ * datagram (then any descriptor is closed). */
+ssize_t role_recv(uint8_t *buf, int *fd);
 
 #endif

@@ -5,10 +5,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
+#include "clamd_connect.h"
 #include "log.h"
+#include "role_runtime.h"
 #include "sandbox.h"
 #include "scan.h"
 
@@ -34,6 +38,13 @@ int
 scan_setup(const struct qscan_config *cfg, const struct privs *privs,
     char **why)
 {
+	struct rlimit rl;
+
+	/* Each decoded part is kept as a memfd: allow the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (sandbox_landlock_abi() < 1) {
 		*why = g_strdup("kernel has no Landlock: no sandbox, no service");
 		return -1;
@@ -78,20 +89,27 @@ fail(struct scan *s, enum qscan_failure f, const char *fmt, ...)
 }
 
 static int
-start_role(struct scan *s, enum role_id role, char *const *argv,
-    int message_fd, struct role_proc *rp, char **why)
+start_role_peer(struct scan *s, enum role_id role, char *const *argv,
+    int message_fd, int peer_fd, struct role_proc *rp, char **why)
 {
 	const struct role_profile *prof = sandbox_profile(role);
 	g_autofree char *helper = g_strdup_printf("%s/qscan-%s",
 	    s->cfg->role_dir, prof->name);
 	struct spawn_spec spec = {
 		.role = role, .helper = helper, .argv = argv,
-		.message_fd = message_fd, .uid = role_uid[role],
+		.message_fd = message_fd, .peer_fd = peer_fd, .uid = role_uid[role],
 		.gid = role_gid[role], .privs = s->privs,
 		.outer_filter = &outer_filter,
 	};
 
 	return spawn_role(&spec, rp, why);
+}
+
+static int
+start_role(struct scan *s, enum role_id role, char *const *argv,
+    int message_fd, struct role_proc *rp, char **why)
+{
+	return start_role_peer(s, role, argv, message_fd, -1, rp, why);
 }
 
 /* ---- canary: HELLO, then death by SIGSYS ------------------------------ */
@@ -141,8 +159,8 @@ run_canary(struct scan *s)
 		fail(s, FAIL_SANDBOX, "canary could not start: %s", why);
 		return -1;
 	}
-	role_run(&rp, s->cfg->role_timeout_ms, canary_consume, canary_complete,
-	    &hello, &s->canary);
+	role_run(&rp, s->cfg->role_timeout_ms, &(struct role_io){
+	    canary_consume, canary_complete, NULL, &hello }, &s->canary);
 	if (s->canary.ending != ROLE_VIOLATION || !hello) {
 		log_err("SANDBOX BROKEN: the canary was not killed by seccomp "
 		    "(%s, %s, hello %s): refusing to scan",
@@ -229,8 +247,8 @@ run_unpack(struct scan *s)
 		return;
 	}
 	close(msg_fd);
-	role_run(&rp, s->cfg->role_timeout_ms, unpack_consume, unpack_complete,
-	    &u, &s->unpack);
+	role_run(&rp, s->cfg->role_timeout_ms, &(struct role_io){
+	    unpack_consume, unpack_complete, NULL, &u }, &s->unpack);
 	if (s->unpack.ending != ROLE_DONE) {
 		fail(s, s->unpack.ending == ROLE_TIMEOUT ? FAIL_TIMEOUT :
 		    FAIL_ROLE, "role unpack failed: %s (%s)",
@@ -247,6 +265,273 @@ run_unpack(struct scan *s)
 	}
 }
 
+/* ---- scanners ---------------------------------------------------------- */
+
+struct scanner_ctx {
+	struct scanner_decoder dec;
+	const uint32_t *parts;
+	const int *fds;
+	uint32_t n_parts, sent;
+	int end_sent;
+};
+
+static int
+scanner_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
+    const char **why)
+{
+	struct scanner_ctx *c = ctx;
+
+	if (scanner_decoder_feed(&c->dec, buf, len, fd) != 0) {
+		*why = c->dec.error;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+scanner_complete(void *ctx)
+{
+	return scanner_decoder_done(&((struct scanner_ctx *)ctx)->dec);
+}
+
+static int
+scanner_produce(void *ctx, struct rec_writer *w, int *fd)
+{
+	struct scanner_ctx *c = ctx;
+
+	if (c->sent < c->n_parts) {
+		struct stat st;
+
+		rec_begin(w, REC_SCAN);
+		rec_put_u32(w, c->parts[c->sent]);
+		rec_put_u64(w, fstat(c->fds[c->sent], &st) == 0 ?
+		    (uint64_t)st.st_size : 0);
+		*fd = c->fds[c->sent++];
+		return 1;
+	}
+	if (c->end_sent)
+		return 0;
+	rec_begin(w, REC_SCAN_END);
+	rec_put_u32(w, c->n_parts);
+	c->end_sent = 1;
+	return 1;
+}
+
+/* Runs one scanner role over the raw message and every decoded part.
+ * Returns 0, or -1 with *why when the scanner failed. */
+static int
+run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
+    const int *fds, uint32_t n_parts, struct scanner_result *res,
+    struct role_outcome *out, char **why)
+{
+	char a1[32], a2[32], a3[32], a4[32];
+	char *argv[12];
+	unsigned n = 0;
+	struct scanner_ctx c;
+	struct role_proc rp;
+	int peer = -1, is_unix = 0, rc;
+
+	memset(&c, 0, sizeof(c));
+	scanner_result_init(res, role);
+	if (role == ROLE_CLAMAV) {
+		snprintf(a1, sizeof(a1), "%llu",
+		    (unsigned long long)s->cfg->clamav_max_scan_bytes);
+		snprintf(a2, sizeof(a2), "%llu",
+		    (unsigned long long)s->cfg->clamav_max_file_bytes);
+		snprintf(a3, sizeof(a3), "%u", s->cfg->clamav_max_recursion);
+		snprintf(a4, sizeof(a4), "%u", s->cfg->clamav_max_files);
+		argv[n++] = "qscan-clamav";
+		argv[n++] = "--database";
+		argv[n++] = s->cfg->clamav_database;
+		argv[n++] = "--max-scan-bytes";
+		argv[n++] = a1;
+		argv[n++] = "--max-file-bytes";
+		argv[n++] = a2;
+		argv[n++] = "--max-recursion";
+		argv[n++] = a3;
+		argv[n++] = "--max-files";
+		argv[n++] = a4;
+	} else {
+		const char *mode = s->cfg->clamd_mode;
+
+		peer = clamd_connect(s->cfg->clamd_servers,
+		    s->cfg->clamd_connect_timeout_ms, &is_unix, why);
+		if (peer < 0)
+			return -1;
+		if (strcmp(mode, "auto") == 0)
+			mode = is_unix ? "fildes" : "instream";
+		snprintf(a1, sizeof(a1), "%u", s->cfg->clamd_read_timeout_ms);
+		snprintf(a2, sizeof(a2), "%llu",
+		    (unsigned long long)s->cfg->clamd_max_stream_bytes);
+		argv[n++] = "qscan-clamd";
+		argv[n++] = "--mode";
+		argv[n++] = (char *)mode;
+		argv[n++] = "--read-timeout-ms";
+		argv[n++] = a1;
+		argv[n++] = "--max-stream-bytes";
+		argv[n++] = a2;
+	}
+	argv[n] = NULL;
+	rc = start_role_peer(s, role, argv, -1, peer, &rp, why);
+	if (peer >= 0)
+		close(peer);
+	if (rc != 0) {
+		out->ending = ROLE_SPAWN_FAILED;
+		return -1;
+	}
+	c.parts = parts;
+	c.fds = fds;
+	c.n_parts = n_parts;
+	scanner_decoder_init(&c.dec, res, parts, n_parts);
+	role_run(&rp, s->cfg->role_timeout_ms, &(struct role_io){
+	    scanner_consume, scanner_complete, scanner_produce, &c }, out);
+	if (out->ending != ROLE_DONE) {
+		*why = g_strdup_printf("%s (%s)", role_ending_name(out->ending),
+		    out->detail);
+		return -1;
+	}
+	for (guint i = 0; i < res->verdicts->len; i++) {
+		const struct verdict_fact *v = &g_array_index(res->verdicts,
+		    struct verdict_fact, i);
+
+		if (v->result == SCAN_ERROR) {
+			*why = g_strdup_printf("error on part %s: %s",
+			    v->part == REC_NO_PARENT ? "raw" :
+			    ((struct part_fact *)s->facts.parts->pdata[v->part])->path,
+			    v->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+run_scanners(struct scan *s)
+{
+	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+	const char *limit = NULL;
+	int raw_fd = -1, failed = 0, timeout = 0, virus = 0;
+
+	if (s->cfg->scan_raw) {
+		uint32_t raw = REC_NO_PARENT;
+
+		if ((raw_fd = spool_open_readonly(s->spool)) < 0) {
+			fail(s, FAIL_INTERNAL, "cannot reopen the spool file: %s",
+			    strerror(errno));
+			return;
+		}
+		g_array_append_val(parts, raw);
+		g_array_append_val(fds, raw_fd);
+	}
+	for (guint i = 0; i < s->facts.parts->len; i++) {
+		const struct part_fact *p = s->facts.parts->pdata[i];
+
+		if (p->content_fd >= 0) {
+			g_array_append_val(parts, p->index);
+			g_array_append_val(fds, p->content_fd);
+		}
+	}
+	for (unsigned i = 0; i < s->cfg->n_scanners; i++) {
+		enum role_id role = s->cfg->scanners[i];
+		g_autofree char *why = NULL;
+		struct scanner_result *res = &s->scanners[i];
+
+		s->n_scanners = i + 1;
+		if (run_scanner(s, role, (uint32_t *)(void *)parts->data,
+		    (int *)(void *)fds->data, parts->len, res,
+		    &s->scanner_outcome[i], &why) != 0) {
+			log_err("scanner %s failed: %s", role_id_name(role), why);
+			if (!failed)
+				snprintf(s->not_scanned, sizeof(s->not_scanned),
+				    "%s: %s", role_id_name(role), why);
+			failed = 1;
+			timeout |= s->scanner_outcome[i].ending == ROLE_TIMEOUT;
+			continue;
+		}
+		for (guint j = 0; j < res->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    res->verdicts, struct verdict_fact, j);
+
+			virus |= v->result == SCAN_VIRUS;
+			if (v->result == SCAN_LIMIT && limit == NULL)
+				limit = role_id_name(role);
+		}
+	}
+	if (raw_fd >= 0)
+		close(raw_fd);
+	/* A virus is a virus even when another engine failed. */
+	if (virus) {
+		g_autofree char *names = scan_virus_names(s, 1);
+
+		s->verdict = VERDICT_VIRUS;
+		snprintf(s->reason, sizeof(s->reason), "%s", names);
+		s->not_scanned[0] = '\0';
+		return;
+	}
+	if (failed && s->cfg->scan_failure_action == ACTION_TEMPFAIL) {
+		s->verdict = VERDICT_TEMPFAIL;
+		s->failure = timeout ? FAIL_TIMEOUT : FAIL_ROLE;
+		snprintf(s->reason, sizeof(s->reason), "%s", s->not_scanned);
+		s->not_scanned[0] = '\0';
+		return;
+	}
+	if (failed)
+		log_warn("passing the message unscanned (scan_failure_action "
+		    "= pass): %s", s->not_scanned);
+	if (limit != NULL && s->verdict == VERDICT_CLEAN) {
+		s->verdict = VERDICT_LIMITS;
+		snprintf(s->reason, sizeof(s->reason), "%s: scan limit", limit);
+	}
+}
+
+char *
+scan_virus_names(const struct scan *s, int with_engine)
+{
+	GString *out = g_string_new(NULL);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
+
+	for (unsigned i = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    r->verdicts, struct verdict_fact, j);
+			char *key;
+
+			if (v->result != SCAN_VIRUS)
+				continue;
+			/* The raw message and its part often match alike. */
+			key = with_engine ? g_strdup_printf("%s:%s",
+			    role_id_name(r->role), v->name) : g_strdup(v->name);
+			if (!g_hash_table_add(seen, key))
+				continue;
+			g_string_append_printf(out, "%s%s", out->len ? "," : "",
+			    key);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+char *
+scan_engine_list(const struct scan *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (unsigned i = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		if (r->engine != NULL)
+			g_string_append_printf(out, "%s%s: %s/%s.", out->len ?
+			    " " : "", r->engine, r->version, r->database);
+		else
+			g_string_append_printf(out, "%s%s: failed.", out->len ?
+			    " " : "", role_id_name(r->role));
+	}
+	return g_string_free(out, FALSE);
+}
+
 void
 scan_run(struct scan *s)
 {
@@ -257,12 +542,17 @@ scan_run(struct scan *s)
 	if (run_canary(s) != 0)
 		return;
 	run_unpack(s);
+	if (s->verdict != VERDICT_TEMPFAIL)
+		run_scanners(s);
 }
 
 void
 scan_clear(struct scan *s)
 {
 	message_facts_clear(&s->facts);
+	for (unsigned i = 0; i < s->n_scanners; i++)
+		scanner_result_clear(&s->scanners[i]);
+	s->n_scanners = 0;
 }
 
 void
@@ -284,6 +574,24 @@ scan_decide(const struct scan *s, struct decision *d)
 		a = s->cfg->limits_action;
 		break;
 	case VERDICT_VIRUS:
+		switch (s->cfg->virus_action) {
+		case VIRUS_DROP:
+			d->action = "drop";
+			return;
+		case VIRUS_REJECT:
+			d->action = "reject";
+			d->exit_code = QQ_PERM_REFUSED;
+			if (s->cfg->reject_text_fd != 0) {
+				d->exit_code = QQ_CUSTOM_TEXT;
+				d->reject_text = 1;
+			}
+			return;
+		case VIRUS_QUARANTINE:
+		default:
+			d->action = "quarantine";
+			d->quarantine = "viruses";
+			return;
+		}
 	case VERDICT_POLICY:
 	case VERDICT_SPAM:
 	default:

@@ -29,6 +29,13 @@ struct scan {
 	enum qscan_failure failure;	/* set when verdict is tempfail */
 	char reason[320];		/* one line: why this verdict */
 	struct role_outcome canary, unpack;
+	/* AV, in the configured order; n_scanners of them ran. */
+	struct scanner_result scanners[SCANNERS_MAX];
+	struct role_outcome scanner_outcome[SCANNERS_MAX];
+	unsigned n_scanners;
+	/* Set when a scanner failed and scan_failure_action passed the
+	 * message anyway: for the X-...-Not-Scanned header. */
+	char not_scanned[320];
 };
 
 /* Once per process, after privileges are dropped: compiles the outer
@@ -45,11 +52,19 @@ void scan_clear(struct scan *s);
 
 const char *verdict_name(enum verdict v);
 
+/* Every virus found, each name once: "clamav:Name,clamd:Name" with
+ * with_engine, else "Name,Other"; "" when none (caller frees). */
+char *scan_virus_names(const struct scan *s, int with_engine);
+/* "clamav: 1.4.6/27000. clamd: 1.0.7/27000." (caller frees). */
+char *scan_engine_list(const struct scan *s);
+
 /* What the broker does with a verdict. */
 struct decision {
-	const char *action;	/* queue, reject, tempfail */
+	const char *action;	/* queue, reject, tempfail, quarantine, drop */
 	int exit_code;		/* when not queued */
 	int queue;		/* 1: hand to qmail-queue */
+	const char *quarantine;	/* folder under quarantine/, or NULL */
+	int reject_text;	/* 1: exit 82 with text on reject_text_fd */
 };
 void scan_decide(const struct scan *s, struct decision *d);
 

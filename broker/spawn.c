@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -26,7 +27,7 @@
 enum child_step {
 	STEP_SYNC = 1, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_VERIFY,
 	STEP_CAPS, STEP_RLIMIT, STEP_FDS, STEP_NNP, STEP_FILTER, STEP_EXEC,
-	STEP_DUMPABLE, STEP_PDEATHSIG,
+	STEP_DUMPABLE, STEP_PDEATHSIG, STEP_TMPFS,
 };
 
 static const char *const step_names[] = {
@@ -39,8 +40,9 @@ static const char *const step_names[] = {
 	[STEP_PDEATHSIG] = "pdeathsig",
 };
 
-/* The fd the child reports a failure on; closed by exec (CLOEXEC). */
-#define CHILD_STATUS_FD 3
+/* The fd the child reports a failure on; closed by exec (CLOEXEC).
+ * Above ROLE_FD_PEER, which only the clamd role gets. */
+#define CHILD_STATUS_FD (ROLE_FD_PEER + 1)
 
 static char namespace_note[256];
 
@@ -99,7 +101,7 @@ child_drop_caps(int bounding)
 static void __attribute__((noreturn))
 child_run(const struct spawn_spec *s, const struct role_profile *prof,
     int in_userns, int go_fd, int ready_fd, int status_fd, int msg_fd,
-    int rec_fd, int log_fd)
+    int rec_fd, int log_fd, int peer_fd)
 {
 	static char *const envp[] = { "TZ=UTC", "LANG=C", NULL };
 	uid_t r, e, sv;
@@ -139,31 +141,50 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	if (getresuid(&r, &e, &sv) != 0 || r != s->uid || e != s->uid ||
 	    sv != s->uid)
 		child_fail(status_fd, STEP_VERIFY);
+	/* A private, empty, size-capped scratch directory: gone with the
+	 * role's mount namespace, so a crash leaves nothing behind. */
+	if (prof->tmpfs_dir != NULL) {
+		char opts[96];
+
+		snprintf(opts, sizeof(opts), "size=%llu,mode=0700,uid=%u,gid=%u",
+		    prof->tmpfs_bytes, (unsigned)s->uid, (unsigned)s->gid);
+		if (!in_userns ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("qscan-tmp", prof->tmpfs_dir, "tmpfs", MS_NOSUID |
+		    MS_NODEV | MS_NOEXEC, opts) != 0)
+			child_fail(status_fd, STEP_TMPFS);
+	}
 	if (child_drop_caps(in_userns) != 0)
 		child_fail(status_fd, STEP_CAPS);
 
+	/* Fixed descriptors: 0 message, 1 records, 2 log, 3 peer (clamd
+	 * only), 4 status until exec. */
+	msg_fd = child_lift(msg_fd);
+	rec_fd = child_lift(rec_fd);
+	log_fd = child_lift(log_fd);
+	status_fd = child_lift(status_fd);
+	if (peer_fd >= 0 && (peer_fd = child_lift(peer_fd)) < 0)
+		child_fail(status_fd, STEP_FDS);
+	if (msg_fd < 0 || rec_fd < 0 || log_fd < 0 || status_fd < 0 ||
+	    dup2(msg_fd, ROLE_FD_MESSAGE) < 0 ||
+	    dup2(rec_fd, ROLE_FD_RECORDS) < 0 ||
+	    dup2(log_fd, ROLE_FD_LOG) < 0 ||
+	    (peer_fd >= 0 && dup2(peer_fd, ROLE_FD_PEER) < 0) ||
+	    dup3(status_fd, CHILD_STATUS_FD, O_CLOEXEC) < 0)
+		child_fail(status_fd < 0 ? CHILD_STATUS_FD : status_fd, STEP_FDS);
+	if (syscall(SYS_close_range, CHILD_STATUS_FD + 1, ~0U, 0) != 0)
+		child_fail(CHILD_STATUS_FD, STEP_FDS);
+
+	/* Limits after the descriptors: the broker may hold thousands of
+	 * part memfds, which RLIMIT_NOFILE would not let us move. */
 	for (size_t i = 0; i < prof->n_rlimits; i++) {
 		struct rlimit rl = { prof->rlimits[i].soft, prof->rlimits[i].hard };
 
 		if (prof->rlimits[i].after_exec)
 			continue;
 		if (setrlimit(prof->rlimits[i].resource, &rl) != 0)
-			child_fail(status_fd, STEP_RLIMIT);
+			child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
 	}
-
-	/* Fixed descriptors: 0 message, 1 records, 2 log, 3 status. */
-	msg_fd = child_lift(msg_fd);
-	rec_fd = child_lift(rec_fd);
-	log_fd = child_lift(log_fd);
-	status_fd = child_lift(status_fd);
-	if (msg_fd < 0 || rec_fd < 0 || log_fd < 0 || status_fd < 0 ||
-	    dup2(msg_fd, ROLE_FD_MESSAGE) < 0 ||
-	    dup2(rec_fd, ROLE_FD_RECORDS) < 0 ||
-	    dup2(log_fd, ROLE_FD_LOG) < 0 ||
-	    dup3(status_fd, CHILD_STATUS_FD, O_CLOEXEC) < 0)
-		child_fail(status_fd < 0 ? CHILD_STATUS_FD : status_fd, STEP_FDS);
-	if (syscall(SYS_close_range, CHILD_STATUS_FD + 1, ~0U, 0) != 0)
-		child_fail(CHILD_STATUS_FD, STEP_FDS);
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_NNP);
@@ -288,7 +309,7 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 	in_userns = (args.flags & CLONE_NEWUSER) != 0;
 	if (pid == 0)
 		child_run(s, prof, in_userns, go[0], ready[1], status[1],
-		    msg_fd, sock[1], logp[1]);
+		    msg_fd, sock[1], logp[1], s->peer_fd);
 
 	rp->pid = (pid_t)pid;
 	rp->pidfd = pidfd;
@@ -315,7 +336,7 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 	while (n < 0 && errno == EINTR);
 	if (n != 0) {
 		*why = n == (ssize_t)sizeof(report) && report[0] > 0 &&
-		    report[0] <= STEP_PDEATHSIG ?
+		    report[0] <= STEP_TMPFS ?
 		    g_strdup_printf("role setup failed at %s: %s",
 		    step_names[report[0]], strerror(report[1])) :
 		    g_strdup("role setup failed");

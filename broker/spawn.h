@@ -14,6 +14,7 @@ struct spawn_spec {
 	const char *helper;		/* absolute path of the role helper */
 	char *const *argv;		/* argv[0] included, NULL-terminated */
 	int message_fd;			/* becomes fd 0; -1 gives /dev/null */
+	int peer_fd;			/* becomes fd 3 (clamd's socket); -1: none */
 	uid_t uid;			/* role uid and gid (PRIVS_ROLE_UIDS) */
 	gid_t gid;
 	const struct privs *privs;

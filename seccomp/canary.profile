@@ -5,7 +5,7 @@ namespaces: user pid net ipc mount (clone flags 0x78020000)
 descriptors: 0 /dev/null (no message); 1 records (SOCK_SEQPACKET to the broker); 2 log pipe; all others closed
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
-  RLIMIT_NOFILE   32 32; before exec, by the spawner; the fixed descriptors plus part memfds in flight
+  RLIMIT_NOFILE   32 32; before exec, by the spawner; the fixed descriptors and one part at a time
   RLIMIT_AS       268435456 268435456; before exec, by the spawner; the canary only locks down and dies
   RLIMIT_CPU      30 31; before exec, by the spawner; SIGXCPU first (a limit, not a crash), SIGKILL one second later
   RLIMIT_FSIZE    0 0; before exec, by the spawner; the canary writes no file

@@ -116,13 +116,19 @@ refused:
 	return -1;
 }
 
+/* `owner`, when not NULL, is a profile whose own entries replace these
+ * rules for every syscall it names (see sandbox_profile_overrides). */
 static int
 rules_add(scmp_filter_ctx ctx, const struct sandbox_rule *rules, size_t n,
-    const char **why)
+    const struct role_profile *owner, const char **why)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (owner != NULL &&
+		    sandbox_profile_overrides(owner, rules[i].syscall))
+			continue;
 		if (rule_add(ctx, &rules[i], why) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -161,11 +167,11 @@ sandbox_filter_build(enum sandbox_filter_kind kind, enum role_id role,
 	}
 	if (kind == SANDBOX_FILTER_FINAL) {
 		if (rules_add(ctx, sandbox_baseline_rules,
-		    sandbox_n_baseline_rules, why) < 0 ||
-		    rules_add(ctx, p->rules, p->n_rules, why) < 0)
+		    sandbox_n_baseline_rules, p, why) < 0 ||
+		    rules_add(ctx, p->rules, p->n_rules, NULL, why) < 0)
 			goto fail;
 	} else if (rules_add(ctx, sandbox_outer_rules, sandbox_n_outer_rules,
-	    why) < 0) {
+	    NULL, why) < 0) {
 		goto fail;
 	}
 	return ctx;

@@ -75,14 +75,24 @@ print_arg(FILE *out, const struct sandbox_arg *a)
 	}
 }
 
+/* `owner`, when not NULL, marks the entries its own table takes over:
+ * they are printed as "replaced" and not compiled for that role. */
 static void
-print_rules(FILE *out, const struct sandbox_rule *rules, size_t n)
+print_rules(FILE *out, const struct sandbox_rule *rules, size_t n,
+    const struct role_profile *owner)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct sandbox_rule *r = &rules[i];
 		int nr = seccomp_syscall_resolve_name(r->syscall);
 		int first = 1;
 
+		if (owner != NULL &&
+		    sandbox_profile_overrides(owner, r->syscall)) {
+			fprintf(out, "  %-13s %s (%d): %s's own entries below "
+			    "replace this one\n", "replaced", r->syscall, nr,
+			    owner->name);
+			continue;
+		}
 		fprintf(out, "  %-13s %s (%d)", sandbox_action_name(r->action),
 		    r->syscall, nr);
 		for (unsigned k = 0; k < SANDBOX_ARGS_MAX; k++) {
@@ -147,12 +157,19 @@ sandbox_profile_print(FILE *out, enum role_id role)
 			fprintf(out, " %s", clone_flag_names[i].name);
 	fprintf(out, " (clone flags 0x%x)\n", (unsigned)p->clone_flags);
 	fprintf(out, "descriptors: %s; all others closed\n", p->fds);
+	/* Only profiles with a scratch directory print this line, so the
+	 * reviewed text of the others stays as it was. */
+	if (p->tmpfs_dir != NULL)
+		fprintf(out, "tmpfs: %s, %llu bytes, empty, mode 0700, owned "
+		    "by the role, nosuid nodev noexec, in its own mount "
+		    "namespace (mounted by the spawner)\n", p->tmpfs_dir,
+		    p->tmpfs_bytes);
 	print_rlimits(out, p);
 
 	fprintf(out, "outer filter (the spawner installs it before exec; "
 	    "default allow; arch x86_64 only, other arches and x32 kill the "
 	    "process):\n");
-	print_rules(out, sandbox_outer_rules, sandbox_n_outer_rules);
+	print_rules(out, sandbox_outer_rules, sandbox_n_outer_rules, NULL);
 
 	sandbox_landlock_print(out, p->landlock);
 
@@ -160,14 +177,15 @@ sandbox_profile_print(FILE *out, enum role_id role)
 	    "reading the message; default kill process; arch x86_64 only, "
 	    "other arches and x32 kill the process):\n");
 	fprintf(out, " common to every role:\n");
-	print_rules(out, sandbox_baseline_rules, sandbox_n_baseline_rules);
+	print_rules(out, sandbox_baseline_rules, sandbox_n_baseline_rules, p);
 	fprintf(out, " %s only:\n", p->name);
 	if (p->n_rules == 0)
 		fprintf(out, "  (nothing beyond the common list)\n");
-	print_rules(out, p->rules, p->n_rules);
+	print_rules(out, p->rules, p->n_rules, NULL);
 	fprintf(out, " killed by the default action (listed for the reader, "
 	    "not compiled):\n");
-	print_rules(out, sandbox_documented_kills, sandbox_n_documented_kills);
+	print_rules(out, sandbox_documented_kills, sandbox_n_documented_kills,
+	    NULL);
 
 	fprintf(out, "bpf (libseccomp %u.%u.%u, x86_64):\n", v->major, v->minor,
 	    v->micro);

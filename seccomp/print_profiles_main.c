@@ -12,7 +12,7 @@ main(int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: qscan-print-profile ROLE (canary, "
-		    "unpack)\n");
+		    "unpack, clamav, clamd)\n");
 		return 64;
 	}
 	p = sandbox_profile_by_name(argv[1]);

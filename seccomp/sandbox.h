@@ -29,6 +29,11 @@ enum landlock_mode {
 	LANDLOCK_PRIVATE_DIR,	/* AV: read/write beneath one private directory */
 };
 
+/* The mount point of a role's private tmpfs: an empty directory of
+ * root's that qscan-setup makes.  Not /tmp: mounting over /tmp would hide
+ * whatever a site or a test keeps there (role helpers, databases). */
+#define ROLE_SCRATCH_DIR "/var/lib/qscan/scratch"
+
 struct role_profile {
 	enum role_id role;
 	const char *name;		/* "unpack": helper is qscan-<name> */
@@ -38,6 +43,11 @@ struct role_profile {
 	size_t n_rlimits;
 	enum landlock_mode landlock;
 	const char *fds;		/* human text: which fds the role gets */
+	/* When set, the spawner mounts an empty tmpfs of tmpfs_bytes here,
+	 * owned by the role, in the role's own mount namespace (the only
+	 * place the role may write: LANDLOCK_PRIVATE_DIR names it too). */
+	const char *tmpfs_dir;
+	unsigned long long tmpfs_bytes;
 	/* final allow-list beyond the common baseline: private to sandbox
 	 * code, installed by sandbox_role_lockdown, printed by profile_print */
 	const struct sandbox_rule *rules;

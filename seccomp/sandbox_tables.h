@@ -71,6 +71,13 @@ extern const size_t sandbox_n_documented_kills;
 extern const struct sandbox_rule sandbox_outer_rules[];
 extern const size_t sandbox_n_outer_rules;
 
+/* 1 when the profile's own table names `syscall`: then the profile takes
+ * that syscall over and the baseline's entries for it are not compiled
+ * for this role (the clamav role's real openat replaces the baseline's
+ * soft EACCES; a role that widens write restates the whole rule). */
+int sandbox_profile_overrides(const struct role_profile *p,
+    const char *syscall);
+
 /* Every profile, in role id order. */
 extern const struct role_profile sandbox_profiles[];
 extern const size_t sandbox_n_profiles;

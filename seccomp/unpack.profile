@@ -5,7 +5,7 @@ namespaces: user pid net ipc mount (clone flags 0x78020000)
 descriptors: 0 message (spool file, read-only, mapped before lockdown); 1 records (SOCK_SEQPACKET to the broker); 2 log pipe; all others closed
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
-  RLIMIT_NOFILE   32 32; before exec, by the spawner; the fixed descriptors plus part memfds in flight
+  RLIMIT_NOFILE   4096 4096; before exec, by the spawner; memfds sent but not yet taken by the broker count against it (SCM_RIGHTS in flight, for this user, across messages); the role itself holds one at a time and cannot open files
   RLIMIT_AS       2147483648 2147483648; before exec, by the spawner; GMime's tree of a 100 MiB message plus decoded parts in flight
   RLIMIT_CPU      30 31; before exec, by the spawner; SIGXCPU first (a limit, not a crash), SIGKILL one second later
   RLIMIT_FSIZE    1090519040 1090519040; before exec, by the spawner; memfd writes count: one part up to max_decoded_bytes, plus one write buffer of overshoot before the walker stops

@@ -26,7 +26,7 @@ qs_env "$T/e" alice@a.example bob@b.example carol@c.example
 qs_run "$T/m" "$T/e" QMAILQUEUE=/nonexistent/loop LD_PRELOAD=/nonexistent.so PATH=/x
 check_delivery "small clean message" "$T/m" "$T/e"
 qs_last | grep -q 'rcpt=bob@b.example,carol@c.example size=[0-9]* parts=1 ' || fail "summary line: $(qs_last)"
-qs_last | grep -q 'ms=setup:[0-9.]*,spool:[0-9.]*,canary:[0-9.]*,unpack:[0-9.]*,queue:[0-9.]*,total:[0-9.]*$' || fail "stage times: $(qs_last)"
+qs_last | grep -q 'ms=setup:[0-9.]*,spool:[0-9.]*,canary:[0-9.]*,unpack:[0-9.]*,av:[0-9.]*,queue:[0-9.]*,total:[0-9.]*$' || fail "stage times: $(qs_last)"
 
 # Binary content, NUL bytes, no final newline, CRLF: all kept as they are.
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/futex.h>
@@ -39,6 +41,7 @@ enum confine {
 	CONFINE_BOTH,		/* outer, then lockdown: what a real role has */
 	CONFINE_LANDLOCK,	/* NO_NEW_PRIVS + Landlock no-files only */
 	CONFINE_LANDLOCK_DIR,	/* NO_NEW_PRIVS + Landlock private-dir only */
+	CONFINE_FINAL_DIR,	/* sandbox_role_lockdown_dir(role, private_dir) */
 };
 
 enum ending { END_SIGNAL, END_EXIT };
@@ -562,6 +565,223 @@ try_memfd_unsealable(void)
 	return errno_of(memfd_create("part", MFD_CLOEXEC));
 }
 
+/* The clamav role's temporary-file work beneath its private directory,
+ * with the calls libclamav makes (no ftruncate: it never uses it). */
+static int
+try_clamav_tmp_work(void)
+{
+	char dir[128], file[160], back[4];
+	struct stat st;
+	int fd, dfd;
+
+	snprintf(dir, sizeof(dir), "%s/scantemp", private_dir);
+	snprintf(file, sizeof(file), "%s/part", dir);
+	if (mkdir(dir, 0700) < 0 || chmod(dir, 0700) < 0)
+		return 20;
+	fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_TRUNC, 0600);
+	if (fd < 0)
+		return 21;
+	if (write(fd, "abc", 3) != 3 || lseek(fd, 0, SEEK_SET) != 0 ||
+	    read(fd, back, 3) != 3 || pread(fd, back, 3, 0) != 3 ||
+	    fstat(fd, &st) != 0 || stat(file, &st) != 0 ||
+	    fcntl(fd, F_GETFL) < 0)
+		return 22;
+	close(fd);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 23;
+	{
+		char dents[1024];
+
+		if (syscall(SYS_getdents64, dfd, dents, sizeof(dents)) <= 0)
+			return 24;
+	}
+	close(dfd);
+	if (unlink(file) < 0 || rmdir(dir) < 0)
+		return 25;
+	return 0;
+}
+
+#define HIGH_FD 40
+
+/* A temporary file whose descriptor is above the baseline's write range
+ * (ROLE_NOFILE), as libclamav may hold that many; dup2 is no role's
+ * call, so the descriptor is placed before confinement. */
+static int
+prepare_high_fd(void)
+{
+	char file[160];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/high", private_dir);
+	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || unlink(file) < 0 || dup2(fd, HIGH_FD) != HIGH_FD)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+try_clamav_high_fd_write(void)
+{
+	return write(HIGH_FD, "x", 1) == 1 ? 0 : 22;
+}
+
+static int
+try_ftruncate_private(void)
+{
+	char file[160];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/t", private_dir);
+	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return EXIT_SETUP_FAILED;
+	unlink(file);
+	return errno_of(ftruncate(fd, 4096));
+}
+
+/* The broker's side of a scan request, before confinement: a sealed
+ * memfd rides on a datagram waiting on fd 1. */
+static int
+prepare_scan_request(void)
+{
+	static const char part[] = "part bytes";
+	int sv[2], fd;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		return -1;
+	fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, part, sizeof(part)) != (ssize_t)sizeof(part) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+	    F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return -1;
+	if (send_on(sv[1], fd) != 0 || dup2(sv[0], 1) < 0)
+		return -1;
+	close(fd);
+	close(sv[0]);
+	return 0;
+}
+
+/* role_recv's call, then the part read by offset as the scanners do. */
+static int
+try_recv_part(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char data[64];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	int fd = -1;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	if (recvmsg(1, &msg, MSG_CMSG_CLOEXEC) <= 0)
+		return 30;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+		return 31;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (pread(fd, data, 4, 0) != 4 || memcmp(data, "part", 4) != 0)
+		return 32;
+	close(fd);
+	return 0;
+}
+
+static int
+try_recvmsg_no_cloexec(void)
+{
+	char data[16];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	return errno_of(recvmsg(1, &msg, 0));
+}
+
+/* A socket on fd 3 as the broker passes clamd's, connected to a peer
+ * that stays open in the child; `connected` 0 leaves it unconnected. */
+static int
+prepare_peer(int connected)
+{
+	int sv[2], fd;
+
+	if (connected) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+			return -1;
+		fd = sv[0];
+	} else {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0)
+			return -1;
+	}
+	if (fd == 3)
+		return 0;
+	if (dup2(fd, 3) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+prepare_peer_connected(void)
+{
+	return prepare_peer(1);
+}
+
+static int
+prepare_peer_unconnected(void)
+{
+	return prepare_peer(0);
+}
+
+static int
+try_connect_unix_fd3(void)
+{
+	struct sockaddr_un sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/run/clamav/clamd.ctl");
+	return errno_of(connect(3, (struct sockaddr *)&sa, sizeof(sa)));
+}
+
+/* FILDES: a descriptor to clamd as SCM_RIGHTS, then the command bytes
+ * (send()) and a poll and recv() for the answer, all on fd 3. */
+static int
+try_clamd_peer_io(void)
+{
+	struct pollfd p = { 3, POLLOUT, 0 };
+	char reply[8];
+
+	if (send_on(3, 2) != 0)
+		return 40;
+	if (send(3, "zPING", 6, MSG_NOSIGNAL | MSG_DONTWAIT) != 6)
+		return 41;
+	if (poll(&p, 1, 100) != 1)
+		return 42;
+	if (recv(3, reply, sizeof(reply), MSG_DONTWAIT) >= 0 ||
+	    errno != EAGAIN)
+		return 43;
+	if (write(3, "x", 1) != 1)
+		return 44;
+	return 0;
+}
+
+static int
+try_sendto_fd2(void)
+{
+	return errno_of(send(2, "x", 1, MSG_NOSIGNAL));
+}
+
 /* ---- the cases -------------------------------------------------------- */
 
 #define DIES(sig) END_SIGNAL, (sig)
@@ -673,6 +893,74 @@ static const struct death_case cases[] = {
 	{ "unpack: sendmsg on fd 3 kills", ROLE_UNPACK, CONFINE_FINAL, NULL,
 	  try_sendmsg_other_fd, DIES(SIGSYS) },
 
+	/* clamav: real files beneath its private directory (Landlock), the
+	 * rest as every role */
+	{ "clamav: openat(/etc/passwd) is EACCES (Landlock, not seccomp)",
+	  ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL, try_open_passwd,
+	  EXITS(EACCES) },
+	{ "clamav: mkdir elsewhere in /tmp is EACCES (Landlock)",
+	  ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL, try_mkdir_tmp, EXITS(EACCES) },
+	{ "clamav: temp dir and file work beneath its directory", ROLE_CLAMAV,
+	  CONFINE_FINAL_DIR, NULL, try_clamav_tmp_work, EXITS(0) },
+	{ "clamav: write to a temp file on fd 40 works", ROLE_CLAMAV,
+	  CONFINE_FINAL_DIR, prepare_high_fd, try_clamav_high_fd_write,
+	  EXITS(0) },
+	{ "clamav: write(0) kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
+	  try_write_fd0, DIES(SIGSYS) },
+	{ "clamav: part received on fd 1 and read by pread works",
+	  ROLE_CLAMAV, CONFINE_FINAL_DIR, prepare_scan_request, try_recv_part,
+	  EXITS(0) },
+	{ "clamav: recvmsg without MSG_CMSG_CLOEXEC kills", ROLE_CLAMAV,
+	  CONFINE_FINAL_DIR, prepare_scan_request, try_recvmsg_no_cloexec,
+	  DIES(SIGSYS) },
+	{ "clamav: sendmsg on fd 1 works", ROLE_CLAMAV, CONFINE_FINAL_DIR,
+	  prepare_records_socket, try_sendmsg_fd1, EXITS(0) },
+	{ "clamav: socket(AF_UNIX) kills", ROLE_CLAMAV, CONFINE_FINAL_DIR,
+	  NULL, try_socket_unix, DIES(SIGSYS) },
+	{ "clamav: socket(AF_INET) kills", ROLE_CLAMAV, CONFINE_FINAL_DIR,
+	  NULL, try_socket_inet, DIES(SIGSYS) },
+	{ "clamav: execve kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
+	  try_execve, DIES(SIGSYS) },
+	{ "clamav: fork kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
+	  try_fork, DIES(SIGSYS) },
+	{ "clamav: ptrace kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
+	  try_ptrace_traceme, DIES(SIGSYS) },
+	{ "clamav: mmap PROT_EXEC kills", ROLE_CLAMAV, CONFINE_FINAL_DIR,
+	  NULL, try_mmap_exec, DIES(SIGSYS) },
+	{ "clamav: ftruncate kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
+	  try_ftruncate_private, DIES(SIGSYS) },
+	{ "clamav: abort ends in SIGABRT", ROLE_CLAMAV, CONFINE_FINAL_DIR,
+	  NULL, try_abort, DIES(SIGABRT) },
+	{ "clamav: lockdown without a directory fails", ROLE_CLAMAV,
+	  CONFINE_FINAL, NULL, try_getppid, EXITS(EXIT_LOCKDOWN_FAILED) },
+
+	/* clamd: only the socket the broker connected, and the records */
+	{ "clamd: socket(AF_UNIX) kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_socket_unix, DIES(SIGSYS) },
+	{ "clamd: socket(AF_INET) kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_socket_inet, DIES(SIGSYS) },
+	{ "clamd: connect on fd 3 kills", ROLE_CLAMD, CONFINE_FINAL,
+	  prepare_peer_unconnected, try_connect_unix_fd3, DIES(SIGSYS) },
+	{ "clamd: sendmsg with a descriptor, send, poll, recv, write on fd 3 "
+	  "work", ROLE_CLAMD, CONFINE_FINAL, prepare_peer_connected,
+	  try_clamd_peer_io, EXITS(0) },
+	{ "clamd: sendmsg on fd 1 works", ROLE_CLAMD, CONFINE_FINAL,
+	  prepare_records_socket, try_sendmsg_fd1, EXITS(0) },
+	{ "clamd: part received on fd 1 and read by pread works", ROLE_CLAMD,
+	  CONFINE_FINAL, prepare_scan_request, try_recv_part, EXITS(0) },
+	{ "clamd: send on fd 2 kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_sendto_fd2, DIES(SIGSYS) },
+	{ "clamd: write(1) kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_write_fd1, DIES(SIGSYS) },
+	{ "clamd: openat(/etc/passwd) is EACCES", ROLE_CLAMD, CONFINE_FINAL,
+	  NULL, try_open_passwd, EXITS(EACCES) },
+	{ "clamd: mkdir kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_mkdir_tmp, DIES(SIGSYS) },
+	{ "clamd: execve kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_execve, DIES(SIGSYS) },
+	{ "clamd: memfd_create kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
+	  try_memfd_unsealable, DIES(SIGSYS) },
+
 	/* outer filter alone: what the spawner installs before exec */
 	{ "outer: socket(AF_INET) kills", ROLE_UNPACK, CONFINE_OUTER, NULL,
 	  try_socket_inet, DIES(SIGSYS) },
@@ -768,6 +1056,10 @@ child_run(const struct death_case *c)
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 		    sandbox_landlock_restrict(LANDLOCK_PRIVATE_DIR, private_dir,
 		    &why) < 0)
+			_exit(EXIT_LOCKDOWN_FAILED);
+		break;
+	case CONFINE_FINAL_DIR:
+		if (sandbox_role_lockdown_dir(c->role, private_dir, &why) < 0)
 			_exit(EXIT_LOCKDOWN_FAILED);
 		break;
 	case CONFINE_FINAL:

@@ -221,9 +221,79 @@ test_writer_limits(void)
 	CHECK(w.failed);
 }
 
+static int
+scanner_feed(struct scanner_decoder *d, int fd)
+{
+	size_t payload = w.len - RECORD_HEADER_LEN;
+
+	for (int i = 0; i < 4; i++)
+		w.buf[4 + i] = (payload >> (8 * i)) & 0xff;
+	return scanner_decoder_feed(d, w.buf, w.len, fd);
+}
+
+static void
+verdict(uint32_t part, uint8_t result, const char *name)
+{
+	rec_begin(&w, REC_VERDICT);
+	rec_put_u32(&w, part);
+	rec_put_u8(&w, result);
+	rec_put_str(&w, name, strlen(name));
+}
+
+static void
+test_scanner_stream(void)
+{
+	static const uint32_t asked[] = { REC_NO_PARENT, 0, 2 };
+	struct scanner_result res;
+	struct scanner_decoder d;
+
+	scanner_result_init(&res, ROLE_CLAMAV);
+	scanner_decoder_init(&d, &res, asked, 3);
+	hello(ROLE_CLAMD, RECORD_VERSION);	/* another scanner's hello */
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	scanner_decoder_init(&d, &res, asked, 3);
+	hello(ROLE_CLAMAV, RECORD_VERSION);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	verdict(REC_NO_PARENT, SCAN_CLEAN, "");	/* engine must come first */
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	rec_begin(&w, REC_ENGINE);
+	rec_put_str(&w, "clamav", 6);
+	rec_put_str(&w, "1.4.6", 5);
+	rec_put_str(&w, "27000", 5);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	CHECK(strcmp(res.engine, "clamav") == 0);
+	verdict(0, SCAN_CLEAN, "");		/* raw was asked first */
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	verdict(REC_NO_PARENT, SCAN_VIRUS, "");	/* a virus has a name */
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	verdict(REC_NO_PARENT, SCAN_VIRUS, "Eicar-Test-Signature");
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	verdict(0, SCAN_CLEAN, "");
+	CHECK_INT(scanner_feed(&d, sealed_memfd("x", 1, 1)), -1);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	rec_begin(&w, REC_END);			/* part 2 has no verdict yet */
+	rec_put_u32(&w, 3);
+	rec_put_u32(&w, 0);
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	verdict(2, SCAN_RESULT_MAX + 1, "");
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	verdict(2, SCAN_LIMIT, "size");
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	verdict(2, SCAN_CLEAN, "");		/* more verdicts than asked */
+	CHECK_INT(scanner_feed(&d, -1), -1);
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 3);
+	rec_put_u32(&w, 0);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	CHECK(scanner_decoder_done(&d));
+	CHECK_INT(res.verdicts->len, 3);
+	scanner_result_clear(&res);
+}
+
 int
 main(void)
 {
+	test_scanner_stream();
 	test_good_stream();
 	test_refusals();
 	test_writer_limits();

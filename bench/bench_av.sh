@@ -1,0 +1,309 @@
+#!/bin/sh
+# bench/bench_av.sh: what virus scanning costs per message, whole hook
+# included, for each AV backend, against clamd scanning the same message
+# on its own.
+#
+#	sh bench/bench_av.sh [BUILD_DIR]		(as root)
+#
+# Figures, not a test: nothing here passes or fails on time.  It fails only
+# when a run does not end as it should (exit 0, verdict clean), because then
+# the figures mean nothing.
+#
+# Two clean messages (4 KB of text; one with a 1 MiB attachment in base64,
+# the same as bench.sh's), each pushed N times through qmail-scanner-queue
+# the way qmail-smtpd runs QMAILQUEUE, with four configurations:
+#   no AV            scanners empty: spool, canary, unpack, queue;
+#   clamav           the libclamav role (loads the database per message);
+#   clamd fildes     the clamd role, clamd on a unix socket, FILDES;
+#   clamd instream   the clamd role, clamd on loopback TCP, INSTREAM;
+# and, in the same run, clamd alone: one python3 client sending the raw
+# message as zINSTREAM chunks N times (unix socket and TCP), timed per
+# request, i.e. what clamd itself needs with no qscan around it.
+# Runs alternate between the configurations so that drift in the
+# machine's load hits all alike.
+#
+# The signature database is the tests' (tests/av/lib_av.sh): MD5 of
+# clam.exe plus an EICAR body signature, made here, so that loading it is
+# cheap.  With a real database (about 1 GiB, seconds to load) the clamav
+# row grows by that load time per message; the clamd rows do not.
+#
+# Our own clamd (Debian's /usr/sbin/clamd) on a socket and port of its own,
+# never the system's; stopped at exit.  N: QSCAN_BENCH_RUNS (default 30).
+set -eu
+
+QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$QSCAN_SRC/tests/demo_env.sh"
+TOOL=$QSCAN_SRC/tests/av/clamd_tool.py
+
+RUNS=${QSCAN_BENCH_RUNS:-30}
+case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
+
+demo_need_root
+AV_PKGS="perl python3 clamav clamav-daemon clamav-testfiles"
+if [ $# -ge 1 ]; then
+	BUILD=$(cd "$1" && pwd)
+	# shellcheck disable=SC2086  # the list is meant to split
+	demo_install_deps $AV_PKGS
+else
+	BUILD=$QSCAN_SRC/build-demo
+	# shellcheck disable=SC2086  # the list is meant to split
+	demo_install_deps $AV_PKGS
+	demo_build "$BUILD"
+fi
+for r in clamav clamd; do
+	[ -x "$BUILD/scanners/qscan-$r" ] || demo_die "$BUILD/scanners/qscan-$r is missing: build first"
+done
+demo_setup "$BUILD" "$BUILD/bench-av-env"
+demo_qq_setting exit=0
+
+W=$DEMO_DIR/av-work
+rm -rf "$W"
+mkdir -p "$W"
+chmod 755 "$W"
+
+# The scanner roles next to the others: copies, which every role user
+# can execute wherever the build tree is.
+for r in clamav clamd; do
+	install -m 0755 "$BUILD/scanners/qscan-$r" "$DEMO_DIR/roles/qscan-$r"
+done
+
+# The test database, readable by qscan-clamav and clamd.
+DB=$W/db
+mkdir -p "$DB"
+sigtool --md5 /usr/share/clamav-testfiles/clam.exe | sed 's/:[^:]*$/:ClamAV-Test-File/' >"$DB/test.hdb"
+echo "Eicar-Test-Signature:0:*:$(python3 "$QSCAN_SRC/tests/av/make_messages.py" --eicar-hex)" >"$DB/eicar.ndb"
+chmod 755 "$DB"
+chmod 644 "$DB"/*
+
+# Our clamd: a child of this shell, stopped at exit whatever happens.
+PORT=$(python3 "$TOOL" freeport)
+SOCK=$W/clamd.sock
+mkdir -p "$W/clamd-tmp"
+cat >"$W/clamd.conf" <<EOF
+Foreground yes
+LocalSocket $SOCK
+LocalSocketMode 666
+FixStaleSocket yes
+TCPSocket $PORT
+TCPAddr 127.0.0.1
+DatabaseDirectory $DB
+TemporaryDirectory $W/clamd-tmp
+PidFile $W/clamd.pid
+LogFile $W/clamd.log
+MaxThreads 4
+StreamMaxLength 25M
+SelfCheck 3600
+ConcurrentDatabaseReload no
+EOF
+CLAMD_PID=
+stop_clamd() {
+	if [ -n "$CLAMD_PID" ]; then
+		kill "$CLAMD_PID" 2>/dev/null || true
+		wait "$CLAMD_PID" 2>/dev/null || true
+		CLAMD_PID=
+	fi
+}
+trap stop_clamd EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+/usr/sbin/clamd -c "$W/clamd.conf" >"$W/clamd.out" 2>&1 &
+CLAMD_PID=$!
+python3 "$TOOL" ping "unix:$SOCK" 60 && python3 "$TOOL" ping "tcp:127.0.0.1:$PORT" 10 ||
+    { cat "$W/clamd.out" >&2; demo_die "clamd did not start"; }
+
+# One configuration per backend, from the demo's: conf NAME [LINE...].
+conf() {
+	_n=$1
+	shift
+	{
+		cat "$DEMO_CONF"
+		for _l in "$@"; do echo "$_l"; done
+	} >"$W/$_n.conf"
+	chmod 644 "$W/$_n.conf"
+}
+conf noav
+conf clamav "scanners = clamav" "[clamav]" "database = $DB"
+conf fildes "scanners = clamd" "[clamd]" "servers = unix:$SOCK" "mode = fildes"
+conf instream "scanners = clamd" "[clamd]" "servers = tcp:127.0.0.1:$PORT" "mode = instream"
+BACKENDS="noav clamav fildes instream"
+
+printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope"
+
+# The same two messages as bench.sh.
+{
+	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
+	printf 'Subject: 4 KB text\nMessage-ID: <bench.4k@b.example>\n'
+	printf 'Date: Wed, 25 Nov 2026 12:00:00 +0000\nMIME-Version: 1.0\n'
+	printf 'Content-Type: text/plain; charset=us-ascii\n\n'
+	i=0
+	while [ $i -lt 80 ]; do
+		printf 'line %02d of a plain message, about sixty bytes long.....\n' $i
+		i=$((i + 1))
+	done
+} | head -c 4095 >"$W/4k.eml"
+echo >>"$W/4k.eml"
+{
+	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
+	printf 'Subject: 1 MiB attachment\nMessage-ID: <bench.1m@b.example>\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n'
+	printf -- '--b1\nContent-Type: text/plain\n\nthe report is attached\n'
+	printf -- '--b1\nContent-Type: application/octet-stream; name="report.bin"\n'
+	printf 'Content-Disposition: attachment; filename="report.bin"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	head -c 1048576 /dev/urandom | base64 -w 76
+	printf -- '--b1--\n'
+} >"$W/1m.eml"
+chmod 644 "$W"/*.eml "$W/envelope"
+
+# One run per line: "ms exit".  As bench.sh: perl holds a microsecond
+# clock, writes the message into a pipe on fd 0, the envelope on fd 1,
+# a tcpserver-style environment and nothing else.
+runner() {
+	# $1 config, $2 message, $3 output.
+	perl -MTime::HiRes=time -MPOSIX=_exit -e '
+		my ($hook, $msgf, $envf, $errf, @env) = @ARGV;
+		open(my $m, "<", $msgf) or die "$msgf: $!";
+		binmode $m; local $/; my $msg = <$m>; close $m;
+		$SIG{PIPE} = "IGNORE";
+		pipe(my $r, my $w) or die "pipe: $!";
+		my $t0 = time;
+		my $pid = fork // die "fork: $!";
+		if ($pid == 0) {
+			close $w;
+			open(STDIN, "<&", $r) or _exit(99);
+			open(STDOUT, "<", $envf) or _exit(99);
+			open(STDERR, ">>", $errf) or _exit(99);
+			%ENV = map { split /=/, $_, 2 } @env;
+			exec $hook;
+			_exit(99);
+		}
+		close $r;
+		my $off = 0;
+		while ($off < length $msg) {
+			my $n = syswrite($w, $msg, 65536, $off);
+			last unless defined $n;
+			$off += $n;
+		}
+		close $w;
+		waitpid($pid, 0);
+		printf "%.3f %d\n", (time - $t0) * 1000, $? >> 8;
+	' "$DEMO_BROKER" "$2" "$W/envelope" "$W/hook.stderr" \
+	    "PATH=/usr/bin:/bin" \
+	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
+	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
+	    "QSCAN_CONFIG=$W/$1.conf" >>"$3"
+}
+
+# stats FILE: "median p90 bad" (nearest rank); a bad run is one whose
+# exit (second column) is not 0, or whose reply (clamd alone) is not OK.
+stats() {
+	sort -n "$1" | awk '
+		{ ms[NR] = $1; if ($2 != "0" && $2 != "stream:_OK") bad++ }
+		END {
+			n = NR; m = int((n + 1) / 2); p = int(n * 0.9 + 0.999)
+			if (p < 1) p = 1
+			printf "%.2f %.2f %d\n", ms[m], ms[p], bad + 0
+		}'
+}
+
+echo "qscan AV benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r), $(/usr/sbin/clamd --version)"
+echo "build: $BUILD   spool: $DEMO_SPOOL"
+table=$W/table
+: >"$table"
+bad_total=0
+for c in 4k 1m; do
+	for b in $BACKENDS; do
+		: >"$W/$c.$b"
+		# A warm-up run each: page cache, dynamic loader, clamd's first
+		# scan; not counted.
+		runner "$b" "$W/$c.eml" /dev/null
+	done
+	log_before=$(demo_summaries)
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		for b in $BACKENDS; do
+			runner "$b" "$W/$c.eml" "$W/$c.$b"
+		done
+		i=$((i + 1))
+	done
+	# Every counted run must have been scanned clean, not tempfailed.
+	grep ' verdict=' "$DEMO_LOG" | tail -n +"$((log_before + 1))" >"$W/$c.summaries"
+	# Every counted run must have been scanned clean, not tempfailed.
+	notclean=$(grep -vc ' verdict=clean ' "$W/$c.summaries" || true)
+	bad_total=$((bad_total + notclean))
+	for a in unix tcp; do
+		addr=unix:$SOCK
+		[ "$a" = tcp ] && addr=tcp:127.0.0.1:$PORT
+		python3 "$TOOL" instream "$addr" "$W/$c.eml" 1 >/dev/null
+		python3 "$TOOL" instream "$addr" "$W/$c.eml" "$RUNS" >"$W/$c.alone-$a"
+	done
+	size=$(wc -c <"$W/$c.eml")
+	for b in $BACKENDS alone-unix alone-tcp; do
+		# shellcheck disable=SC2046  # three numbers, split on purpose
+		set -- $(stats "$W/$c.$b")
+		bad_total=$((bad_total + $3))
+		case $b in
+		noav) name="qscan, no AV" ;;
+		clamav) name="qscan, clamav" ;;
+		fildes) name="qscan, clamd fildes" ;;
+		instream) name="qscan, clamd instream tcp" ;;
+		alone-unix) name="clamd alone, INSTREAM unix" ;;
+		alone-tcp) name="clamd alone, INSTREAM tcp" ;;
+		esac
+		printf '%s|%s|%s|%s|%s|%s\n' "$c" "$size" "$name" "$1" "$2" "$3" >>"$table"
+	done
+	[ "$notclean" = 0 ] || echo "$c: $notclean summary lines not verdict=clean" >&2
+done
+
+echo
+printf '%-4s %8s  %-28s %9s %9s %s\n' case bytes path "median ms" "p90 ms" "bad runs"
+while IFS='|' read -r c size name med p90 bad; do
+	printf '%-4s %8s  %-28s %9s %9s %s\n' "$c" "$size" "$name" "$med" "$p90" "$bad"
+done <"$table"
+cat <<EOF
+
+qscan rows: wall time from fork to reap of qmail-scanner-queue, message
+written into a pipe on fd 0 (perl Time::HiRes), the stand-in qmail-queue
+at the end (no Maildir).  clamd alone: one python3 client, request sent
+to reply read, the whole raw message as zINSTREAM chunks of 64 KiB, no
+qscan.  The difference between a qscan clamd row and the no-AV row is
+what the clamd role and its scans (parts, and the raw message with
+scan_raw = true) add; compare it with the clamd-alone row.
+EOF
+
+echo
+echo "inside the broker (its summary lines), median ms per stage:"
+for c in 4k 1m; do
+	# The runs went round the backends in order, one summary line each.
+	sed -n 's/.* ms=//p' "$W/$c.summaries" | awk -v c="$c" -v names="$BACKENDS" '
+		BEGIN { nb = split(names, bn, " ") }
+		{
+			b = bn[(NR - 1) % nb + 1]
+			n = split($0, st, ",")
+			for (i = 1; i <= n; i++) {
+				split(st[i], kv, ":")
+				if (!((b, kv[1]) in seen)) { seen[b, kv[1]] = 1; order[b] = order[b] " " kv[1] }
+				v[b, kv[1], ++cnt[b, kv[1]]] = kv[2]
+			}
+		}
+		END {
+			for (j = 1; j <= nb; j++) {
+				b = bn[j]; line = sprintf("  %-3s %-9s", c, b)
+				m = split(order[b], ks, " ")
+				for (k = 1; k <= m; k++) {
+					key = ks[k]; n = cnt[b, key]
+					for (i = 1; i <= n; i++) a[i] = v[b, key, i] + 0
+					for (i = 2; i <= n; i++) { x = a[i]; y = i - 1
+						while (y > 0 && a[y] > x) { a[y + 1] = a[y]; y-- }
+						a[y + 1] = x }
+					line = line sprintf(" %s %s", key, a[int((n + 1) / 2)])
+				}
+				print line
+			}
+		}'
+done
+
+if [ "$bad_total" -gt 0 ]; then
+	echo "bench_av: $bad_total run(s) did not end as expected; see $DEMO_LOG and $W/hook.stderr" >&2
+	exit 1
+fi

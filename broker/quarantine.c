@@ -1,0 +1,162 @@
+/* broker: quarantine; trusted, writes hostile strings only sanitised. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "broker_env.h"
+#include "log.h"
+#include "quarantine.h"
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A header value from hostile bytes: no CR, LF, NUL or other controls. */
+static char *
+header_safe(const char *s)
+{
+	char *out = g_strdup(s ? s : "");
+
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
+static int
+copy_spool(int out, const struct spool *sp)
+{
+	static char buf[65536];
+	uint64_t off = 0;
+
+	while (off < sp->size) {
+		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || write_all(out, buf, (size_t)n) != 0)
+			return -1;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+quarantine_store(const char *spool_dir, const char *folder,
+    const char *prefix, const char *reason, const struct envelope *envl,
+    const struct spool *sp, const char *message_id, char **name, char **why)
+{
+	g_autofree char *tmp = g_strdup_printf("%s/quarantine/%s/tmp",
+	    spool_dir, folder);
+	g_autofree char *new = g_strdup_printf("%s/quarantine/%s/new",
+	    spool_dir, folder);
+	g_autoptr(GString) hdr = g_string_new(NULL);
+	g_autofree char *safe = header_safe(reason);
+	g_autofree char *from = header_safe(envl->sender);
+	char path[64], host[64];
+	struct timespec ts;
+	int fd = -1, dfd = -1;
+
+	gethostname(host, sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	for (char *p = host; *p; p++)	/* maildir: no '/' or ':' in names */
+		if (*p == '/' || *p == ':')
+			*p = '_';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*name = g_strdup_printf("%lld.M%ldP%dQ%s.%s", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (int)getpid(), message_id, host);
+
+	g_string_append_printf(hdr, "%s-Quarantine-Reason: %s\n", prefix, safe);
+	g_string_append_printf(hdr, "%s-Envelope-From: <%s>\n", prefix, from);
+	for (guint i = 0; i < envl->recipients->len; i++) {
+		g_autofree char *to = header_safe(envl->recipients->pdata[i]);
+
+		g_string_append_printf(hdr, "%s-Envelope-To: <%s>\n", prefix,
+		    to);
+	}
+	fd = open(tmp, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	if (write_all(fd, hdr->str, hdr->len) != 0 || copy_spool(fd, sp) != 0 ||
+	    fsync(fd) != 0)
+		goto fail;
+	dfd = open(new, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (dfd < 0 || linkat(AT_FDCWD, path, dfd, *name,
+	    AT_SYMLINK_FOLLOW) != 0)
+		goto fail;
+	if (fsync(dfd) != 0) {
+		unlinkat(dfd, *name, 0);
+		goto fail;
+	}
+	close(dfd);
+	close(fd);
+	return 0;
+fail:
+	*why = g_strdup_printf("quarantine %s: %s", new, strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
+	if (fd >= 0)
+		close(fd);
+	g_clear_pointer(name, g_free);
+	return -1;
+}
+
+/* A field of the TAB-separated log: no TAB, no line breaks. */
+static char *
+field_safe(const char *s)
+{
+	char *out = header_safe(s);
+
+	for (char *p = out; *p; p++)
+		if (*p == '\t')
+			*p = ' ';
+	return out;
+}
+
+void
+quarantine_log(const char *spool_dir, const struct envelope *envl,
+    const char *subject, const char *names, const char *scanners)
+{
+	g_autofree char *path = g_strdup_printf("%s/log/quarantine.log",
+	    spool_dir);
+	g_autoptr(GString) rcpts = g_string_new(NULL);
+	g_autofree char *line = NULL, *from = field_safe(envl->sender);
+	g_autofree char *subj = field_safe(subject), *nm = field_safe(names);
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	for (guint i = 0; i < envl->recipients->len; i++) {
+		g_autofree char *r = field_safe(envl->recipients->pdata[i]);
+
+		g_string_append_printf(rcpts, "%s%s", i ? "," : "", r);
+	}
+	line = g_strdup_printf("%s\t%s\t%s\t%s\t%s\t%s\n", date, from,
+	    rcpts->str, subj, nm, scanners);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0640);
+	if (fd < 0 || write_all(fd, line, strlen(line)) != 0)
+		log_err("cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}

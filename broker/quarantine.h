@@ -1,0 +1,23 @@
+/* broker: quarantine maildirs and quarantine.log (DESIGN 6, 7); trusted. */
+#ifndef QSCAN_QUARANTINE_H
+#define QSCAN_QUARANTINE_H
+
+#include "envelope.h"
+#include "spool.h"
+
+/* Writes the message into <spool_dir>/quarantine/<folder>/new as a maildir
+ * message: our header lines (<prefix>-Quarantine-Reason, the envelope as
+ * <prefix>-Envelope-From and one <prefix>-Envelope-To per recipient), then
+ * the original bytes unchanged; fsynced, then linked into new/ and the
+ * directory fsynced.  Returns 0 with the file name in *name, or -1 with
+ * *why: then nothing is left behind and the caller must tempfail. */
+int quarantine_store(const char *spool_dir, const char *folder,
+    const char *prefix, const char *reason, const struct envelope *envl,
+    const struct spool *sp, const char *message_id, char **name, char **why);
+
+/* Appends Qmail-Scanner's TAB-separated line to <spool_dir>/log/
+ * quarantine.log: date, sender, recipients, subject, names, scanners. */
+void quarantine_log(const char *spool_dir, const struct envelope *envl,
+    const char *subject, const char *names, const char *scanners);
+
+#endif
