@@ -26,6 +26,17 @@ broker_env_sanitise(const char *s)
 	return out;
 }
 
+char *
+broker_env_header_safe(const char *s)
+{
+	char *out = g_strdup(s ? s : "");
+
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 void
 broker_env_take(struct broker_env *e)
 {

@@ -18,5 +18,8 @@ void broker_env_clear(struct broker_env *e);
 
 /* Replaces bytes outside qmail-smtpd's Received: set by '?' (REFERENCE 2.1). */
 char *broker_env_sanitise(const char *s);
+/* For a header value of free text: control bytes (CR, LF, NUL, ...)
+ * become '?', the rest stays. */
+char *broker_env_header_safe(const char *s);
 
 #endif

@@ -10,7 +10,7 @@
 #include "record.h"
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_ACTION, K_SCANNERS,
-	K_FAILURE_ACTION, K_VIRUS_ACTION, K_CLAMD_MODE };
+	K_FAILURE_ACTION, K_VIRUS_ACTION, K_CLAMD_MODE, K_CHECKS };
 
 struct key_spec {
 	const char *group, *key;
@@ -54,6 +54,7 @@ static const struct key_spec keys[] = {
 	{ "clamd", "read_timeout_ms", K_UINT, OFF(clamd_read_timeout_ms), 10, 3600000 },
 	{ "clamd", "mode", K_CLAMD_MODE, OFF(clamd_mode), 0, 0 },
 	{ "clamd", "max_stream_bytes", K_U64, OFF(clamd_max_stream_bytes), 1024, 64 * GiB },
+	{ "checks", "disabled", K_CHECKS, OFF(checks_disabled), 0, 0 },
 	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
 	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
 	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
@@ -162,6 +163,33 @@ scanners_set(struct qscan_config *c, const char *value, const char **why)
 	return 0;
 }
 
+/* "name, name": format checks by their anomaly names; an unknown name,
+ * or one that is no switchable check (a limit), is an error naming it. */
+static int
+checks_set(uint64_t *mask, const char *value, const char **why)
+{
+	static char msg[160];
+	g_auto(GStrv) names = g_strsplit_set(value, ";, ", -1);
+	uint64_t m = 0;
+
+	for (unsigned i = 0; names[i] != NULL; i++) {
+		unsigned code;
+
+		if (names[i][0] == '\0')
+			continue;
+		code = anomaly_code_from_name(names[i], strlen(names[i]));
+		if (code == 0 || code >= 64 || !anomaly_is_check(code)) {
+			g_snprintf(msg, sizeof(msg), "names no format check: "
+			    "%.100s", names[i]);
+			*why = msg;
+			return -1;
+		}
+		m |= (uint64_t)1 << code;
+	}
+	*mask = m;
+	return 0;
+}
+
 const char *
 over_limit_action_name(enum over_limit_action a)
 {
@@ -233,6 +261,8 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		return 0;
 	case K_SCANNERS:
 		return scanners_set(c, value, why);
+	case K_CHECKS:
+		return checks_set((uint64_t *)field, value, why);
 	case K_FAILURE_ACTION:
 		if (strcmp(value, "tempfail") == 0)
 			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
@@ -327,7 +357,7 @@ config_load(struct qscan_config *c, const char *path, GPtrArray *errors)
 			group = g_strndup(line + 1, n - 2);
 			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
 			    strcmp(group, "users") && strcmp(group, "clamav") &&
-			    strcmp(group, "clamd"))
+			    strcmp(group, "clamd") && strcmp(group, "checks"))
 				problem(errors, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;

@@ -56,6 +56,10 @@ struct qscan_config {
 	unsigned clamd_read_timeout_ms;
 	char *clamd_mode;		/* auto, fildes, instream */
 	uint64_t clamd_max_stream_bytes;
+
+	/* Format checks switched off: bit (1 << code) per anomaly code
+	 * (record.h) for which anomaly_is_check() holds. */
+	uint64_t checks_disabled;
 };
 
 /* Sets every key to its default. */

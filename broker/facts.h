@@ -11,8 +11,10 @@
 struct part_fact {
 	uint32_t index, parent;
 	uint16_t depth, kind;
+	uint16_t flags;			/* PART_FLAG_* */
 	uint64_t size;			/* decoded bytes */
 	char *path, *content_type, *charset, *encoding;
+	char *detected_type;		/* by magic; "" when unknown */
 	GPtrArray *filenames;		/* char * */
 	GArray *filename_sources;	/* uint8_t, parallel to filenames */
 	int content_fd;			/* sealed memfd, or -1 */
@@ -24,10 +26,20 @@ struct anomaly_fact {
 	char *detail;
 };
 
+/* One header field as the message carries it (REC_HEADER_FIELD). */
+struct header_field_fact {
+	uint32_t part;			/* REC_NO_PARENT: the top-level message */
+	char *name;			/* as written */
+	char *value;			/* decoded, UTF-8 */
+};
+
 struct message_facts {
 	GPtrArray *parts;		/* struct part_fact *, index == position */
 	GArray *anomalies;		/* struct anomaly_fact */
 	char *headers[HDR_FACT_MAX + 1];	/* NULL when absent */
+	/* struct header_field_fact *, in message order, at most
+	 * HEADER_FIELDS_MAX */
+	GPtrArray *header_fields;
 	uint64_t decoded_total;
 };
 

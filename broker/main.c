@@ -88,7 +88,7 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 
 		/* A site that passes unscanned mail says so in a header. */
 		if (s->not_scanned[0]) {
-			g_autofree char *why = broker_env_sanitise(
+			g_autofree char *why = broker_env_header_safe(
 			    s->not_scanned);
 
 			not_scanned = g_strdup_printf("%s-Not-Scanned: %s\n",

@@ -27,18 +27,6 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* A header value from hostile bytes: no CR, LF, NUL or other controls. */
-static char *
-header_safe(const char *s)
-{
-	char *out = g_strdup(s ? s : "");
-
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = '?';
-	return out;
-}
-
 static int
 copy_spool(int out, const struct spool *sp)
 {
@@ -67,8 +55,8 @@ quarantine_store(const char *spool_dir, const char *folder,
 	g_autofree char *new = g_strdup_printf("%s/quarantine/%s/new",
 	    spool_dir, folder);
 	g_autoptr(GString) hdr = g_string_new(NULL);
-	g_autofree char *safe = header_safe(reason);
-	g_autofree char *from = header_safe(envl->sender);
+	g_autofree char *safe = broker_env_header_safe(reason);
+	g_autofree char *from = broker_env_header_safe(envl->sender);
 	char path[64], host[64];
 	struct timespec ts;
 	int fd = -1, dfd = -1;
@@ -85,7 +73,8 @@ quarantine_store(const char *spool_dir, const char *folder,
 	g_string_append_printf(hdr, "%s-Quarantine-Reason: %s\n", prefix, safe);
 	g_string_append_printf(hdr, "%s-Envelope-From: <%s>\n", prefix, from);
 	for (guint i = 0; i < envl->recipients->len; i++) {
-		g_autofree char *to = header_safe(envl->recipients->pdata[i]);
+		g_autofree char *to = broker_env_header_safe(
+		    envl->recipients->pdata[i]);
 
 		g_string_append_printf(hdr, "%s-Envelope-To: <%s>\n", prefix,
 		    to);
@@ -122,7 +111,7 @@ fail:
 static char *
 field_safe(const char *s)
 {
-	char *out = header_safe(s);
+	char *out = broker_env_header_safe(s);
 
 	for (char *p = out; *p; p++)
 		if (*p == '\t')

@@ -14,13 +14,67 @@ static const char *const anomaly_names[] = {
 	[ANOM_TRUNCATED_STRING] = "truncated_string",
 	[ANOM_NO_CONTENT_TYPE] = "no_content_type",
 	[ANOM_BAD_UUENCODE] = "bad_uuencode",
+	[ANOM_HEADER_CR_NUL] = "header_cr_nul",
+	[ANOM_BROKEN_CONTINUATION] = "broken_continuation",
+	[ANOM_HEADER_NAME_COMMENT] = "header_name_comment",
+	[ANOM_REPEATED_MIME_HEADER] = "repeated_mime_header",
+	[ANOM_LONG_BOUNDARY] = "long_boundary",
+	[ANOM_BOUNDARY_REDEFINED] = "boundary_redefined",
+	[ANOM_FILENAME_MISMATCH] = "filename_mismatch",
+	[ANOM_BROKEN_PART_HEADERS] = "broken_part_headers",
+	[ANOM_LONG_FILENAME] = "long_filename",
+	[ANOM_DOUBLE_EXTENSION] = "double_extension",
+	[ANOM_CLSID_EXTENSION] = "clsid_extension",
+	[ANOM_DISGUISED_EXECUTABLE] = "disguised_executable",
+	[ANOM_EXE_NAME_ON_MEDIA] = "exe_name_on_media",
+	[ANOM_MALFORMED_MULTIPART] = "malformed_multipart",
+	[ANOM_TNEF_BAD_CHECKSUM] = "tnef_bad_checksum",
+	[ANOM_TNEF_CORRUPT] = "tnef_corrupt",
+	[ANOM_ARCHIVE_ENCRYPTED] = "archive_encrypted",
+	[ANOM_ARCHIVE_CORRUPT] = "archive_corrupt",
+	[ANOM_LIMIT_ARCHIVE_DEPTH] = "limit_archive_depth",
+	[ANOM_LIMIT_ARCHIVE_MEMBERS] = "limit_archive_members",
+	[ANOM_LIMIT_EXPANDED_BYTES] = "limit_expanded_bytes",
+	[ANOM_LIMIT_EXPANSION_RATIO] = "limit_expansion_ratio",
 };
+
+_Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) ==
+    ANOM_CODE_MAX + 1, "every anomaly code has a name");
 
 int
 anomaly_is_limit(unsigned code)
 {
-	return code == ANOM_LIMIT_DEPTH || code == ANOM_LIMIT_PARTS ||
-	    code == ANOM_LIMIT_DECODED;
+	switch (code) {
+	case ANOM_LIMIT_DEPTH:
+	case ANOM_LIMIT_PARTS:
+	case ANOM_LIMIT_DECODED:
+	case ANOM_LIMIT_ARCHIVE_DEPTH:
+	case ANOM_LIMIT_ARCHIVE_MEMBERS:
+	case ANOM_LIMIT_EXPANDED_BYTES:
+	case ANOM_LIMIT_EXPANSION_RATIO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+anomaly_is_check(unsigned code)
+{
+	/* Facts about the message's form; a limit, a parse failure or a cut
+	 * string is about our reach, and switching it off would hide that. */
+	return code >= ANOM_NO_CONTENT_TYPE && code <= ANOM_CODE_MAX &&
+	    !anomaly_is_limit(code) && code != ANOM_TRUNCATED_STRING;
+}
+
+unsigned
+anomaly_code_from_name(const char *name, size_t len)
+{
+	for (unsigned c = 1; c <= ANOM_CODE_MAX; c++)
+		if (strlen(anomaly_names[c]) == len &&
+		    memcmp(anomaly_names[c], name, len) == 0)
+			return c;
+	return 0;
 }
 
 const char *
@@ -43,7 +97,7 @@ const char *
 part_kind_name(unsigned k)
 {
 	static const char *const names[] = { "leaf", "multipart", "message",
-	    "uuencoded" };
+	    "uuencoded", "archive_member", "tnef_attachment" };
 	return k <= PART_KIND_MAX ? names[k] : "unknown";
 }
 
@@ -51,7 +105,7 @@ const char *
 filename_source_name(unsigned s)
 {
 	static const char *const names[] = { "content_type_name",
-	    "disposition_filename", "uuencode" };
+	    "disposition_filename", "uuencode", "archive_path", "tnef" };
 	return s <= FN_SOURCE_MAX ? names[s] : "unknown";
 }
 

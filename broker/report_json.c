@@ -52,7 +52,20 @@ report_json(GString *out, const char *file, const struct scan *s,
 		g_string_append_c(out, ':');
 		json_str(out, f->headers[h]);
 	}
-	g_string_append(out, "},\"parts\":[");
+	g_string_append(out, "},\"header_fields\":[");
+	for (guint i = 0; f->header_fields && i < f->header_fields->len; i++) {
+		const struct header_field_fact *h = f->header_fields->pdata[i];
+
+		g_string_append(out, i ? ",{\"name\":" : "{\"name\":");
+		json_str(out, h->name);
+		g_string_append(out, ",\"value\":");
+		json_str(out, h->value);
+		if (h->part == REC_NO_PARENT)
+			g_string_append(out, ",\"part\":null}");
+		else
+			g_string_append_printf(out, ",\"part\":%u}", h->part);
+	}
+	g_string_append(out, "],\"parts\":[");
 	for (guint i = 0; f->parts && i < f->parts->len; i++) {
 		const struct part_fact *p = f->parts->pdata[i];
 
@@ -66,6 +79,10 @@ report_json(GString *out, const char *file, const struct scan *s,
 		json_str(out, p->charset);
 		g_string_append(out, ",\"encoding\":");
 		json_str(out, p->encoding);
+		g_string_append(out, ",\"detected_type\":");
+		json_str(out, p->detected_type);
+		g_string_append_printf(out, ",\"flags\":%u,\"encrypted\":%s",
+		    p->flags, (p->flags & PART_FLAG_ENCRYPTED) ? "true" : "false");
 		g_string_append_printf(out, ",\"size\":%llu,\"depth\":%u,"
 		    "\"filenames\":[", (unsigned long long)p->size, p->depth);
 		for (guint j = 0; j < p->filenames->len; j++) {

@@ -14,6 +14,7 @@
 
 #include "qscan_limits.h"
 #include "log.h"
+#include "role_runtime.h"
 #include "role_run.h"
 
 const char *
@@ -29,6 +30,7 @@ role_ending_name(enum role_ending e)
 	case ROLE_ABORT:	return "aborted";
 	case ROLE_LIMIT:	return "resource-limit";
 	case ROLE_TIMEOUT:	return "timeout";
+	case ROLE_PEER_TIMEOUT:	return "server-timeout";
 	case ROLE_COMPROMISE:	return "compromised";
 	case ROLE_SPAWN_FAILED:	return "spawn-failed";
 	default:		return "unknown";
@@ -70,6 +72,10 @@ recv_record(int sock, uint8_t *buf, size_t cap, int *fd, const char **why)
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
 		return -2;
+	/* A role that died with our work unread resets the connection:
+	 * that is its end of stream; how it ended says the rest. */
+	if (n < 0 && errno == ECONNRESET)
+		return 0;
 	if (n < 0) {
 		*why = errno == EMFILE ? "out of descriptors (ours)" :
 		    "receive failed";
@@ -154,6 +160,8 @@ classify(struct role_outcome *out, const siginfo_t *si, int killed_by_us,
 	if (si->si_code == CLD_EXITED) {
 		if (si->si_status == 0 && complete)
 			out->ending = ROLE_DONE;
+		else if (si->si_status == ROLE_EXIT_PEER_TIMEOUT)
+			out->ending = ROLE_PEER_TIMEOUT;
 		else if (si->si_status == 0) {
 			out->ending = ROLE_BAD_RECORDS;
 			snprintf(out->detail, sizeof(out->detail),

@@ -18,6 +18,7 @@ enum role_ending {
 	ROLE_ABORT,		/* SIGABRT */
 	ROLE_LIMIT,		/* SIGXCPU, SIGXFSZ, SIGKILL we did not send */
 	ROLE_TIMEOUT,		/* past its wall-clock limit; we killed it */
+	ROLE_PEER_TIMEOUT,	/* exit ROLE_EXIT_PEER_TIMEOUT: its server was slow */
 	ROLE_COMPROMISE,	/* any other ending */
 	ROLE_SPAWN_FAILED,
 };

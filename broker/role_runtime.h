@@ -20,6 +20,8 @@
 #define ROLE_EXIT_USAGE		64
 #define ROLE_EXIT_INIT		70	/* library or lockdown setup failed */
 #define ROLE_EXIT_IO		74	/* records could not be sent */
+#define ROLE_EXIT_PEER_TIMEOUT	75	/* the peer (clamd) did not answer in
+					 * time: the broker answers 52, not 81 */
 
 /* One log line to the broker, cut at ROLE_LOG_LINE_MAX; never blocks long
  * (the broker drains the pipe).  Async-signal-safe enough for roles. */

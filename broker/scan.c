@@ -221,7 +221,8 @@ run_unpack(struct scan *s)
 {
 	char parts[16], depth[16], decoded[32];
 	char *argv[] = { "qscan-unpack", "--max-parts", parts, "--max-depth",
-	    depth, "--max-decoded-bytes", decoded, NULL };
+	    depth, "--max-decoded-bytes", decoded, NULL, NULL, NULL };
+	g_autoptr(GString) off = g_string_new(NULL);
 	struct unpack_ctx u;
 	struct role_proc rp;
 	g_autofree char *why = NULL;
@@ -232,6 +233,15 @@ run_unpack(struct scan *s)
 	snprintf(depth, sizeof(depth), "%u", s->cfg->max_depth);
 	snprintf(decoded, sizeof(decoded), "%llu",
 	    (unsigned long long)s->cfg->max_decoded_bytes);
+	/* [checks] disabled, by name: the role refuses names it lacks. */
+	for (unsigned c = 1; c <= ANOM_CODE_MAX && c < 64; c++)
+		if ((s->cfg->checks_disabled >> c) & 1)
+			g_string_append_printf(off, "%s%s", off->len ? "," : "",
+			    anomaly_code_name(c));
+	if (off->len > 0) {
+		argv[7] = "--disable-checks";
+		argv[8] = off->str;
+	}
 	msg_fd = spool_open_readonly(s->spool);
 	if (msg_fd < 0) {
 		fail(s, FAIL_INTERNAL, "cannot reopen the spool file: %s",
@@ -446,7 +456,8 @@ run_scanners(struct scan *s)
 				snprintf(s->not_scanned, sizeof(s->not_scanned),
 				    "%s: %s", role_id_name(role), why);
 			failed = 1;
-			timeout |= s->scanner_outcome[i].ending == ROLE_TIMEOUT;
+			timeout |= s->scanner_outcome[i].ending == ROLE_TIMEOUT ||
+			    s->scanner_outcome[i].ending == ROLE_PEER_TIMEOUT;
 			continue;
 		}
 		for (guint j = 0; j < res->verdicts->len; j++) {

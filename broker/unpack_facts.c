@@ -1,7 +1,8 @@
 /* broker: decoder for the unpack role's records; hostile input, trusted code.
  *
- * Order: HELLO, then any of PART / FILENAME / HEADER / ANOMALY / CONTENT,
- * then END.  PART indexes run 0, 1, 2...; a parent is an earlier part; a
+ * Order: HELLO, then any of PART / FILENAME / HEADER / HEADER_FIELD /
+ * ANOMALY / CONTENT, then END.  A HEADER_FIELD of the top-level message
+ * comes before the first PART, at most HEADER_FIELDS_MAX in all.  PART indexes run 0, 1, 2...; a parent is an earlier part; a
  * FILENAME or CONTENT names an existing part; CONTENT comes at most once
  * per part, with a sealed memfd of exactly the declared size. */
 #include <fcntl.h>
@@ -26,6 +27,7 @@ part_fact_free(gpointer p)
 	g_free(pf->content_type);
 	g_free(pf->charset);
 	g_free(pf->encoding);
+	g_free(pf->detected_type);
 	g_ptr_array_unref(pf->filenames);
 	g_array_unref(pf->filename_sources);
 	if (pf->content_fd >= 0)
@@ -39,6 +41,16 @@ anomaly_fact_clear(gpointer p)
 	g_free(((struct anomaly_fact *)p)->detail);
 }
 
+static void
+header_field_fact_free(gpointer p)
+{
+	struct header_field_fact *h = p;
+
+	g_free(h->name);
+	g_free(h->value);
+	g_free(h);
+}
+
 void
 message_facts_init(struct message_facts *f)
 {
@@ -46,6 +58,8 @@ message_facts_init(struct message_facts *f)
 	f->parts = g_ptr_array_new_with_free_func(part_fact_free);
 	f->anomalies = g_array_new(FALSE, TRUE, sizeof(struct anomaly_fact));
 	g_array_set_clear_func(f->anomalies, anomaly_fact_clear);
+	f->header_fields = g_ptr_array_new_with_free_func(
+	    header_field_fact_free);
 }
 
 void
@@ -53,6 +67,7 @@ message_facts_clear(struct message_facts *f)
 {
 	g_clear_pointer(&f->parts, g_ptr_array_unref);
 	g_clear_pointer(&f->anomalies, g_array_unref);
+	g_clear_pointer(&f->header_fields, g_ptr_array_unref);
 	for (int i = 0; i <= HDR_FACT_MAX; i++)
 		g_clear_pointer(&f->headers[i], g_free);
 }
@@ -124,20 +139,23 @@ decode_part(struct unpack_decoder *d, struct rec_reader *r)
 	g_autofree char *ctype = g_malloc(RECORD_STR_MAX + 1);
 	g_autofree char *charset = g_malloc(RECORD_STR_MAX + 1);
 	g_autofree char *enc = g_malloc(RECORD_STR_MAX + 1);
+	g_autofree char *detected = g_malloc(RECORD_STR_MAX + 1);
 	struct part_fact *pf;
 	uint32_t index, parent;
-	uint16_t depth, kind;
+	uint16_t depth, kind, flags;
 	uint64_t size;
 
 	rec_get_u32(r, &index);
 	rec_get_u32(r, &parent);
 	rec_get_u16(r, &depth);
 	rec_get_u16(r, &kind);
+	rec_get_u16(r, &flags);
 	rec_get_u64(r, &size);
 	rec_get_str(r, path, RECORD_STR_MAX + 1);
 	rec_get_str(r, ctype, RECORD_STR_MAX + 1);
 	rec_get_str(r, charset, RECORD_STR_MAX + 1);
 	rec_get_str(r, enc, RECORD_STR_MAX + 1);
+	rec_get_str(r, detected, RECORD_STR_MAX + 1);
 	if (rec_end(r))
 		return refuse(d, "malformed part", REC_PART);
 	if (index != d->facts->parts->len)
@@ -146,6 +164,8 @@ decode_part(struct unpack_decoder *d, struct rec_reader *r)
 		return refuse(d, "more parts than allowed", REC_PART);
 	if (kind > PART_KIND_MAX)
 		return refuse(d, "unknown part kind", REC_PART);
+	if ((flags & ~PART_FLAGS_KNOWN) != 0)
+		return refuse(d, "reserved part flag set", REC_PART);
 	if (parent == REC_NO_PARENT ? depth != 0 :
 	    (parent >= index || depth != ((struct part_fact *)
 	    g_ptr_array_index(d->facts->parts, parent))->depth + 1))
@@ -155,11 +175,13 @@ decode_part(struct unpack_decoder *d, struct rec_reader *r)
 	pf->parent = parent;
 	pf->depth = depth;
 	pf->kind = kind;
+	pf->flags = flags;
 	pf->size = size;
 	pf->path = g_steal_pointer(&path);
 	pf->content_type = g_steal_pointer(&ctype);
 	pf->charset = g_steal_pointer(&charset);
 	pf->encoding = g_steal_pointer(&enc);
+	pf->detected_type = g_steal_pointer(&detected);
 	pf->filenames = g_ptr_array_new_with_free_func(g_free);
 	pf->filename_sources = g_array_new(FALSE, FALSE, sizeof(uint8_t));
 	pf->content_fd = -1;
@@ -202,6 +224,33 @@ decode_header(struct unpack_decoder *d, struct rec_reader *r)
 	if (d->facts->headers[which] != NULL)
 		return refuse(d, "header fact repeated", REC_HEADER);
 	d->facts->headers[which] = g_steal_pointer(&value);
+	return 0;
+}
+
+static int
+decode_header_field(struct unpack_decoder *d, struct rec_reader *r)
+{
+	g_autofree char *name = g_malloc(RECORD_STR_MAX + 1);
+	g_autofree char *value = g_malloc(HEADER_VALUE_MAX + 1);
+	struct header_field_fact *h;
+	uint32_t part;
+
+	rec_get_u32(r, &part);
+	rec_get_str(r, name, RECORD_STR_MAX + 1);
+	rec_get_str(r, value, HEADER_VALUE_MAX + 1);
+	if (rec_end(r) || name[0] == '\0')
+		return refuse(d, "malformed header field", REC_HEADER_FIELD);
+	if (part == REC_NO_PARENT ? d->facts->parts->len != 0 :
+	    known_part(d, part) == NULL)
+		return refuse(d, "header field out of order or for an unknown "
+		    "part", REC_HEADER_FIELD);
+	if (d->facts->header_fields->len >= HEADER_FIELDS_MAX)
+		return refuse(d, "too many header fields", REC_HEADER_FIELD);
+	h = g_new0(struct header_field_fact, 1);
+	h->part = part;
+	h->name = g_steal_pointer(&name);
+	h->value = g_steal_pointer(&value);
+	g_ptr_array_add(d->facts->header_fields, h);
 	return 0;
 }
 
@@ -299,6 +348,7 @@ unpack_decoder_feed(struct unpack_decoder *d, const uint8_t *buf, size_t len,
 		case REC_PART:		rc = decode_part(d, &r); break;
 		case REC_FILENAME:	rc = decode_filename(d, &r); break;
 		case REC_HEADER:	rc = decode_header(d, &r); break;
+		case REC_HEADER_FIELD:	rc = decode_header_field(d, &r); break;
 		case REC_ANOMALY:	rc = decode_anomaly(d, &r); break;
 		case REC_CONTENT:	rc = decode_content(d, &r, &fd); break;
 		case REC_END:		rc = decode_end(d, &r); break;

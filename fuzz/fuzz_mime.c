@@ -36,7 +36,7 @@ struct fuzz_part {
 struct fuzz_ctx {
 	struct fuzz_part *parts;
 	size_t n_parts, cap;
-	uint32_t anomalies, filenames, headers;
+	uint32_t anomalies, filenames, headers, header_fields;
 	uint64_t decoded;
 	unsigned limit_seen[ANOM_CODE_MAX + 1];
 	unsigned header_seen[HDR_FACT_MAX + 1];
@@ -105,6 +105,9 @@ fuzz_on_part(void *vctx, const struct walk_part *p)
 	fuzz_check_str(p->content_type, strlen(p->content_type));
 	fuzz_check_str(p->charset, strlen(p->charset));
 	fuzz_check_str(p->encoding, strlen(p->encoding));
+	fuzz_check_str(p->detected_type, strlen(p->detected_type));
+	if (p->flags != 0)
+		fuzz_fail("a MIME part with flags");
 	if (c->n_parts > 0 && c->parts[c->current].contents == 0 &&
 	    (c->parts[c->current].kind == PART_LEAF ||
 	    c->parts[c->current].kind == PART_UUENCODED))
@@ -168,6 +171,22 @@ fuzz_on_header(void *vctx, enum header_fact which, const char *value,
 }
 
 static void
+fuzz_on_header_field(void *vctx, uint32_t part, const char *name,
+    size_t name_len, const char *value, size_t value_len)
+{
+	struct fuzz_ctx *c = vctx;
+
+	if (c->n_parts != 0 || part != WALK_NO_PARENT)
+		fuzz_fail("header field not before the first part");
+	if (name_len == 0 || value_len > HEADER_VALUE_MAX)
+		fuzz_fail("header field nameless or over HEADER_VALUE_MAX");
+	fuzz_check_str(name, name_len);
+	fuzz_check_str(value, value_len);
+	if (++c->header_fields > HEADER_FIELDS_MAX)
+		fuzz_fail("more header fields than HEADER_FIELDS_MAX");
+}
+
+static void
 fuzz_on_anomaly(void *vctx, uint32_t part, enum anomaly_code code,
     const char *detail)
 {
@@ -215,6 +234,7 @@ static const struct walk_sink fuzz_sink = {
 	.on_part = fuzz_on_part,
 	.on_filename = fuzz_on_filename,
 	.on_header = fuzz_on_header,
+	.on_header_field = fuzz_on_header_field,
 	.on_anomaly = fuzz_on_anomaly,
 	.on_content = fuzz_on_content,
 };
@@ -244,6 +264,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("mime_walk refused valid arguments");
 	if (st.parts != c.n_parts || st.anomalies != c.anomalies ||
 	    st.filenames != c.filenames || st.headers != c.headers ||
+	    st.header_fields != c.header_fields ||
 	    st.decoded_bytes != c.decoded)
 		fuzz_fail("statistics differ from what the sink saw");
 	if (c.n_parts > 0 && c.parts[c.current].contents == 0 &&

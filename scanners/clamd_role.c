@@ -402,10 +402,12 @@ clamd_io_failed(struct clamd_session *s, enum clamd_io io, int reading,
 {
 	switch (io) {
 	case CLAMD_IO_TIMEOUT:
-		/* A late reply would be taken for the next request's. */
-		s->dead = "clamd session abandoned after a timeout";
-		return clamd_error(name, reading ? "clamd read timeout" :
-		    "clamd write timeout");
+		/* A late reply would be taken for the next request's, and
+		 * the message tempfails anyway: say "timeout" by how we end,
+		 * so the broker answers 52, not 81. */
+		role_log("clamd %s timeout: giving up", reading ? "read" :
+		    "write");
+		_exit(ROLE_EXIT_PEER_TIMEOUT);
 	case CLAMD_IO_CLOSED:
 		s->dead = "clamd closed the session";
 		return clamd_error(name, s->dead);
@@ -531,6 +533,8 @@ clamd_start_session(struct clamd_session *s, struct clamd_version *v)
 		    io == CLAMD_IO_TIMEOUT ? "timeout" :
 		    io == CLAMD_IO_CLOSED ? "closed" :
 		    io == CLAMD_IO_TOO_LONG ? "reply too long" : "socket error");
+		if (io == CLAMD_IO_TIMEOUT)
+			_exit(ROLE_EXIT_PEER_TIMEOUT);
 		return -1;
 	}
 	if (clamd_version_parse(clamd_line, len, v) != 0 || !v->has_id ||

@@ -15,11 +15,18 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-ng-dev
  libgmime-3.0-dev libclamav-dev libarchive-dev libglib2.0-dev python3
  libcap2-bin util-linux procps passwd clamav clamav-daemon clamav-testfiles
- libpython3.11-testsuite spamassassin"
+ libpython3.11-testsuite spamassassin tnef ytnef-tools"
 # Install only what is missing: apt-get is slow even when it has nothing to do.
 missing=$(for p in $pkgs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
     grep -q 'install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
+	# clamav-daemon and spamassassin would start system daemons the tests
+	# never use (each test starts its own): keep invoke-rc.d from it.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -4,6 +4,8 @@
 
 #include <gmime/gmime.h>
 
+#include "filetype.h"
+#include "format_checks.h"
 #include "mime_walk.h"
 #include "uuencode.h"
 
@@ -14,8 +16,9 @@
  * most max_parts + WALK_PART_ANOMALY_SLACK in all: the broker refuses a
  * role that sends more than max_parts + ANOMALIES_OVER_PARTS_MAX
  * anomalies, and the message-
- * wide ones (limits, parse failure, no Content-Type, cut header values:
- * at most 11) must always fit. */
+ * wide ones (limits, parse failure, no Content-Type, cut header values
+ * and header fields, the top-level header block's findings when GMime
+ * found no message: at most 20) must always fit. */
 #define WALK_PART_ANOMALY_SLACK	(ANOMALIES_OVER_PARTS_MAX / 2)
 
 enum walk_str {
@@ -44,7 +47,20 @@ struct walk {
 	 * part is reported at a time, children only after it is done). */
 	char str[WS_COUNT][RECORD_STR_MAX + 1];
 	char name[RECORD_STR_MAX + 1];
+	/* The bytes GMime is parsing (the message, or an encoded message's
+	 * decoded bytes): header offsets point into them. */
+	const uint8_t *buf;
+	size_t buflen;
+	GMimeMessage *top;	/* the top-level message */
 };
+
+/* Is the check behind `code` switched off? */
+static int
+walk_check_off(const struct walk *w, enum anomaly_code code)
+{
+	return anomaly_is_check(code) && code < 64 &&
+	    ((w->lim->disabled_checks >> code) & 1) != 0;
+}
 
 static void
 walk_anomaly(struct walk *w, uint32_t part, enum anomaly_code code,
@@ -54,6 +70,8 @@ walk_anomaly(struct walk *w, uint32_t part, enum anomaly_code code,
 	size_t n = strlen(detail);
 	int cut;
 
+	if (walk_check_off(w, code))
+		return;
 	if (n > WALK_DETAIL_MAX)
 		n = WALK_DETAIL_MAX;
 	rec_clean_str(detail, n, clean, &cut);
@@ -67,11 +85,20 @@ static void
 walk_part_anomaly(struct walk *w, uint32_t part, enum anomaly_code code,
     const char *detail)
 {
-	if (w->part_anomalies >= (uint64_t)w->lim->max_parts +
+	if (walk_check_off(w, code) ||
+	    w->part_anomalies >= (uint64_t)w->lim->max_parts +
 	    WALK_PART_ANOMALY_SLACK)
 		return;
 	w->part_anomalies++;
 	walk_anomaly(w, part, code, detail);
+}
+
+static void
+walk_report_findings(struct walk *w, uint32_t part,
+    const struct fc_findings *f)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		walk_part_anomaly(w, part, f->f[i].code, f->f[i].detail);
 }
 
 static void
@@ -190,7 +217,7 @@ walk_admit_bytes(struct walk *w, uint32_t parent, uint64_t size)
 static uint32_t
 walk_emit_part(struct walk *w, uint32_t parent, uint32_t depth,
     enum part_kind kind, uint64_t size, const char *type,
-    const char *charset, const char *encoding)
+    const char *charset, const char *encoding, const char *detected)
 {
 	struct walk_part p;
 
@@ -207,11 +234,13 @@ walk_emit_part(struct walk *w, uint32_t parent, uint32_t depth,
 	p.parent = parent;
 	p.depth = depth;
 	p.kind = kind;
+	p.flags = 0;
 	p.decoded_size = size;
 	p.path = w->str[WS_PATH];
 	p.content_type = w->str[WS_TYPE];
 	p.charset = w->str[WS_CHARSET];
 	p.encoding = w->str[WS_ENCODING];
+	p.detected_type = detected;
 	w->st.decoded_bytes += size;
 	if (w->sink->on_part != NULL)
 		w->sink->on_part(w->ctx, &p);
@@ -283,6 +312,8 @@ walk_uuencoded(struct walk *w, uint32_t parent, uint32_t depth,
 	size_t pos = 0, saved;
 	unsigned found = 0, bad = 0;
 	char detail[WALK_DETAIL_MAX];
+	struct fc_findings f;
+	const char *detected;
 
 	while ((r = uu_next_block(text, len, &pos, &blk)) != UU_NONE) {
 		uint8_t *data;
@@ -305,13 +336,19 @@ walk_uuencoded(struct walk *w, uint32_t parent, uint32_t depth,
 			continue;
 		}
 		walk_path_push(w, &saved, ++found);
+		detected = filetype_detect(data, blk.decoded_len);
 		idx = walk_emit_part(w, parent, depth + 1, PART_UUENCODED,
 		    blk.decoded_len, "application/octet-stream", "",
-		    "x-uuencode");
+		    "x-uuencode", detected);
 		walk_emit_filename(w, idx, FN_UUENCODE, (const char *)blk.name,
 		    blk.name_len);
 		walk_emit_content(w, idx, data, blk.decoded_len);
 		walk_flush_cut(w, idx);
+		fc_findings_init(&f);
+		fc_check_filename((const char *)blk.name, blk.name_len, &f);
+		fc_check_part_type("application/octet-stream", detected,
+		    (const char *)blk.name, blk.name_len, &f);
+		walk_report_findings(w, idx, &f);
 		walk_path_pop(w, saved);
 		g_free(data);
 	}
@@ -324,7 +361,77 @@ walk_uuencoded(struct walk *w, uint32_t parent, uint32_t depth,
 }
 
 static void walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
-    uint32_t depth);
+    uint32_t depth, GMimeMessage *owner, const char *boundary);
+
+/* The smallest offset GMime recorded for a header of `obj` (and of
+ * `owner`, the message whose body obj is, when not NULL), or -1. */
+static gint64
+walk_first_header(GMimeObject *obj, GMimeMessage *owner)
+{
+	GMimeHeaderList *lists[2];
+	gint64 best = -1;
+
+	lists[0] = g_mime_object_get_header_list(obj);
+	lists[1] = owner != NULL ?
+	    g_mime_object_get_header_list(GMIME_OBJECT(owner)) : NULL;
+	for (int l = 0; l < 2; l++) {
+		int n = lists[l] != NULL ? g_mime_header_list_get_count(
+		    lists[l]) : 0;
+
+		for (int i = 0; i < n; i++) {
+			gint64 off = g_mime_header_get_offset(
+			    g_mime_header_list_get_header_at(lists[l], i));
+
+			if (off >= 0 && (best < 0 || off < best))
+				best = off;
+		}
+	}
+	return best;
+}
+
+/* The header block checks for one part, on the bytes GMime parsed. */
+static void
+walk_check_headers(struct walk *w, GMimeObject *obj, GMimeMessage *owner,
+    const char *boundary, struct fc_findings *f)
+{
+	gint64 first;
+	size_t start;
+
+	if (w->buf == NULL)
+		return;
+	if (owner != NULL && owner == w->top) {
+		start = 0;	/* the top-level message: from its first byte */
+	} else {
+		first = walk_first_header(obj, owner);
+		if (first < 0 || (guint64)first >= w->buflen)
+			return;
+		start = (size_t)first;
+		if (boundary != NULL)
+			start = fc_find_block_start(w->buf, start, boundary,
+			    strlen(boundary));
+	}
+	fc_check_header_block(w->buf + start, w->buflen - start, f);
+}
+
+/* Multipart without boundary, never closed, or without children: what
+ * one parser shows and another hides. */
+static void
+walk_check_multipart(GMimeMultipart *mp, GMimeContentType *ct,
+    struct fc_findings *f)
+{
+	const char *b = ct != NULL ?
+	    g_mime_content_type_get_parameter(ct, "boundary") : NULL;
+
+	if (b == NULL)
+		fc_findings_add_text(f, ANOM_MALFORMED_MULTIPART,
+		    "multipart without a boundary: its body is hidden");
+	else if (g_mime_multipart_get_count(mp) == 0)
+		fc_findings_add_text(f, ANOM_MALFORMED_MULTIPART,
+		    "multipart without any part");
+	else if (!mp->write_end_boundary)
+		fc_findings_add_text(f, ANOM_MALFORMED_MULTIPART,
+		    "multipart never closed");
+}
 
 /* A stream over bytes that stay put while the stream lives: the stream
  * does not own the GByteArray header (set_byte_array), never writes to it
@@ -359,9 +466,17 @@ walk_encoded_message(struct walk *w, uint32_t parent, uint32_t depth,
 	m = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
 	inner = m != NULL ? g_mime_message_get_mime_part(m) : NULL;
-	if (inner != NULL)
-		walk_object(w, inner, parent, depth);
-	else
+	if (inner != NULL) {
+		/* Its header offsets point into the decoded bytes. */
+		const uint8_t *save_buf = w->buf;
+		size_t save_len = w->buflen;
+
+		w->buf = bytes->data;
+		w->buflen = bytes->len;
+		walk_object(w, inner, parent, depth, m, NULL);
+		w->buf = save_buf;
+		w->buflen = save_len;
+	} else
 		walk_part_anomaly(w, parent, ANOM_PARSE_FAILED,
 		    "encoded message/rfc822 holds no message");
 	if (m != NULL)
@@ -369,15 +484,39 @@ walk_encoded_message(struct walk *w, uint32_t parent, uint32_t depth,
 	g_object_unref(s);
 }
 
+/* Filenames, and declared against detected type, for one part. */
+static void
+walk_check_names(struct walk *w, const char *ct_name, const char *disp_name,
+    const char *detected, struct fc_findings *f)
+{
+	const char *type = w->str[WS_TYPE];
+
+	if (ct_name != NULL)
+		fc_check_filename(ct_name, strlen(ct_name), f);
+	if (disp_name != NULL)
+		fc_check_filename(disp_name, strlen(disp_name), f);
+	if (ct_name != NULL && disp_name != NULL)
+		fc_check_filenames_differ(ct_name, strlen(ct_name), disp_name,
+		    strlen(disp_name), f);
+	fc_check_part_type(type, detected, NULL, 0, f);
+	if (ct_name != NULL)
+		fc_check_part_type(type, detected, ct_name, strlen(ct_name), f);
+	if (disp_name != NULL)
+		fc_check_part_type(type, detected, disp_name,
+		    strlen(disp_name), f);
+}
+
 static void
 walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
-    uint32_t depth)
+    uint32_t depth, GMimeMessage *owner, const char *boundary)
 {
 	GMimeContentType *ct;
 	GMimeContentDisposition *disp;
 	GByteArray *body = NULL;
 	enum part_kind kind;
-	const char *name, *encoding;
+	const char *encoding, *ct_name, *disp_name;
+	const char *detected = "";
+	struct fc_findings f;
 	g_autofree char *type = NULL;
 	g_autofree char *enc_trim = NULL;
 	uint32_t idx;
@@ -404,35 +543,45 @@ walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
 	encoding = g_mime_object_get_header(obj, "Content-Transfer-Encoding");
 	if (encoding != NULL)
 		enc_trim = g_strstrip(g_strdup(encoding));
+	if (body != NULL)
+		detected = filetype_detect(body->data, body->len);
 	idx = walk_emit_part(w, parent, depth, kind,
 	    body != NULL ? body->len : 0, type != NULL ? type : "",
 	    ct != NULL ? g_mime_content_type_get_parameter(ct, "charset") :
-	    NULL, enc_trim);
+	    NULL, enc_trim, detected);
 
-	/* Both sources, even when equal: a later check compares them. */
-	name = ct != NULL ? g_mime_content_type_get_parameter(ct, "name") :
+	/* Both sources, even when equal: the checks compare them. */
+	ct_name = ct != NULL ? g_mime_content_type_get_parameter(ct, "name") :
 	    NULL;
-	if (name != NULL)
-		walk_emit_filename(w, idx, FN_CONTENT_TYPE_NAME, name,
-		    strlen(name));
+	if (ct_name != NULL)
+		walk_emit_filename(w, idx, FN_CONTENT_TYPE_NAME, ct_name,
+		    strlen(ct_name));
 	disp = g_mime_object_get_content_disposition(obj);
-	name = disp != NULL ?
+	disp_name = disp != NULL ?
 	    g_mime_content_disposition_get_parameter(disp, "filename") : NULL;
-	if (name != NULL)
-		walk_emit_filename(w, idx, FN_DISPOSITION_FILENAME, name,
-		    strlen(name));
+	if (disp_name != NULL)
+		walk_emit_filename(w, idx, FN_DISPOSITION_FILENAME, disp_name,
+		    strlen(disp_name));
 	if (body != NULL)
 		walk_emit_content(w, idx, body->data, body->len);
 	walk_flush_cut(w, idx);
 
+	fc_findings_init(&f);
+	walk_check_headers(w, obj, owner, boundary, &f);
+	if (kind == PART_MULTIPART)
+		walk_check_multipart(GMIME_MULTIPART(obj), ct, &f);
+	walk_check_names(w, ct_name, disp_name, detected, &f);
+	walk_report_findings(w, idx, &f);
+
 	if (kind == PART_MULTIPART) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
+		const char *b = g_mime_multipart_get_boundary(mp);
 
 		for (int i = 0; i < n && !w->stop; i++) {
 			walk_path_push(w, &saved, (unsigned)i + 1);
 			walk_object(w, g_mime_multipart_get_part(mp, i), idx,
-			    depth + 1);
+			    depth + 1, NULL, b);
 			walk_path_pop(w, saved);
 		}
 	} else if (kind == PART_MESSAGE) {
@@ -443,7 +592,7 @@ walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
 
 		if (inner != NULL) {
 			walk_path_push(w, &saved, 1);
-			walk_object(w, inner, idx, depth + 1);
+			walk_object(w, inner, idx, depth + 1, m, NULL);
 			walk_path_pop(w, saved);
 		}
 	} else if (body != NULL && strcmp(w->str[WS_TYPE], "text/plain") == 0) {
@@ -518,6 +667,69 @@ walk_message_facts(struct walk *w, GMimeMessage *m)
 	walk_header(w, HDR_DATE, g_mime_object_get_header(o, "Date"), "date");
 }
 
+static void
+walk_header_field(struct walk *w, GMimeHeader *h, unsigned *cut)
+{
+	char name[RECORD_STR_MAX + 1];
+	char value[HEADER_VALUE_MAX + 1];
+	const char *n = g_mime_header_get_name(h);
+	const char *v = g_mime_header_get_value(h);
+	size_t nl, vl;
+	int c1 = 0, c2 = 0;
+
+	if (n == NULL || n[0] == '\0')
+		return;		/* the broker refuses nameless fields */
+	if (v == NULL)
+		v = "";
+	while (*v == ' ' || *v == '\t')
+		v++;
+	nl = walk_clean_max(n, strlen(n), RECORD_STR_MAX, name, &c1);
+	vl = walk_clean_max(v, strlen(v), HEADER_VALUE_MAX, value, &c2);
+	*cut += (unsigned)(c1 || c2);
+	w->st.header_fields++;
+	if (w->sink->on_header_field != NULL)
+		w->sink->on_header_field(w->ctx, WALK_NO_PARENT, name, nl,
+		    value, vl);
+}
+
+/* Every header of the top-level message, in the order it has them.
+ * GMime keeps the Content-* ones with the body part and the rest with
+ * the message; both lists are in order, so a merge by offset restores
+ * the message's own order. */
+static void
+walk_header_fields(struct walk *w, GMimeMessage *m, GMimeObject *root)
+{
+	GMimeHeaderList *a = g_mime_object_get_header_list(GMIME_OBJECT(m));
+	GMimeHeaderList *b = root != NULL ?
+	    g_mime_object_get_header_list(root) : NULL;
+	int na = a != NULL ? g_mime_header_list_get_count(a) : 0;
+	int nb = b != NULL ? g_mime_header_list_get_count(b) : 0;
+	int i = 0, j = 0;
+	unsigned cut = 0, total = (unsigned)na + (unsigned)nb;
+	char detail[WALK_DETAIL_MAX];
+
+	while ((i < na || j < nb) && w->st.header_fields < HEADER_FIELDS_MAX) {
+		GMimeHeader *ha = i < na ?
+		    g_mime_header_list_get_header_at(a, i) : NULL;
+		GMimeHeader *hb = j < nb ?
+		    g_mime_header_list_get_header_at(b, j) : NULL;
+
+		if (hb == NULL || (ha != NULL && g_mime_header_get_offset(ha) <=
+		    g_mime_header_get_offset(hb))) {
+			walk_header_field(w, ha, &cut);
+			i++;
+		} else {
+			walk_header_field(w, hb, &cut);
+			j++;
+		}
+	}
+	if (cut > 0 || total > HEADER_FIELDS_MAX) {
+		g_snprintf(detail, sizeof(detail), "header fields: %u value(s) "
+		    "cut, %u of %u reported", cut, w->st.header_fields, total);
+		walk_anomaly(w, WALK_NO_PARENT, ANOM_TRUNCATED_STRING, detail);
+	}
+}
+
 int
 mime_walk(const uint8_t *msg, size_t len, const struct walk_limits *lim,
     const struct walk_sink *sink, void *ctx, struct walk_stats *stats)
@@ -560,21 +772,33 @@ mime_walk(const uint8_t *msg, size_t len, const struct walk_limits *lim,
 	parser = g_mime_parser_new_with_stream(stream);
 	m = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
+	w->buf = msg;
+	w->buflen = len;
 	if (m == NULL) {
+		struct fc_findings f;
+
 		walk_anomaly(w, WALK_NO_PARENT, ANOM_PARSE_FAILED,
 		    "GMime found no message");
+		/* Why it found none is often in the header block. */
+		fc_findings_init(&f);
+		fc_check_header_block(msg, len, &f);
+		for (unsigned i = 0; i < f.n; i++)
+			walk_anomaly(w, WALK_NO_PARENT, f.f[i].code,
+			    f.f[i].detail);
 		g_object_unref(stream);
 		goto out;
 	}
+	w->top = m;
 	walk_message_facts(w, m);
 	root = g_mime_message_get_mime_part(m);
+	walk_header_fields(w, m, root);
 	if (g_mime_object_get_header(GMIME_OBJECT(m), "Content-Type") == NULL &&
 	    (root == NULL ||
 	    g_mime_object_get_header(root, "Content-Type") == NULL))
 		walk_anomaly(w, WALK_NO_PARENT, ANOM_NO_CONTENT_TYPE,
 		    "no Content-Type header");
 	if (root != NULL)
-		walk_object(w, root, WALK_NO_PARENT, 0);
+		walk_object(w, root, WALK_NO_PARENT, 0, m, NULL);
 	g_object_unref(m);
 	/* Parts hold substreams that share `input`; they are gone now. */
 	g_object_unref(stream);

@@ -19,9 +19,20 @@
  * declared name (Content-Type name first, then Content-Disposition
  * filename, both reported when both exist, even when equal), then
  * on_content (leaf and uuencoded parts only, always exactly once, also
- * when empty), then on_anomaly for that part's own anomalies, then its
- * children.  Message header facts (top-level message only) and message-
+ * when empty), then on_anomaly for that part's own anomalies (cut
+ * strings first, then the format checks of format_checks.h), then its
+ * children.  Message header facts, then every header field of the
+ * top-level message in order (at most HEADER_FIELDS_MAX), and message-
  * wide anomalies (part WALK_NO_PARENT) come before the first part.
+ *
+ * Format checks.  The header block of each part is checked where it lies
+ * in the bytes GMime parsed: the top-level message's from its first byte,
+ * a multipart child's from the line after its boundary line, an embedded
+ * message's from its first header.  The top-level block's findings go to
+ * the root part (to WALK_NO_PARENT when GMime found no message).
+ * Filenames, declared against detected types, and multipart structure
+ * are checked per part.  A check whose code has its bit set in
+ * walk_limits.disabled_checks is not reported at all.
  *
  * Every string handed to the sink is NUL-terminated, free of NUL bytes
  * (replaced by '?'), and at most RECORD_STR_MAX bytes (header values:
@@ -54,6 +65,9 @@ struct walk_limits {
 	uint32_t max_parts;		/* parts reported, at most */
 	uint32_t max_depth;		/* deepest depth reported (root: 0) */
 	uint64_t max_decoded_bytes;	/* sum of decoded sizes reported */
+	/* bit (1 << code) for each anomaly code not to report; only codes
+	 * for which anomaly_is_check() holds can be switched off */
+	uint64_t disabled_checks;
 };
 
 struct walk_part {
@@ -61,11 +75,13 @@ struct walk_part {
 	uint32_t parent;		/* WALK_NO_PARENT for the root */
 	uint32_t depth;
 	enum part_kind kind;
+	uint16_t flags;			/* PART_FLAG_*; 0 for MIME parts */
 	uint64_t decoded_size;		/* leaf and uuencoded parts; else 0 */
 	const char *path;		/* "1.2.1" */
 	const char *content_type;	/* "type/subtype" as declared/defaulted */
 	const char *charset;		/* charset parameter, or "" */
 	const char *encoding;		/* Content-Transfer-Encoding, or "" */
+	const char *detected_type;	/* filetype_detect() of the content */
 };
 
 /* Callbacks; every one is optional (NULL: not called).  Pointers handed
@@ -76,6 +92,9 @@ struct walk_sink {
 	    enum filename_source source, const char *name, size_t len);
 	void (*on_header)(void *ctx, enum header_fact which,
 	    const char *value, size_t len);
+	/* part: WALK_NO_PARENT for the top-level message's own header */
+	void (*on_header_field)(void *ctx, uint32_t part, const char *name,
+	    size_t name_len, const char *value, size_t value_len);
 	void (*on_anomaly)(void *ctx, uint32_t part, enum anomaly_code code,
 	    const char *detail);
 	void (*on_content)(void *ctx, uint32_t part, const uint8_t *data,
@@ -88,6 +107,7 @@ struct walk_stats {
 	uint32_t anomalies;
 	uint32_t filenames;
 	uint32_t headers;
+	uint32_t header_fields;
 	uint64_t decoded_bytes;
 };
 

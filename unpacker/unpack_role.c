@@ -97,11 +97,13 @@ unpack_send_part(void *ctx, const struct walk_part *p)
 	rec_put_u32(&st->w, p->parent);
 	rec_put_u16(&st->w, (uint16_t)p->depth);
 	rec_put_u16(&st->w, (uint16_t)p->kind);
+	rec_put_u16(&st->w, p->flags);
 	rec_put_u64(&st->w, p->decoded_size);
 	rec_put_str(&st->w, p->path, strlen(p->path));
 	rec_put_str(&st->w, p->content_type, strlen(p->content_type));
 	rec_put_str(&st->w, p->charset, strlen(p->charset));
 	rec_put_str(&st->w, p->encoding, strlen(p->encoding));
+	rec_put_str(&st->w, p->detected_type, strlen(p->detected_type));
 	role_send(&st->w, -1);
 	st->parts++;
 }
@@ -128,6 +130,19 @@ unpack_send_header(void *ctx, enum header_fact which, const char *value,
 	rec_begin(&st->w, REC_HEADER);
 	rec_put_u8(&st->w, (uint8_t)which);
 	rec_put_str(&st->w, value, len);
+	role_send(&st->w, -1);
+}
+
+static void
+unpack_send_header_field(void *ctx, uint32_t part, const char *name,
+    size_t name_len, const char *value, size_t value_len)
+{
+	struct unpack_state *st = ctx;
+
+	rec_begin(&st->w, REC_HEADER_FIELD);
+	rec_put_u32(&st->w, part);
+	rec_put_str(&st->w, name, name_len);
+	rec_put_str(&st->w, value, value_len);
 	role_send(&st->w, -1);
 }
 
@@ -188,6 +203,7 @@ static const struct walk_sink unpack_sink = {
 	.on_part = unpack_send_part,
 	.on_filename = unpack_send_filename,
 	.on_header = unpack_send_header,
+	.on_header_field = unpack_send_header_field,
 	.on_anomaly = unpack_send_anomaly,
 	.on_content = unpack_send_content,
 };
@@ -231,14 +247,38 @@ unpack_parse_num(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* --max-parts N --max-depth N --max-decoded-bytes N, each exactly once. */
+/* "name,name,...": format checks by their anomaly names (record.c), each
+ * one a check that may be switched off; anything else is refused. */
+static int
+unpack_parse_checks(const char *list, uint64_t *mask)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		unsigned code = anomaly_code_from_name(p, n);
+
+		if (code == 0 || code >= 64 || !anomaly_is_check(code))
+			return -1;
+		*mask |= (uint64_t)1 << code;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* --max-parts N --max-depth N --max-decoded-bytes N, each exactly once;
+ * --disable-checks LIST at most once. */
 static int
 unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
 {
-	int seen_parts = 0, seen_depth = 0, seen_bytes = 0;
+	int seen_parts = 0, seen_depth = 0, seen_bytes = 0, seen_checks = 0;
 	uint64_t v;
 
-	if (argc != 7)
+	lim->disabled_checks = 0;
+	if (argc != 7 && argc != 9)
 		return -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *opt = argv[i], *val = argv[i + 1];
@@ -262,6 +302,11 @@ unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
 				return -1;
 			lim->max_decoded_bytes = v;
 			seen_bytes = 1;
+		} else if (strcmp(opt, "--disable-checks") == 0 &&
+		    !seen_checks) {
+			if (unpack_parse_checks(val, &lim->disabled_checks) != 0)
+				return -1;
+			seen_checks = 1;
 		} else {
 			return -1;
 		}
@@ -325,7 +370,7 @@ unpack_role_main(int argc, char **argv)
 
 	if (unpack_parse_args(argc, argv, &lim) != 0) {
 		role_log("usage: qscan-unpack --max-parts N --max-depth N "
-		    "--max-decoded-bytes N");
+		    "--max-decoded-bytes N [--disable-checks name,...]");
 		_exit(ROLE_EXIT_USAGE);
 	}
 	g_log_set_writer_func(unpack_log_writer, NULL, NULL);

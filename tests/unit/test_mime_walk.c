@@ -46,6 +46,11 @@ struct got {
 		enum anomaly_code code;
 	} anom[REC_MAX];
 	unsigned all_parts;	/* also counted past REC_MAX */
+	unsigned n_fields;
+	struct {
+		char name[64], value[128];
+	} field[REC_MAX];
+	char detected[REC_MAX][64];
 };
 
 static void
@@ -64,6 +69,7 @@ got_part(void *ctx, const struct walk_part *p)
 	snprintf(g->part[g->n_parts].type, 64, "%s", p->content_type);
 	snprintf(g->part[g->n_parts].charset, 32, "%s", p->charset);
 	snprintf(g->part[g->n_parts].encoding, 32, "%s", p->encoding);
+	snprintf(g->detected[g->n_parts], 64, "%s", p->detected_type);
 	g->n_parts++;
 }
 
@@ -88,6 +94,22 @@ got_header(void *ctx, enum header_fact which, const char *value, size_t len)
 
 	snprintf(g->header[which], sizeof(g->header[which]), "%s", value);
 	g->header_len[which] = len;
+}
+
+static void
+got_field(void *ctx, uint32_t part, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	struct got *g = ctx;
+
+	(void)part;
+	(void)nlen;
+	(void)vlen;
+	if (g->n_fields >= REC_MAX)
+		return;
+	snprintf(g->field[g->n_fields].name, 64, "%s", name);
+	snprintf(g->field[g->n_fields].value, 128, "%s", value);
+	g->n_fields++;
 }
 
 static void
@@ -123,6 +145,7 @@ static const struct walk_sink got_sink = {
 	.on_part = got_part,
 	.on_filename = got_name,
 	.on_header = got_header,
+	.on_header_field = got_field,
 	.on_anomaly = got_anomaly,
 	.on_content = got_content,
 };
@@ -206,7 +229,14 @@ test_walk_both_filename_sources(void)
 	CHECK(g->part[2].content != NULL &&
 	    memcmp(g->part[2].content, "hello", 5) == 0);
 	CHECK(g->part[0].contents == 0);
-	CHECK(g->n_anoms == 0);
+	/* The format checks see what the first attachment hides; the
+	 * second one is clean. */
+	CHECK(g->n_anoms == 3);
+	CHECK(count_anom(g, ANOM_FILENAME_MISMATCH) == 1);
+	CHECK(count_anom(g, ANOM_DOUBLE_EXTENSION) == 1);
+	CHECK(count_anom(g, ANOM_EXE_NAME_ON_MEDIA) == 1);
+	for (unsigned i = 0; i < g->n_anoms; i++)
+		CHECK(g->anom[i].part == 1);
 	got_free(g);
 }
 
@@ -431,8 +461,12 @@ test_walk_strings(void)
 	g = walk_text(s->str, &wide);
 	CHECK(strlen(name_of(g, 0, FN_CONTENT_TYPE_NAME) ?: "") ==
 	    RECORD_STR_MAX);
-	CHECK(count_anom(g, ANOM_TRUNCATED_STRING) == 1);
-	CHECK(g->n_anoms == 1 && g->anom[0].part == 0);
+	/* The name on the part; the Content-Type header field, cut at
+	 * HEADER_VALUE_MAX, on the message; and the name is too long. */
+	CHECK(count_anom(g, ANOM_TRUNCATED_STRING) == 2);
+	CHECK(count_anom(g, ANOM_LONG_FILENAME) == 1);
+	CHECK(g->n_anoms == 3 && g->anom[0].part == WALK_NO_PARENT &&
+	    g->anom[1].part == 0 && g->anom[2].part == 0);
 	got_free(g);
 	g_string_free(s, TRUE);
 
@@ -446,7 +480,7 @@ test_walk_strings(void)
 	g_string_append(s, "\"\n\nx\n");
 	g = walk_text(s->str, &wide);
 	CHECK(g->n_names == 2);
-	CHECK(count_anom(g, ANOM_TRUNCATED_STRING) == 1);
+	CHECK(count_anom(g, ANOM_TRUNCATED_STRING) == 2);
 	got_free(g);
 	g_string_free(s, TRUE);
 
@@ -458,8 +492,10 @@ test_walk_strings(void)
 	g_string_append(s, "\nContent-Type: text/plain\n\nx\n");
 	g = walk_text(s->str, &wide);
 	CHECK(strlen(g->header[HDR_SUBJECT]) > 0);
-	CHECK(count_anom(g, ANOM_TRUNCATED_STRING) == 1);
-	CHECK(g->n_anoms == 1 && g->anom[0].part == WALK_NO_PARENT);
+	/* once for the Subject fact, once for the Subject header field */
+	CHECK(count_anom(g, ANOM_TRUNCATED_STRING) == 2);
+	CHECK(g->n_anoms == 2 && g->anom[0].part == WALK_NO_PARENT &&
+	    g->anom[1].part == WALK_NO_PARENT);
 	CHECK(g->header_len[HDR_SUBJECT] == HEADER_VALUE_MAX - 1);
 	got_free(g);
 	g_string_free(s, TRUE);
@@ -502,6 +538,48 @@ test_walk_big_shapes(void)
 	g_free(msg);
 }
 
+/* Every header of the top-level message, in its order (GMime splits the
+ * Content-* ones off), decoded; detected types of leaf parts. */
+static void
+test_walk_header_fields(void)
+{
+	struct walk_limits off = wide;
+	struct got *g = walk_text(
+	    "Received: from a by b\n"
+	    "Content-Type: multipart/mixed; boundary=m\n"
+	    "Subject: =?utf-8?B?w6TDtsO8?=\n"
+	    "MIME-Version: 1.0\n"
+	    "X-Custom: yes\n"
+	    "\n--m\n"
+	    "Content-Type: image/gif; name=\"file.gif.exe\"\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\nTVpQAAIAAAAEAA8A//8AALgAAAAAAAAAQAAaAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n"
+	    "--m--\n", &wide);
+
+	CHECK(g->n_fields == 5);
+	CHECK(strcmp(g->field[0].name, "Received") == 0);
+	CHECK(strcmp(g->field[1].name, "Content-Type") == 0);
+	CHECK(strcmp(g->field[2].name, "Subject") == 0);
+	CHECK(strcmp(g->field[2].value, "\xc3\xa4\xc3\xb6\xc3\xbc") == 0);
+	CHECK(strcmp(g->field[4].value, "yes") == 0);
+	CHECK(strcmp(g->detected[1], "application/x-dosexec") == 0);
+	CHECK(strcmp(g->detected[0], "") == 0);
+	CHECK(count_anom(g, ANOM_DOUBLE_EXTENSION) == 1);
+	CHECK(count_anom(g, ANOM_DISGUISED_EXECUTABLE) == 1);
+	CHECK(count_anom(g, ANOM_EXE_NAME_ON_MEDIA) == 1);
+	got_free(g);
+
+	/* Switched off: not reported at all. */
+	off.disabled_checks = (1ull << ANOM_DOUBLE_EXTENSION) |
+	    (1ull << ANOM_DISGUISED_EXECUTABLE);
+	g = walk_text("Content-Type: image/gif; name=\"file.gif.exe\"\n\nx\n",
+	    &off);
+	CHECK(count_anom(g, ANOM_DOUBLE_EXTENSION) == 0);
+	CHECK(count_anom(g, ANOM_EXE_NAME_ON_MEDIA) == 1);
+	got_free(g);
+}
+
 int
 main(void)
 {
@@ -513,6 +591,7 @@ main(void)
 	test_walk_encoded_rfc822();
 	test_walk_limits_once();
 	test_walk_strings();
+	test_walk_header_fields();
 	test_walk_big_shapes();
 	if (failures > 0) {
 		fprintf(stderr, "test_mime_walk: %d check(s) failed\n", failures);

@@ -27,11 +27,40 @@ part(uint32_t index, uint32_t parent, uint16_t depth, uint64_t size)
 	rec_put_u32(&w, parent);
 	rec_put_u16(&w, depth);
 	rec_put_u16(&w, PART_LEAF);
+	rec_put_u16(&w, 0);
 	rec_put_u64(&w, size);
 	rec_put_str(&w, "1", 1);
 	rec_put_str(&w, "text/plain", 10);
 	rec_put_str(&w, "us-ascii", 8);
 	rec_put_str(&w, "7bit", 4);
+	rec_put_str(&w, "", 0);
+}
+
+static void
+part_full(uint32_t index, uint32_t parent, uint16_t depth, uint16_t kind,
+    uint16_t flags, const char *detected)
+{
+	rec_begin(&w, REC_PART);
+	rec_put_u32(&w, index);
+	rec_put_u32(&w, parent);
+	rec_put_u16(&w, depth);
+	rec_put_u16(&w, kind);
+	rec_put_u16(&w, flags);
+	rec_put_u64(&w, 0);
+	rec_put_str(&w, "1", 1);
+	rec_put_str(&w, "application/zip", 15);
+	rec_put_str(&w, "", 0);
+	rec_put_str(&w, "", 0);
+	rec_put_str(&w, detected, strlen(detected));
+}
+
+static void
+header_field(uint32_t part_index, const char *name, const char *value)
+{
+	rec_begin(&w, REC_HEADER_FIELD);
+	rec_put_u32(&w, part_index);
+	rec_put_str(&w, name, strlen(name));
+	rec_put_str(&w, value, strlen(value));
 }
 
 /* Finishes the record in w (fills its length) and feeds it. */
@@ -221,6 +250,122 @@ test_writer_limits(void)
 	CHECK(w.failed);
 }
 
+/* Version 2: part flags and detected type, header fields, new codes. */
+static void
+test_version2(void)
+{
+	struct message_facts f;
+	struct unpack_decoder d;
+	struct part_fact *pf;
+	struct header_field_fact *h;
+	char big[HEADER_VALUE_MAX + 2];
+
+	CHECK_INT(RECORD_VERSION, 2);
+	start(&d, &f);
+	header_field(REC_NO_PARENT, "Received", "from a by b");
+	CHECK_INT(feed(&d, -1), 0);
+	header_field(REC_NO_PARENT, "X-Spam", "yes");
+	CHECK_INT(feed(&d, -1), 0);
+	header_field(REC_NO_PARENT, "", "nameless");
+	CHECK_INT(feed(&d, -1), -1);
+	memset(big, 'v', sizeof(big));
+	big[HEADER_VALUE_MAX + 1] = '\0';
+	header_field(REC_NO_PARENT, "X-Long", big);
+	CHECK_INT(feed(&d, -1), -1);
+	header_field(7, "X-Who", "unknown part");
+	CHECK_INT(feed(&d, -1), -1);
+	part_full(0, REC_NO_PARENT, 0, PART_LEAF, 2, "");	/* reserved */
+	CHECK_INT(feed(&d, -1), -1);
+	part_full(0, REC_NO_PARENT, 0, PART_KIND_MAX + 1, 0, "");
+	CHECK_INT(feed(&d, -1), -1);
+	part_full(0, REC_NO_PARENT, 0, PART_LEAF, 0, "application/zip");
+	CHECK_INT(feed(&d, -1), 0);
+	part_full(1, 0, 1, PART_ARCHIVE_MEMBER, PART_FLAG_ENCRYPTED, "");
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u32(&w, 1);
+	rec_put_u8(&w, FN_ARCHIVE_PATH);
+	rec_put_str(&w, "a/b.doc", 7);
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u32(&w, 1);
+	rec_put_u8(&w, FN_SOURCE_MAX + 1);
+	rec_put_str(&w, "x", 1);
+	CHECK_INT(feed(&d, -1), -1);
+	/* The top-level message's fields come before the first part. */
+	header_field(REC_NO_PARENT, "Subject", "late");
+	CHECK_INT(feed(&d, -1), -1);
+	rec_begin(&w, REC_ANOMALY);
+	rec_put_u32(&w, 1);
+	rec_put_u16(&w, ANOM_LIMIT_EXPANSION_RATIO);
+	rec_put_str(&w, "1000:1", 6);
+	CHECK_INT(feed(&d, -1), 0);
+	rec_begin(&w, REC_ANOMALY);
+	rec_put_u32(&w, 1);
+	rec_put_u16(&w, ANOM_CODE_MAX + 1);
+	rec_put_str(&w, "", 0);
+	CHECK_INT(feed(&d, -1), -1);
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 2);
+	rec_put_u32(&w, 1);
+	CHECK_INT(feed(&d, -1), 0);
+	CHECK(unpack_decoder_done(&d));
+	CHECK_INT(f.header_fields->len, 2);
+	h = f.header_fields->pdata[1];
+	CHECK(strcmp(h->name, "X-Spam") == 0 && strcmp(h->value, "yes") == 0);
+	CHECK(h->part == REC_NO_PARENT);
+	pf = f.parts->pdata[0];
+	CHECK(strcmp(pf->detected_type, "application/zip") == 0);
+	pf = f.parts->pdata[1];
+	CHECK(pf->flags == PART_FLAG_ENCRYPTED && pf->kind == PART_ARCHIVE_MEMBER);
+	CHECK(message_facts_limit(&f) != NULL);
+	message_facts_clear(&f);
+
+	/* At most HEADER_FIELDS_MAX fields. */
+	start(&d, &f);
+	for (unsigned i = 0; i < HEADER_FIELDS_MAX; i++) {
+		header_field(REC_NO_PARENT, "X-H", "v");
+		CHECK_INT(feed(&d, -1), 0);
+	}
+	header_field(REC_NO_PARENT, "X-H", "one too many");
+	CHECK_INT(feed(&d, -1), -1);
+	message_facts_clear(&f);
+}
+
+/* Names are stable: logs, JSON and policy rules use them. */
+static void
+test_anomaly_names(void)
+{
+	CHECK(strcmp(anomaly_code_name(ANOM_HEADER_CR_NUL), "header_cr_nul") == 0);
+	CHECK(strcmp(anomaly_code_name(ANOM_DOUBLE_EXTENSION),
+	    "double_extension") == 0);
+	CHECK(strcmp(anomaly_code_name(ANOM_LIMIT_EXPANSION_RATIO),
+	    "limit_expansion_ratio") == 0);
+	CHECK(strcmp(anomaly_code_name(ANOM_CODE_MAX + 1), "unknown") == 0);
+	CHECK_INT(ANOM_HEADER_CR_NUL, 8);
+	CHECK_INT(ANOM_MALFORMED_MULTIPART, 21);
+	CHECK_INT(ANOM_LIMIT_EXPANSION_RATIO, 29);
+	for (unsigned c = 1; c <= ANOM_CODE_MAX; c++) {
+		const char *n = anomaly_code_name(c);
+
+		CHECK(strcmp(n, "unknown") != 0);
+		CHECK_INT(anomaly_code_from_name(n, strlen(n)), c);
+		CHECK(!(anomaly_is_limit(c) && anomaly_is_check(c)));
+	}
+	CHECK(anomaly_is_limit(ANOM_LIMIT_ARCHIVE_DEPTH));
+	CHECK(anomaly_is_limit(ANOM_LIMIT_ARCHIVE_MEMBERS));
+	CHECK(anomaly_is_limit(ANOM_LIMIT_EXPANDED_BYTES));
+	CHECK(anomaly_is_limit(ANOM_LIMIT_EXPANSION_RATIO));
+	CHECK(!anomaly_is_limit(ANOM_ARCHIVE_ENCRYPTED));
+	CHECK(anomaly_is_check(ANOM_DOUBLE_EXTENSION));
+	CHECK(anomaly_is_check(ANOM_NO_CONTENT_TYPE));
+	CHECK(!anomaly_is_check(ANOM_PARSE_FAILED));
+	CHECK(!anomaly_is_check(ANOM_TRUNCATED_STRING));
+	CHECK_INT(anomaly_code_from_name("double_extensio", 15), 0);
+	CHECK(strcmp(part_kind_name(PART_TNEF_ATTACHMENT), "tnef_attachment") == 0);
+	CHECK(strcmp(filename_source_name(FN_TNEF), "tnef") == 0);
+}
+
 static int
 scanner_feed(struct scanner_decoder *d, int fd)
 {
@@ -297,5 +442,7 @@ main(void)
 	test_good_stream();
 	test_refusals();
 	test_writer_limits();
+	test_version2();
+	test_anomaly_names();
 	return CHECK_DONE();
 }

@@ -1,0 +1,86 @@
+/* policy: trusted, pure: the compiled form of the rules, shared by the
+ * parser (policy_parse.c) and the matcher (policy_match.c) only. */
+#ifndef QSCAN_POLICY_INTERNAL_H
+#define QSCAN_POLICY_INTERNAL_H
+
+#include "policy.h"
+
+enum pattern_kind {
+	PAT_ANY,	/* matches every subject (SIZE=-1 style "any") */
+	PAT_GLOB,	/* policy_match_glob, ASCII case-insensitive */
+	PAT_SUFFIX,	/* Q-S filename field: the name ends with it, ASCII
+			 * case-insensitive */
+	PAT_REGEX,	/* GRegex, compiled once with a match limit */
+};
+
+struct pattern {
+	enum pattern_kind kind;
+	char *text;		/* glob or suffix text; regex source */
+	GRegex *re;		/* PAT_REGEX */
+	gboolean basename;	/* glob without '/': match the last path
+				 * component of a filename */
+};
+
+enum cond_kind {
+	/* Part conditions: all of a rule's part conditions must hold for
+	 * one and the same part. */
+	C_FILENAME,		/* pattern on any filename of the part */
+	C_TYPE,			/* pattern on the declared type */
+	C_DETECTED,		/* pattern on the detected type */
+	C_SIZE,			/* lo <= size <= hi */
+	C_MEMBER,		/* the part is an archive member */
+	C_ENCRYPTED,		/* the part is encrypted */
+	/* Message conditions. */
+	C_HEADER,		/* name, pattern on its value */
+	C_SENDER,		/* pattern on the envelope sender */
+	C_RECIPIENT,		/* pattern on any recipient */
+	C_IP_TEXT,		/* pattern on the remote IP text (REMOTEIPADDR) */
+	C_IP_NET,		/* remote IP within one of nets */
+	C_RELAY,		/* RELAYCLIENT was set */
+	C_ANOMALY,		/* anomaly code == name */
+	C_VIRUS,		/* pattern on any virus name */
+	C_VIRTUAL,		/* Q-S virtual header: anomaly name (or the
+				 * encrypted flag for ZIPPASSWORDPROTECTED),
+				 * pattern on the offending part's names */
+};
+
+struct net {
+	uint8_t addr[16];	/* IPv4 as ::ffff:a.b.c.d */
+	unsigned prefix;	/* 0..128 over the 16 bytes */
+};
+
+struct cond {
+	enum cond_kind kind;
+	gboolean negate;
+	struct pattern pat;
+	char *name;		/* C_HEADER: header name; C_ANOMALY, C_VIRTUAL:
+				 * anomaly code; C_VIRTUAL: also header */
+	char *vheader;		/* C_VIRTUAL: the Q-S virtual header name */
+	gboolean encrypted;	/* C_VIRTUAL: ZIPPASSWORDPROTECTED */
+	uint64_t lo, hi;	/* C_SIZE, inclusive */
+	struct net *nets;	/* C_IP_NET */
+	unsigned n_nets;
+};
+
+struct rule {
+	unsigned line;
+	char *name, *reason;
+	enum policy_action action;
+	char *text;		/* reject text or tag header, or NULL */
+	struct cond *conds;
+	unsigned n_conds;
+	gboolean has_part_conds;
+};
+
+struct policy {
+	char *name;		/* the path, for messages */
+	GPtrArray *rules;	/* struct rule * */
+	gboolean monitor_only;
+};
+
+void policy_rule_free(struct rule *r);
+
+/* TRUE when addr lies within net. */
+gboolean policy_net_contains(const struct net *n, const uint8_t addr[16]);
+
+#endif

@@ -1,0 +1,592 @@
+/* unpacker: TNEF attachment extractor ([MS-OXTNEF]); runs in role unpack,
+ * untrusted, after the final filter. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tnef.h"
+
+/* Stream layout ([MS-OXTNEF] 2.1.3.1). */
+#define TNEF_SIGNATURE		0x223E9F78u
+#define TNEF_SIG_LEN		4
+#define TNEF_KEY_LEN		2
+#define TNEF_HEADER_LEN		(TNEF_SIG_LEN + TNEF_KEY_LEN)
+/* Attribute frame: level, id, length before the data; checksum after. */
+#define TNEF_ATTR_HEAD_LEN	9
+#define TNEF_ATTR_CSUM_LEN	2
+
+#define TNEF_LVL_MESSAGE	0x01
+#define TNEF_LVL_ATTACHMENT	0x02
+
+/* Attribute ids, low 16 bits: writers disagree on the type half, so the
+ * tnef tool and ytnef match on the id alone, and so do we. */
+#define TNEF_ATT_ATTACH_DATA	0x800Fu
+#define TNEF_ATT_ATTACH_TITLE	0x8010u
+#define TNEF_ATT_ATTACH_RENDDATA 0x9002u
+#define TNEF_ATT_ATTACHMENT	0x9005u
+
+/* MAPI property types ([MS-OXCDATA] 2.11.1). */
+#define PT_UNSPECIFIED		0x0000u
+#define PT_NULL			0x0001u
+#define PT_SHORT		0x0002u
+#define PT_LONG			0x0003u
+#define PT_FLOAT		0x0004u
+#define PT_DOUBLE		0x0005u
+#define PT_CURRENCY		0x0006u
+#define PT_APPTIME		0x0007u
+#define PT_ERROR		0x000Au
+#define PT_BOOLEAN		0x000Bu
+#define PT_OBJECT		0x000Du
+#define PT_I8			0x0014u
+#define PT_STRING8		0x001Eu
+#define PT_UNICODE		0x001Fu
+#define PT_SYSTIME		0x0040u
+#define PT_CLSID		0x0048u
+#define PT_BINARY		0x0102u
+#define PT_MV_FLAG		0x1000u
+
+/* Property ids we read. */
+#define PR_ATTACH_DATA_OBJ	0x3701u
+#define PR_ATTACH_FILENAME	0x3704u
+#define PR_ATTACH_LONG_FILENAME	0x3707u
+/* Ids from here up are named properties: a GUID and a name follow. */
+#define PR_NAMED_FIRST		0x8000u
+#define MAPI_GUID_LEN		16
+#define MNID_ID			0
+#define MNID_STRING		1
+#define MAPI_PAD		4
+
+/* IID_IMessage, {00020307-0000-0000-C000-000000000046}, as stored. */
+static const uint8_t tnef_iid_imessage[MAPI_GUID_LEN] = {
+	0x07, 0x03, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
+};
+
+/* A name as found: 8-bit bytes in the input, or UTF-16LE in the input;
+ * converted only when the attachment is reported. */
+struct tnef_str {
+	const uint8_t *p;
+	size_t len;
+	int utf16;
+};
+
+/* The attachment being built. */
+struct tnef_att {
+	int open;
+	struct tnef_str title, long_name, short_name;
+	const uint8_t *data;
+	size_t data_len;
+	int have_data;
+	const uint8_t *obj;
+	size_t obj_len;
+	int have_obj;
+	int obj_is_message;
+};
+
+/* One parse, all streams. */
+struct tnef_run {
+	const struct tnef_limits *lim;
+	const struct tnef_sink *sink;
+	void *ctx;
+	struct tnef_stats st;
+	uint32_t max_depth;
+	int stopped;		/* a limit ended the whole parse */
+	int limit_depth_seen;
+	int any_anomaly;
+};
+
+/* One stream (the top one or an embedded message). */
+struct tnef_stream {
+	uint32_t parent;
+	uint32_t depth;
+	unsigned reported;	/* bit per enum tnef_anomaly */
+};
+
+static uint32_t
+tnef_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint16_t
+tnef_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+int
+tnef_is_tnef(const uint8_t *buf, size_t len)
+{
+	return buf != NULL && len >= TNEF_SIG_LEN &&
+	    tnef_le32(buf) == TNEF_SIGNATURE;
+}
+
+const char *
+tnef_anomaly_name(enum tnef_anomaly code)
+{
+	switch (code) {
+	case TNEF_ANOM_BAD_CHECKSUM:
+		return "bad-checksum";
+	case TNEF_ANOM_CORRUPT:
+		return "corrupt";
+	case TNEF_ANOM_LIMIT_ATTACHMENTS:
+		return "limit-attachments";
+	case TNEF_ANOM_LIMIT_DEPTH:
+		return "limit-depth";
+	default:
+		return "unknown";
+	}
+}
+
+/* Reports code for stream s unless it was already reported there. */
+static void
+tnef_anomaly(struct tnef_run *r, struct tnef_stream *s,
+    enum tnef_anomaly code, const char *detail)
+{
+	unsigned bit = 1u << (unsigned)code;
+
+	r->any_anomaly = 1;
+	if (s->reported & bit)
+		return;
+	s->reported |= bit;
+	r->st.anomalies++;
+	if (r->sink->on_anomaly != NULL)
+		r->sink->on_anomaly(r->ctx, s->parent, code, detail);
+}
+
+/* Appends code point cp as UTF-8 to out[*o..cap); returns 0 when it does
+ * not fit whole, so a cut never splits a sequence. */
+static int
+tnef_put_utf8(char *out, size_t cap, size_t *o, uint32_t cp)
+{
+	uint8_t b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (uint8_t)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (uint8_t)(0xC0 | cp >> 6);
+		b[1] = (uint8_t)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (uint8_t)(0xE0 | cp >> 12);
+		b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+		b[2] = (uint8_t)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (uint8_t)(0xF0 | cp >> 18);
+		b[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
+		b[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+		b[3] = (uint8_t)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	if (cap - *o < n)
+		return 0;
+	memcpy(out + *o, b, n);
+	*o += n;
+	return 1;
+}
+
+/* Copies a name into out (TNEF_NAME_MAX + 1 bytes), NUL-terminated, up
+ * to its first NUL; UTF-16LE is converted (unpaired surrogates become
+ * U+FFFD).  Returns the length; *cut is set when it did not fit. */
+static size_t
+tnef_str_copy(const struct tnef_str *s, char *out, int *cut)
+{
+	size_t o = 0;
+
+	*cut = 0;
+	if (!s->utf16) {
+		const uint8_t *nul = memchr(s->p, 0, s->len);
+		size_t n = nul != NULL ? (size_t)(nul - s->p) : s->len;
+
+		if (n > TNEF_NAME_MAX) {
+			*cut = 1;
+			n = TNEF_NAME_MAX;
+			/* Back off a cut UTF-8 sequence, as mime_walk does. */
+			while (n > 0 && (s->p[n] & 0xC0) == 0x80)
+				n--;
+		}
+		memcpy(out, s->p, n);
+		out[n] = '\0';
+		return n;
+	}
+	for (size_t i = 0; i + 1 < s->len; i += 2) {
+		uint32_t cp = tnef_le16(s->p + i);
+
+		if (cp == 0)
+			break;
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 3 < s->len) {
+			uint32_t lo = tnef_le16(s->p + i + 2);
+
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				i += 2;
+			} else {
+				cp = 0xFFFD;
+			}
+		} else if (cp >= 0xD800 && cp <= 0xDFFF) {
+			cp = 0xFFFD;
+		}
+		if (!tnef_put_utf8(out, TNEF_NAME_MAX, &o, cp)) {
+			*cut = 1;
+			break;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Reads one MAPI property value list; fills att with what we use.
+ * Returns 0, or -1 when the properties are malformed (what was read
+ * before stays). */
+static int
+tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att)
+{
+	size_t at = 0;
+	uint32_t count;
+
+	if (len < 4)
+		return -1;
+	count = tnef_le32(p);
+	at = 4;
+	/* Every property takes at least 4 bytes: a count beyond that is a
+	 * lie, caught before the loop rather than after 4 G rounds. */
+	if (count > (len - at) / 4)
+		return -1;
+	for (uint32_t i = 0; i < count; i++) {
+		uint16_t type, id, base;
+		uint32_t nvals = 1;
+
+		if (len - at < 4)
+			return -1;
+		type = tnef_le16(p + at);
+		id = tnef_le16(p + at + 2);
+		at += 4;
+		if (id >= PR_NAMED_FIRST) {
+			uint32_t kind;
+
+			if (len - at < MAPI_GUID_LEN + 4)
+				return -1;
+			at += MAPI_GUID_LEN;
+			kind = tnef_le32(p + at);
+			at += 4;
+			if (kind == MNID_ID) {
+				if (len - at < 4)
+					return -1;
+				at += 4;
+			} else if (kind == MNID_STRING) {
+				size_t nlen;
+
+				if (len - at < 4)
+					return -1;
+				nlen = tnef_le32(p + at);
+				at += 4;
+				if (nlen > len - at)
+					return -1;
+				at += nlen;
+				at += (MAPI_PAD - nlen % MAPI_PAD) % MAPI_PAD;
+				if (at > len)
+					at = len;
+			} else {
+				return -1;
+			}
+		}
+		base = type & (uint16_t)~PT_MV_FLAG;
+		if ((type & PT_MV_FLAG) || base == PT_STRING8 ||
+		    base == PT_UNICODE || base == PT_BINARY ||
+		    base == PT_OBJECT) {
+			if (len - at < 4)
+				return -1;
+			nvals = tnef_le32(p + at);
+			at += 4;
+			if (nvals > (len - at) / 4 + 1)
+				return -1;
+		}
+		for (uint32_t v = 0; v < nvals; v++) {
+			size_t fixed = 0, vlen;
+			const uint8_t *val;
+
+			switch (base) {
+			case PT_SHORT:
+			case PT_LONG:
+			case PT_FLOAT:
+			case PT_ERROR:
+			case PT_BOOLEAN:
+				fixed = 4;	/* 2-byte values are padded */
+				break;
+			case PT_DOUBLE:
+			case PT_CURRENCY:
+			case PT_APPTIME:
+			case PT_I8:
+			case PT_SYSTIME:
+				fixed = 8;
+				break;
+			case PT_CLSID:
+				fixed = MAPI_GUID_LEN;
+				break;
+			case PT_STRING8:
+			case PT_UNICODE:
+			case PT_BINARY:
+			case PT_OBJECT:
+				break;
+			case PT_UNSPECIFIED:
+			case PT_NULL:
+			default:
+				/* No size to skip by: the rest is unreadable. */
+				return -1;
+			}
+			if (fixed > 0) {
+				if (len - at < fixed)
+					return -1;
+				at += fixed;
+				continue;
+			}
+			if (len - at < 4)
+				return -1;
+			vlen = tnef_le32(p + at);
+			at += 4;
+			if (vlen > len - at)
+				return -1;
+			val = p + at;
+			at += vlen;
+			/* The last value's padding may be missing. */
+			at += (MAPI_PAD - vlen % MAPI_PAD) % MAPI_PAD;
+			if (at > len)
+				at = len;
+			if (v != 0 || (type & PT_MV_FLAG))
+				continue;
+			if ((id == PR_ATTACH_LONG_FILENAME ||
+			    id == PR_ATTACH_FILENAME) &&
+			    (base == PT_STRING8 || base == PT_UNICODE)) {
+				struct tnef_str *s = id == PR_ATTACH_LONG_FILENAME
+				    ? &att->long_name : &att->short_name;
+
+				s->p = val;
+				s->len = vlen;
+				s->utf16 = base == PT_UNICODE;
+			} else if (id == PR_ATTACH_DATA_OBJ &&
+			    (base == PT_BINARY || base == PT_OBJECT)) {
+				att->obj_is_message = 0;
+				if (base == PT_OBJECT) {
+					/* An interface id leads the bytes. */
+					if (vlen < MAPI_GUID_LEN)
+						return -1;
+					att->obj_is_message = memcmp(val,
+					    tnef_iid_imessage,
+					    MAPI_GUID_LEN) == 0;
+					val += MAPI_GUID_LEN;
+					vlen -= MAPI_GUID_LEN;
+				}
+				att->obj = val;
+				att->obj_len = vlen;
+				att->have_obj = 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static enum tnef_result tnef_parse_stream(struct tnef_run *r,
+    const uint8_t *buf, size_t len, uint32_t parent, uint32_t depth);
+
+/* Reports the attachment being built (if any) and, for an embedded
+ * message, walks its stream. */
+static void
+tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att)
+{
+	char name[TNEF_NAME_MAX + 1];
+	struct tnef_attachment out;
+	const struct tnef_str *src = NULL;
+
+	if (!att->open || r->stopped)
+		return;
+	att->open = 0;
+	if (r->st.attachments >= r->lim->max_attachments) {
+		tnef_anomaly(r, s, TNEF_ANOM_LIMIT_ATTACHMENTS,
+		    "max_attachments reached");
+		r->stopped = 1;
+		return;
+	}
+	memset(&out, 0, sizeof(out));
+	out.index = r->st.attachments;
+	out.parent = s->parent;
+	out.depth = s->depth;
+	if (att->long_name.p != NULL) {
+		src = &att->long_name;
+		out.name_source = TNEF_NAME_LONG;
+	} else if (att->title.p != NULL) {
+		src = &att->title;
+		out.name_source = TNEF_NAME_TITLE;
+	} else if (att->short_name.p != NULL) {
+		src = &att->short_name;
+		out.name_source = TNEF_NAME_SHORT;
+	}
+	name[0] = '\0';
+	if (src != NULL)
+		out.name_len = tnef_str_copy(src, name, &out.name_truncated);
+	out.name = name;
+	if (att->have_data) {
+		out.data = att->data;
+		out.size = att->data_len;
+		out.data_source = TNEF_DATA_ATTR;
+	} else if (att->have_obj) {
+		out.data = att->obj;
+		out.size = att->obj_len;
+		out.data_source = TNEF_DATA_OBJECT;
+		out.embedded_message = att->obj_is_message &&
+		    tnef_is_tnef(att->obj, att->obj_len);
+	}
+	r->st.attachments++;
+	r->st.bytes += out.size;
+	if (r->sink->on_attachment != NULL)
+		r->sink->on_attachment(r->ctx, &out);
+	if (!out.embedded_message)
+		return;
+	if (s->depth + 1 > r->max_depth) {
+		r->any_anomaly = 1;
+		if (!r->limit_depth_seen) {
+			r->limit_depth_seen = 1;
+			r->st.anomalies++;
+			if (r->sink->on_anomaly != NULL)
+				r->sink->on_anomaly(r->ctx, out.index,
+				    TNEF_ANOM_LIMIT_DEPTH,
+				    "embedded message beyond max_depth");
+		}
+		return;
+	}
+	(void)tnef_parse_stream(r, out.data, out.size, out.index,
+	    s->depth + 1);
+}
+
+static uint16_t
+tnef_checksum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += p[i];
+	return (uint16_t)sum;
+}
+
+static enum tnef_result
+tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
+    uint32_t parent, uint32_t depth)
+{
+	struct tnef_stream s = { .parent = parent, .depth = depth };
+	struct tnef_att att;
+	char detail[TNEF_DETAIL_MAX];
+	size_t at = TNEF_HEADER_LEN;
+
+	memset(&att, 0, sizeof(att));
+	if (!tnef_is_tnef(buf, len)) {
+		tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, "no TNEF signature");
+		return TNEF_PART_FAILED;
+	}
+	if (len < TNEF_HEADER_LEN) {
+		tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, "truncated header");
+		return TNEF_ANOMALY;
+	}
+	while (at < len && !r->stopped) {
+		uint8_t level;
+		uint32_t id;
+		size_t alen;
+		const uint8_t *data;
+		uint16_t want, got;
+
+		if (len - at < TNEF_ATTR_HEAD_LEN) {
+			snprintf(detail, sizeof(detail),
+			    "truncated attribute header at offset %zu", at);
+			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
+			break;
+		}
+		level = buf[at];
+		id = tnef_le32(buf + at + 1);
+		alen = tnef_le32(buf + at + 5);
+		if (alen > len - at - TNEF_ATTR_HEAD_LEN ||
+		    len - at - TNEF_ATTR_HEAD_LEN - alen < TNEF_ATTR_CSUM_LEN) {
+			snprintf(detail, sizeof(detail),
+			    "attribute 0x%08x at offset %zu: length %zu "
+			    "runs past the end", (unsigned)id, at, alen);
+			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
+			break;
+		}
+		data = buf + at + TNEF_ATTR_HEAD_LEN;
+		want = tnef_le16(data + alen);
+		got = tnef_checksum(data, alen);
+		at += TNEF_ATTR_HEAD_LEN + alen + TNEF_ATTR_CSUM_LEN;
+		if (want != got) {
+			r->st.bad_checksums++;
+			snprintf(detail, sizeof(detail),
+			    "attribute 0x%08x: checksum 0x%04x, computed 0x%04x",
+			    (unsigned)id, (unsigned)want, (unsigned)got);
+			tnef_anomaly(r, &s, TNEF_ANOM_BAD_CHECKSUM, detail);
+		}
+		if (level == TNEF_LVL_MESSAGE)
+			continue;	/* message attributes hold no files */
+		if (level != TNEF_LVL_ATTACHMENT) {
+			snprintf(detail, sizeof(detail),
+			    "attribute 0x%08x: unknown level %u", (unsigned)id,
+			    (unsigned)level);
+			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
+			continue;
+		}
+		if ((id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
+			tnef_finish(r, &s, &att);
+			memset(&att, 0, sizeof(att));
+			att.open = 1;
+			continue;
+		}
+		if (!att.open) {
+			memset(&att, 0, sizeof(att));
+			att.open = 1;
+		}
+		switch (id & 0xFFFFu) {
+		case TNEF_ATT_ATTACH_TITLE:
+			att.title.p = data;
+			att.title.len = alen;
+			att.title.utf16 = 0;
+			break;
+		case TNEF_ATT_ATTACH_DATA:
+			att.data = data;
+			att.data_len = alen;
+			att.have_data = 1;
+			break;
+		case TNEF_ATT_ATTACHMENT:
+			if (tnef_read_props(data, alen, &att) != 0) {
+				snprintf(detail, sizeof(detail),
+				    "malformed MAPI properties in attribute "
+				    "0x%08x", (unsigned)id);
+				tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
+			}
+			break;
+		default:
+			break;	/* dates, metafiles, rendering: not files */
+		}
+	}
+	tnef_finish(r, &s, &att);
+	return r->any_anomaly ? TNEF_ANOMALY : TNEF_OK;
+}
+
+enum tnef_result
+tnef_parse(const uint8_t *buf, size_t len, const struct tnef_limits *lim,
+    const struct tnef_sink *sink, void *ctx, struct tnef_stats *stats)
+{
+	struct tnef_run r;
+	enum tnef_result res;
+
+	if ((buf == NULL && len > 0) || lim == NULL || sink == NULL)
+		return TNEF_MESSAGE_FATAL;
+	memset(&r, 0, sizeof(r));
+	r.lim = lim;
+	r.sink = sink;
+	r.ctx = ctx;
+	r.max_depth = lim->max_depth < TNEF_DEPTH_HARD_MAX ? lim->max_depth :
+	    TNEF_DEPTH_HARD_MAX;
+	res = tnef_parse_stream(&r, buf, len, TNEF_NO_PARENT, 0);
+	if (stats != NULL)
+		*stats = r.st;
+	return res;
+}
