@@ -44,6 +44,7 @@ static const struct key_spec keys[] = {
 	{ "qscan", "scan_failure_action", K_FAILURE_ACTION, OFF(scan_failure_action), 0, 0 },
 	{ "qscan", "virus_action", K_VIRUS_ACTION, OFF(virus_action), 0, 0 },
 	{ "qscan", "reject_text_fd", K_UINT, OFF(reject_text_fd), 0, 64 },
+	{ "qscan", "policy_file", K_STRING, OFF(policy_file), 0, 0 },
 	{ "clamav", "database", K_STRING, OFF(clamav_database), 0, 0 },
 	{ "clamav", "max_scan_bytes", K_U64, OFF(clamav_max_scan_bytes), 1024, 64 * GiB },
 	{ "clamav", "max_file_bytes", K_U64, OFF(clamav_max_file_bytes), 1024, 64 * GiB },
@@ -94,6 +95,7 @@ config_defaults(struct qscan_config *c)
 	c->scan_raw = TRUE;
 	c->scan_failure_action = ACTION_TEMPFAIL;
 	c->virus_action = VIRUS_QUARANTINE;
+	c->policy_file = g_strdup("none");
 	c->clamav_database = g_strdup("/var/lib/clamav");
 	/* libclamav's own defaults, stated so lint and profiles show them. */
 	c->clamav_max_scan_bytes = 400ull * 1024 * 1024;

@@ -46,6 +46,7 @@ struct qscan_config {
 	enum over_limit_action scan_failure_action;	/* tempfail or pass */
 	enum virus_action virus_action;
 	unsigned reject_text_fd;	/* 0: off */
+	char *policy_file;		/* "none": no policy */
 	char *clamav_database;
 	uint64_t clamav_max_scan_bytes;
 	uint64_t clamav_max_file_bytes;

@@ -71,7 +71,7 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 	g_autofree char *sender = broker_env_sanitise(envl->sender);
 	g_autofree char *host = broker_env_sanitise(cfg->hostname);
 	g_autofree char *tag = NULL, *engines = scan_engine_list(s);
-	g_autofree char *not_scanned = NULL;
+	g_autofree char *not_scanned = NULL, *tags = scan_policy_tags(s);
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -96,12 +96,12 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 		}
 		return g_strdup_printf("%s-Diagnostics: from %s by %s "
 		    "(envelope-from <%s>, uid %u) with qscan-%s (%s%sunpack: %s. "
-		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s",
+		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s",
 		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
 		    "localhost", host, sender, (unsigned)invoking_uid,
 		    QSCAN_VERSION, engines, engines[0] ? " " : "",
 		    QSCAN_VERSION, safe_tag, be->relay, be->remote_ip, secs, date,
-		    not_scanned ? not_scanned : "");
+		    not_scanned ? not_scanned : "", tags);
 	}
 }
 
@@ -234,6 +234,9 @@ main(int argc, char **argv)
 	s.privs = &privs;
 	s.message_id = msgid;
 	s.spool = &sp;
+	s.envl = &envl;
+	s.remote_ip = be.remote_ip;
+	s.relay = be.relay;
 	setup_start = now_ms();
 	setup_rc = scan_setup(&cfg, &privs, &why);
 	t.setup += now_ms() - setup_start;
@@ -272,13 +275,18 @@ main(int argc, char **argv)
 		}
 		log_info("quarantined in %s/quarantine/%s/new/%s",
 		    cfg.spool_dir, d.quarantine, qname);
+		/* Field 5 names the virus, or for policy the rule's reason. */
 		quarantine_log(cfg.spool_dir, &envl,
-		    s.facts.headers[HDR_SUBJECT], names, engines);
+		    s.facts.headers[HDR_SUBJECT], s.verdict == VERDICT_VIRUS ?
+		    names : s.reason, s.verdict == VERDICT_VIRUS ? engines :
+		    "policy.");
 	} else if (d.reject_text) {
 		g_autofree char *names = scan_virus_names(&s, 0);
-		g_autofree char *safe = broker_env_sanitise(names);
+		g_autofree char *safe = broker_env_header_safe(d.text ? d.text :
+		    names);
 		/* qmail-smtpd reads at most 255 bytes; it adds nothing. */
-		g_autofree char *text = g_strdup_printf("DYour email was "
+		g_autofree char *text = d.text ? g_strdup_printf("D%.200s "
+		    "(#5.7.1)", safe) : g_strdup_printf("DYour email was "
 		    "rejected because it contains a virus: %.180s (#5.7.1)",
 		    safe);
 

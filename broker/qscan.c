@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "policy.h"
 #include "privs.h"
 #include "qscan-config.h"
 #include "report_json.h"
@@ -20,7 +21,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: qscan check [--json] FILE...\n"
-	    "       qscan lint [CONFIG]\n"
+	    "       qscan lint [CONFIG]   (and the policy file it names)\n"
 	    "       qscan profiles [ROLE]\n"
 	    "QSCAN_CONFIG names another configuration (not when setuid).\n");
 	return 2;
@@ -58,6 +59,21 @@ cmd_lint(int argc, char **argv)
 	if (load_config(&cfg, path) != 0)
 		return 1;
 	printf("%s: ok\n", path);
+	if (strcmp(cfg.policy_file, "none") != 0) {
+		g_autoptr(GPtrArray) errors =
+		    g_ptr_array_new_with_free_func(g_free);
+		struct policy *p = policy_load(cfg.policy_file, errors);
+
+		for (guint i = 0; i < errors->len; i++)
+			fprintf(stderr, "%s\n", (char *)errors->pdata[i]);
+		if (p == NULL) {
+			config_clear(&cfg);
+			return 1;
+		}
+		printf("%s: ok, %zu rules\n", cfg.policy_file,
+		    policy_rule_count(p));
+		policy_free(p);
+	}
 	config_clear(&cfg);
 	return 0;
 }

@@ -11,40 +11,6 @@
 #include "log.h"
 #include "quarantine.h"
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-copy_spool(int out, const struct spool *sp)
-{
-	static char buf[65536];
-	uint64_t off = 0;
-
-	while (off < sp->size) {
-		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || write_all(out, buf, (size_t)n) != 0)
-			return -1;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 int
 quarantine_store(const char *spool_dir, const char *folder,
     const char *prefix, const char *reason, const struct envelope *envl,
@@ -82,7 +48,8 @@ quarantine_store(const char *spool_dir, const char *folder,
 	fd = open(tmp, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, hdr->str, hdr->len) != 0 || copy_spool(fd, sp) != 0 ||
+	if (fd_write_all(fd, hdr->str, hdr->len) != 0 ||
+	    spool_copy_to(sp, fd) != 0 ||
 	    fsync(fd) != 0)
 		goto fail;
 	dfd = open(new, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -144,7 +111,7 @@ quarantine_log(const char *spool_dir, const struct envelope *envl,
 	    rcpts->str, subj, nm, scanners);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0640);
-	if (fd < 0 || write_all(fd, line, strlen(line)) != 0)
+	if (fd < 0 || fd_write_all(fd, line, strlen(line)) != 0)
 		log_err("cannot write %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);

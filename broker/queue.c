@@ -21,42 +21,6 @@ queue_is_self(const char *path)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-copy_spool(int out, const struct spool *sp)
-{
-	static char buf[65536];
-	uint64_t off = 0;
-
-	while (off < sp->size) {
-		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || write_all(out, buf, (size_t)n) != 0)
-			return -1;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 int
 queue_deliver(const char *qmail_queue, const char *header,
     const struct spool *sp, const struct envelope *envl, char **env,
@@ -90,11 +54,12 @@ queue_deliver(const char *qmail_queue, const char *header,
 	close(envp[0]);
 	/* qmail-queue may exit early (a refusal): its pipe must not kill us. */
 	sigaction(SIGPIPE, &ign, &old);
-	if (write_all(msg[1], header, strlen(header)) == 0 &&
-	    copy_spool(msg[1], sp) == 0) {
+	if (fd_write_all(msg[1], header, strlen(header)) == 0 &&
+	    spool_copy_to(sp, msg[1]) == 0) {
 		close(msg[1]);
 		msg[1] = -1;
-		wrote = write_all(envp[1], envl->raw->data, envl->raw->len) == 0;
+		wrote = fd_write_all(envp[1], envl->raw->data,
+		    envl->raw->len) == 0;
 	}
 	if (msg[1] >= 0)
 		close(msg[1]);

@@ -147,7 +147,32 @@ report_json(GString *out, const char *file, const struct scan *s,
 		g_string_append_printf(out, ",\"ms\":%.2f}",
 		    s->scanner_outcome[i].ms);
 	}
-	g_string_append(out, "],\"policy\":[],\"roles\":{");
+	g_string_append(out, "],\"policy\":[");
+	for (guint i = 0; s->policy_ran && i < s->policy.matches->len; i++) {
+		const struct policy_match *m = &g_array_index(s->policy.matches,
+		    struct policy_match, i);
+
+		g_string_append_printf(out, "%s{\"line\":%u,\"action\":",
+		    i ? "," : "", m->line);
+		json_str(out, policy_action_name(m->action));
+		g_string_append(out, ",\"rule\":");
+		json_str(out, m->name);
+		g_string_append(out, ",\"reason\":");
+		json_str(out, m->reason);
+		g_string_append(out, ",\"part\":");
+		if (m->part < 0 || (guint)m->part >= f->parts->len)
+			g_string_append(out, "null");
+		else
+			json_str(out, ((struct part_fact *)
+			    f->parts->pdata[m->part])->path);
+		g_string_append(out, ",\"filename\":");
+		json_str(out, m->filename);
+		g_string_append(out, ",\"header\":");
+		json_str(out, m->header);
+		g_string_append_printf(out, ",\"decisive\":%s}",
+		    (long)i == s->policy.decisive ? "true" : "false");
+	}
+	g_string_append(out, "],\"roles\":{");
 	g_string_append(out, "\"canary\":");
 	json_str(out, role_ending_name(s->canary.ending));
 	g_string_append(out, ",\"unpack\":");

@@ -34,6 +34,10 @@ void role_send(struct rec_writer *w, int fd);
 /* Sends REC_HELLO for `role`. */
 void role_send_hello(enum role_id role);
 
+/* Parses a role argument: decimal only (no sign, spaces, base prefix),
+ * min <= value <= max, no overflow.  Returns 0 or -1. */
+int role_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
 /* Receives one record from the broker on ROLE_FD_RECORDS (blocking) into
  * buf (RECORD_MAX bytes) and at most one descriptor (*fd, -1 when none).
  * Returns the length, 0 when the broker closed, -1 on a malformed

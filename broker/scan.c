@@ -17,6 +17,7 @@
 #include "scan.h"
 
 static struct sock_fprog outer_filter;
+static struct policy *loaded_policy;	/* compiled once per process */
 static uid_t role_uid[ROLE_ID_MAX + 1];
 static gid_t role_gid[ROLE_ID_MAX + 1];
 
@@ -52,6 +53,19 @@ scan_setup(const struct qscan_config *cfg, const struct privs *privs,
 	if (sandbox_outer_filter_compile(&outer_filter) != 0) {
 		*why = g_strdup("cannot compile the outer seccomp filter");
 		return -1;
+	}
+	if (strcmp(cfg->policy_file, "none") != 0 && loaded_policy == NULL) {
+		g_autoptr(GPtrArray) errors =
+		    g_ptr_array_new_with_free_func(g_free);
+
+		loaded_policy = policy_load(cfg->policy_file, errors);
+		if (loaded_policy == NULL) {
+			*why = g_strdup_printf("policy: %s%s",
+			    errors->len ? (char *)errors->pdata[0] :
+			    "cannot load", errors->len > 1 ?
+			    " (and more: qscan lint)" : "");
+			return -1;
+		}
 	}
 	for (int r = 1; r <= ROLE_ID_MAX; r++) {
 		if (privs->mode == PRIVS_SHARED_UID) {
@@ -543,6 +557,102 @@ scan_engine_list(const struct scan *s)
 	return g_string_free(out, FALSE);
 }
 
+/* ---- policy ------------------------------------------------------------ */
+
+/* The facts the policy sees, borrowed from the scan for one evaluation. */
+static void
+run_policy(struct scan *s)
+{
+	const struct message_facts *f = &s->facts;
+	g_autoptr(GArray) headers = g_array_new(FALSE, FALSE,
+	    sizeof(struct policy_header));
+	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE,
+	    sizeof(struct policy_part));
+	g_autoptr(GArray) anomalies = g_array_new(FALSE, FALSE,
+	    sizeof(struct policy_anomaly));
+	struct policy_input in;
+	const struct policy_match *m;
+
+	memset(&in, 0, sizeof(in));
+	if (s->envl != NULL) {
+		in.sender = s->envl->sender;
+		in.recipients = (const char *const *)s->envl->recipients->pdata;
+		in.n_recipients = s->envl->recipients->len;
+	}
+	in.remote_ip = s->remote_ip;
+	in.relay_client = s->relay;
+	for (guint i = 0; f->header_fields && i < f->header_fields->len; i++) {
+		const struct header_field_fact *h = f->header_fields->pdata[i];
+		struct policy_header ph = { h->name, h->value };
+
+		if (h->part == REC_NO_PARENT)
+			g_array_append_val(headers, ph);
+	}
+	for (guint i = 0; i < f->parts->len; i++) {
+		const struct part_fact *p = f->parts->pdata[i];
+		struct policy_part pp = {
+			.path = p->path, .declared_type = p->content_type,
+			.detected_type = p->detected_type,
+			.filenames = (const char *const *)p->filenames->pdata,
+			.n_filenames = p->filenames->len, .size = p->size,
+			.archive_member = p->kind == PART_ARCHIVE_MEMBER,
+			.encrypted = (p->flags & PART_FLAG_ENCRYPTED) != 0,
+		};
+
+		g_array_append_val(parts, pp);
+	}
+	for (guint i = 0; i < f->anomalies->len; i++) {
+		const struct anomaly_fact *a = &g_array_index(f->anomalies,
+		    struct anomaly_fact, i);
+		struct policy_anomaly pa = { anomaly_code_name(a->code),
+		    a->part == REC_NO_PARENT ? -1 : (long)a->part, a->detail };
+
+		g_array_append_val(anomalies, pa);
+	}
+	in.headers = (const struct policy_header *)(void *)headers->data;
+	in.n_headers = headers->len;
+	in.parts = (const struct policy_part *)(void *)parts->data;
+	in.n_parts = parts->len;
+	in.anomalies = (const struct policy_anomaly *)(void *)anomalies->data;
+	in.n_anomalies = anomalies->len;
+
+	policy_result_init(&s->policy);
+	policy_evaluate(loaded_policy, &in, &s->policy);
+	s->policy_ran = 1;
+	for (guint i = 0; i < s->policy.matches->len; i++) {
+		m = &g_array_index(s->policy.matches, struct policy_match, i);
+		if (m->action == POLICY_MONITOR || s->policy.monitor_only)
+			log_info("policy monitor: line %u %s: %s%s%s",
+			    m->line, m->name ? m->name : "", m->reason ?
+			    m->reason : "", m->filename ? " file " : "",
+			    m->filename ? m->filename : "");
+	}
+	if (s->policy.decisive < 0 || s->policy.action == POLICY_PASS)
+		return;
+	m = &g_array_index(s->policy.matches, struct policy_match,
+	    s->policy.decisive);
+	s->verdict = VERDICT_POLICY;
+	snprintf(s->reason, sizeof(s->reason), "%s (line %u%s%s)",
+	    m->reason ? m->reason : policy_action_name(m->action), m->line,
+	    m->filename ? ", " : "", m->filename ? m->filename : "");
+}
+
+char *
+scan_policy_tags(const struct scan *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; s->policy_ran && i < s->policy.matches->len; i++) {
+		const struct policy_match *m = &g_array_index(s->policy.matches,
+		    struct policy_match, i);
+
+		if (m->action == POLICY_TAG && m->text != NULL &&
+		    !s->policy.monitor_only)
+			g_string_append_printf(out, "%s\n", m->text);
+	}
+	return g_string_free(out, FALSE);
+}
+
 void
 scan_run(struct scan *s)
 {
@@ -555,6 +665,10 @@ scan_run(struct scan *s)
 	run_unpack(s);
 	if (s->verdict != VERDICT_TEMPFAIL)
 		run_scanners(s);
+	/* AV first, so a known virus is called a virus; then policy. */
+	if (loaded_policy != NULL && (s->verdict == VERDICT_CLEAN ||
+	    s->verdict == VERDICT_LIMITS))
+		run_policy(s);
 }
 
 void
@@ -564,6 +678,9 @@ scan_clear(struct scan *s)
 	for (unsigned i = 0; i < s->n_scanners; i++)
 		scanner_result_clear(&s->scanners[i]);
 	s->n_scanners = 0;
+	if (s->policy_ran)
+		policy_result_clear(&s->policy);
+	s->policy_ran = 0;
 }
 
 void
@@ -604,6 +721,34 @@ scan_decide(const struct scan *s, struct decision *d)
 			return;
 		}
 	case VERDICT_POLICY:
+		switch (s->policy.action) {
+		case POLICY_QUARANTINE:
+			d->action = "quarantine";
+			d->quarantine = "policy";
+			return;
+		case POLICY_DROP:
+			d->action = "drop";
+			return;
+		case POLICY_TEMPFAIL:
+			d->action = "tempfail";
+			d->exit_code = QQ_TEMP_REFUSED;
+			return;
+		case POLICY_REJECT:
+		default: {
+			const struct policy_match *m = &g_array_index(
+			    s->policy.matches, struct policy_match,
+			    s->policy.decisive);
+
+			d->action = "reject";
+			d->exit_code = QQ_PERM_REFUSED;
+			if (s->cfg->reject_text_fd != 0) {
+				d->exit_code = QQ_CUSTOM_TEXT;
+				d->reject_text = 1;
+				d->text = m->text;
+			}
+			return;
+		}
+		}
 	case VERDICT_SPAM:
 	default:
 		a = ACTION_REJECT;

@@ -4,6 +4,8 @@
 #define QSCAN_SCAN_H
 
 #include "config.h"
+#include "envelope.h"
+#include "policy.h"
 #include "exitcodes.h"
 #include "facts.h"
 #include "privs.h"
@@ -23,6 +25,11 @@ struct scan {
 	const struct qscan_config *cfg;
 	const struct privs *privs;
 	const char *message_id;
+	/* What the policy may match besides the content; NULL/"" in qscan
+	 * check, which has no envelope. */
+	const struct envelope *envl;
+	const char *remote_ip;
+	int relay;
 	struct spool *spool;
 	struct message_facts facts;
 	enum verdict verdict;
@@ -36,11 +43,14 @@ struct scan {
 	/* Set when a scanner failed and scan_failure_action passed the
 	 * message anyway: for the X-...-Not-Scanned header. */
 	char not_scanned[320];
+	/* The policy's findings (matches, the decision) when it ran. */
+	struct policy_result policy;
+	int policy_ran;
 };
 
 /* Once per process, after privileges are dropped: compiles the outer
- * filter, checks Landlock, resolves role users.  -1 with *why: no sandbox,
- * no service. */
+ * filter, checks Landlock, resolves role users, compiles the policy.  -1
+ * with *why: no sandbox (or no policy), no service. */
 int scan_setup(const struct qscan_config *cfg, const struct privs *privs,
     char **why);
 
@@ -55,6 +65,10 @@ const char *verdict_name(enum verdict v);
 /* Every virus found, each name once: "clamav:Name,clamd:Name" with
  * with_engine, else "Name,Other"; "" when none (caller frees). */
 char *scan_virus_names(const struct scan *s, int with_engine);
+/* Header lines the policy's tag rules add ("Name: value\n"...), or ""
+ * (caller frees). */
+char *scan_policy_tags(const struct scan *s);
+
 /* "clamav: 1.4.6/27000. clamd: 1.0.7/27000." (caller frees). */
 char *scan_engine_list(const struct scan *s);
 
@@ -65,6 +79,7 @@ struct decision {
 	int queue;		/* 1: hand to qmail-queue */
 	const char *quarantine;	/* folder under quarantine/, or NULL */
 	int reject_text;	/* 1: exit 82 with text on reject_text_fd */
+	const char *text;	/* that text (a policy rule's), or NULL */
 };
 void scan_decide(const struct scan *s, struct decision *d);
 

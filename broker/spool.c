@@ -7,9 +7,11 @@
 
 #include "spool.h"
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+int
+fd_write_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
@@ -52,7 +54,7 @@ spool_receive(const char *work_dir, int in, uint64_t max_bytes,
 			r = SPOOL_OVERSIZE;
 			continue;
 		}
-		if (write_all(sp->fd, buf, (size_t)n) != 0) {
+		if (fd_write_all(sp->fd, buf, (size_t)n) != 0) {
 			r = SPOOL_WRITE_ERROR;
 			break;
 		}
@@ -83,6 +85,26 @@ spool_link(const struct spool *sp, int dirfd, const char *name)
 	if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) != 0)
 		return -1;
 	return fsync(dirfd);
+}
+
+int
+spool_copy_to(const struct spool *sp, int out)
+{
+	static uint8_t buf[65536];
+	uint64_t off = 0;
+
+	while (off < sp->size) {
+		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;	/* the file shrank under us */
+		if (n <= 0 || fd_write_all(out, buf, (size_t)n) != 0)
+			return -1;
+		off += (uint64_t)n;
+	}
+	return 0;
 }
 
 void

@@ -3,6 +3,7 @@
 #ifndef QSCAN_SPOOL_H
 #define QSCAN_SPOOL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum spool_result {
@@ -29,6 +30,12 @@ int spool_open_readonly(const struct spool *sp);
 
 /* Gives the file a name under dir (a maildir's tmp/new), fsynced. */
 int spool_link(const struct spool *sp, int dirfd, const char *name);
+
+/* Copies the spool file's bytes to out.  Returns 0 or -1 with errno. */
+int spool_copy_to(const struct spool *sp, int out);
+
+/* Writes all n bytes (retrying short writes).  Returns 0 or -1. */
+int fd_write_all(int fd, const void *buf, size_t n);
 
 void spool_close(struct spool *sp);
 

@@ -3,10 +3,6 @@
 
 #include "policy_internal.h"
 
-/* Implemented in policy_parse.c; fills p or appends errors. */
-void policy_parse_text(struct policy *p, const char *text, size_t len,
-    GPtrArray *errors);
-
 const char *
 policy_action_name(enum policy_action a)
 {

@@ -80,6 +80,11 @@ struct policy {
 
 void policy_rule_free(struct rule *r);
 
+/* Parses text into p's rules; every problem goes to errors as
+ * "name:line: text" (policy_parse.c). */
+void policy_parse_text(struct policy *p, const char *text, size_t len,
+    GPtrArray *errors);
+
 /* TRUE when addr lies within net. */
 gboolean policy_net_contains(const struct net *n, const uint8_t addr[16]);
 

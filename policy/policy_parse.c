@@ -6,9 +6,6 @@
 
 #include "policy_internal.h"
 
-void policy_parse_text(struct policy *p, const char *text, size_t len,
-    GPtrArray *errors);
-
 struct parser {
 	struct policy *p;
 	GPtrArray *errors;

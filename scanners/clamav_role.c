@@ -302,25 +302,6 @@ clamav_warm_up(void)
 
 /* ---- setup ------------------------------------------------------------ */
 
-/* Decimal only: no sign, no spaces, no base prefixes, no overflow. */
-static int
-clamav_parse_num(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* Each option exactly once.  Every limit must be at least 1: libclamav
  * reads 0 as "no limit", which a typo must never mean. */
 static int
@@ -366,7 +347,7 @@ clamav_parse_args(int argc, char **argv, struct clamav_limits *lim)
 		} else {
 			return -1;
 		}
-		if (*seen || clamav_parse_num(val, max, dst) != 0 || *dst == 0)
+		if (*seen || role_parse_u64(val, 0, max, dst) != 0 || *dst == 0)
 			return -1;
 		*seen = 1;
 	}

@@ -70,27 +70,6 @@ static uint8_t clamd_line[CLAMD_REPLY_MAX + 1];
 static uint8_t clamd_chunk[sizeof(clamd_cmd_instream) + CLAMD_LEN_PREFIX +
     CLAMD_CHUNK_MAX + CLAMD_LEN_PREFIX];
 
-/* Decimal only: no sign, no spaces, no base prefixes, no overflow. */
-static int
-clamd_parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v < min)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* --mode fildes|instream --read-timeout-ms N --max-stream-bytes N, each
  * exactly once, nothing else. */
 static int
@@ -115,14 +94,14 @@ clamd_parse_args(int argc, char **argv, struct clamd_args *a)
 		} else if (strcmp(opt, "--read-timeout-ms") == 0 &&
 		    !seen_timeout) {
 			/* poll() takes an int; 0 would never wait */
-			if (clamd_parse_num(val, 1, INT32_MAX, &v) != 0)
+			if (role_parse_u64(val, 1, INT32_MAX, &v) != 0)
 				return -1;
 			a->timeout_ms = (int)v;
 			seen_timeout = 1;
 		} else if (strcmp(opt, "--max-stream-bytes") == 0 &&
 		    !seen_max) {
 			/* pread offsets are signed 64-bit */
-			if (clamd_parse_num(val, 0, INT64_MAX, &v) != 0)
+			if (role_parse_u64(val, 0, INT64_MAX, &v) != 0)
 				return -1;
 			a->max_stream_bytes = v;
 			seen_max = 1;

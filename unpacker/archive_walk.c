@@ -804,6 +804,10 @@ aw_member(struct aw_run *r, struct aw_level *lv, struct archive *a,
 		aw_nested(r, lv, m.index, data, dlen);
 	}
 	free(data);
+	if (r->sink->stop != NULL && r->sink->stop(r->ctx) != 0) {
+		r->stopped = 1;
+		ret = -1;
+	}
 	return ret;
 }
 

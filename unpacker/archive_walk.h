@@ -155,6 +155,10 @@ struct aw_sink {
 	 * archive it is about (AW_NO_PARENT: the outermost archive). */
 	void (*on_anomaly)(void *ctx, uint32_t member, enum aw_anomaly code,
 	    const char *detail);
+	/* Asked after each member's callbacks; nonzero ends the whole walk
+	 * as a limit does, without an anomaly: the caller's own limits
+	 * (parts, decoded bytes) were reached and it wants no more. */
+	int (*stop)(void *ctx);
 };
 
 /* Equal to the number of callbacks made. */

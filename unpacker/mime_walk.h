@@ -50,7 +50,31 @@
  * subtree that is too deep; ANOM_LIMIT_PARTS and ANOM_LIMIT_DECODED stop
  * the walk; each limit anomaly is reported at most once, with the index of
  * the parent under which the part was refused (WALK_NO_PARENT for the
- * root).  The refused part itself is not reported. */
+ * root).  The refused part itself is not reported.
+ *
+ * Containers.  The bytes of every leaf (and uuencoded block) are offered
+ * to archive_walk (which sniffs them) and, when they are TNEF by their
+ * signature, by their type (application/ms-tnef) or by their name
+ * (winmail.dat), to tnef_parse.  Each archive member becomes a child
+ * PART_ARCHIVE_MEMBER (filename FN_ARCHIVE_PATH, PART_FLAG_ENCRYPTED when
+ * encrypted), each TNEF attachment a child PART_TNEF_ATTACHMENT
+ * (filename FN_TNEF); content type application/octet-stream, no charset,
+ * no encoding, detected type and the filename checks (on the last path
+ * component) as for any part.  After the container part's own records,
+ * children come in the modules' order at positions after any uuencoded
+ * blocks; nested archives, TNEF inside archives and archives inside TNEF
+ * become deeper children.  A member's own anomalies may follow the
+ * children its bytes held (a TNEF stream inside it).  Container
+ * anomalies map one to one (tnef_bad_checksum, tnef_corrupt,
+ * archive_encrypted, archive_corrupt: budgeted and switchable like the
+ * checks); their limits are ANOM_LIMIT_ARCHIVE_DEPTH (a container
+ * nested deeper than max_archive_depth is reported as a plain part and
+ * not opened), ANOM_LIMIT_ARCHIVE_MEMBERS, ANOM_LIMIT_EXPANDED_BYTES and
+ * ANOM_LIMIT_EXPANSION_RATIO (TNEF's limits are the first two), each
+ * said once per message and never dropped by the anomaly budget; all
+ * but depth stop the walk.  Every child counts against max_parts,
+ * max_depth and max_decoded_bytes; a bomb stops at whichever of
+ * max_expanded_bytes and max_decoded_bytes is nearer, and says which. */
 #ifndef QSCAN_MIME_WALK_H
 #define QSCAN_MIME_WALK_H
 
@@ -65,6 +89,12 @@ struct walk_limits {
 	uint32_t max_parts;		/* parts reported, at most */
 	uint32_t max_depth;		/* deepest depth reported (root: 0) */
 	uint64_t max_decoded_bytes;	/* sum of decoded sizes reported */
+	/* Containers (archives, TNEF), for the whole message; see below. */
+	uint32_t max_archive_depth;	/* container nesting (outermost: 0) */
+	uint32_t max_archive_members;	/* archive entries + TNEF attachments */
+	uint64_t max_expanded_bytes;	/* bytes read out of archives */
+	uint32_t max_expansion_ratio;	/* one archive's expanded bytes over
+					   its own size; 0: off */
 	/* bit (1 << code) for each anomaly code not to report; only codes
 	 * for which anomaly_is_check() holds can be switched off */
 	uint64_t disabled_checks;
@@ -113,9 +143,11 @@ struct walk_stats {
 
 /* Parses msg[0..len) (not copied, never written, must stay mapped during
  * the call) and reports it to `sink`.  g_mime_init() must have been
- * called.  A message GMime cannot parse is ANOM_PARSE_FAILED, a result
- * like any other.  Returns 0 (stats filled when non-NULL), or -1 when an
- * argument is NULL. */
+ * called; archive_walk_prepare() should have been (see archive_walk.h).
+ * A message GMime cannot parse is ANOM_PARSE_FAILED, a result like any
+ * other.  Returns 0 (stats filled when non-NULL), or -1 when an argument
+ * is NULL or a container walk ran out of memory: then the report is
+ * incomplete, and the caller must fail rather than end it as whole. */
 int mime_walk(const uint8_t *msg, size_t len, const struct walk_limits *lim,
     const struct walk_sink *sink, void *ctx, struct walk_stats *stats);
 
