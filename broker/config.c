@@ -38,6 +38,10 @@ static const struct key_spec keys[] = {
 	{ "limits", "max_parts", K_UINT, OFF(max_parts), 1, 15000 },
 	{ "limits", "max_depth", K_UINT, OFF(max_depth), 1, 1000 },
 	{ "limits", "max_decoded_bytes", K_U64, OFF(max_decoded_bytes), 1024, 64 * GiB },
+	{ "limits", "max_archive_depth", K_UINT, OFF(max_archive_depth), 0, ARCHIVE_DEPTH_CEILING },
+	{ "limits", "max_archive_members", K_UINT, OFF(max_archive_members), 1, 1000000 },
+	{ "limits", "max_expanded_bytes", K_U64, OFF(max_expanded_bytes), 1024, 64 * GiB },
+	{ "limits", "max_expansion_ratio", K_UINT, OFF(max_expansion_ratio), 0, 1000000 },
 	{ "limits", "role_timeout_ms", K_UINT, OFF(role_timeout_ms), 100, 3600000 },
 	{ "qscan", "scanners", K_SCANNERS, OFF(scanners), 0, 0 },
 	{ "qscan", "scan_raw", K_BOOL, OFF(scan_raw), 0, 0 },
@@ -89,6 +93,10 @@ config_defaults(struct qscan_config *c)
 	c->max_parts = DEFAULT_MAX_PARTS;
 	c->max_depth = DEFAULT_MAX_DEPTH;
 	c->max_decoded_bytes = DEFAULT_MAX_DECODED_BYTES;
+	c->max_archive_depth = DEFAULT_MAX_ARCHIVE_DEPTH;
+	c->max_archive_members = DEFAULT_MAX_ARCHIVE_MEMBERS;
+	c->max_expanded_bytes = DEFAULT_MAX_EXPANDED_BYTES;
+	c->max_expansion_ratio = DEFAULT_MAX_EXPANSION_RATIO;
 	c->role_timeout_ms = DEFAULT_ROLE_TIMEOUT_MS;
 	c->role_user[ROLE_CLAMAV] = g_strdup("qscan-clamav");
 	c->role_user[ROLE_CLAMD] = g_strdup("qscan-clamd");

@@ -37,6 +37,10 @@ struct qscan_config {
 	unsigned max_parts;
 	unsigned max_depth;
 	uint64_t max_decoded_bytes;
+	unsigned max_archive_depth;
+	unsigned max_archive_members;
+	uint64_t max_expanded_bytes;
+	unsigned max_expansion_ratio;	/* 0: off */
 	unsigned role_timeout_ms;
 
 	/* AV: scanner roles in the order they run. */

@@ -34,6 +34,14 @@
 #define DEFAULT_MAX_DEPTH		32
 #define DEFAULT_MAX_DECODED_BYTES	(1024ull * 1024 * 1024)	/* Q-S --max-zip-size */
 #define DEFAULT_MAX_RECIPIENTS		10000
+/* Archives and TNEF streams inside parts (the unpack role's containers). */
+#define DEFAULT_MAX_ARCHIVE_DEPTH	8	/* 42.zip needs 5; more is a bomb */
+#define DEFAULT_MAX_ARCHIVE_MEMBERS	10000
+#define DEFAULT_MAX_EXPANDED_BYTES	(1024ull * 1024 * 1024)	/* Q-S --max-zip-size */
+#define DEFAULT_MAX_EXPANSION_RATIO	100	/* real archives stay below 20 */
+/* The role's archive walk refuses deeper nesting (AW_DEPTH_HARD_MAX):
+ * each level keeps a libarchive handle and a member's bytes alive. */
+#define ARCHIVE_DEPTH_CEILING		32
 
 /* Roles: a wall-clock deadline and resource ceilings. */
 #define DEFAULT_ROLE_TIMEOUT_MS		60000

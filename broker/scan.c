@@ -234,8 +234,11 @@ static void
 run_unpack(struct scan *s)
 {
 	char parts[16], depth[16], decoded[32];
+	char adepth[16], members[16], expanded[32], ratio[16];
 	char *argv[] = { "qscan-unpack", "--max-parts", parts, "--max-depth",
-	    depth, "--max-decoded-bytes", decoded, NULL, NULL, NULL };
+	    depth, "--max-decoded-bytes", decoded, "--max-archive-depth",
+	    adepth, "--max-archive-members", members, "--max-expanded-bytes",
+	    expanded, "--max-expansion-ratio", ratio, NULL, NULL, NULL };
 	g_autoptr(GString) off = g_string_new(NULL);
 	struct unpack_ctx u;
 	struct role_proc rp;
@@ -247,14 +250,19 @@ run_unpack(struct scan *s)
 	snprintf(depth, sizeof(depth), "%u", s->cfg->max_depth);
 	snprintf(decoded, sizeof(decoded), "%llu",
 	    (unsigned long long)s->cfg->max_decoded_bytes);
+	snprintf(adepth, sizeof(adepth), "%u", s->cfg->max_archive_depth);
+	snprintf(members, sizeof(members), "%u", s->cfg->max_archive_members);
+	snprintf(expanded, sizeof(expanded), "%llu",
+	    (unsigned long long)s->cfg->max_expanded_bytes);
+	snprintf(ratio, sizeof(ratio), "%u", s->cfg->max_expansion_ratio);
 	/* [checks] disabled, by name: the role refuses names it lacks. */
 	for (unsigned c = 1; c <= ANOM_CODE_MAX && c < 64; c++)
 		if ((s->cfg->checks_disabled >> c) & 1)
 			g_string_append_printf(off, "%s%s", off->len ? "," : "",
 			    anomaly_code_name(c));
 	if (off->len > 0) {
-		argv[7] = "--disable-checks";
-		argv[8] = off->str;
+		argv[15] = "--disable-checks";
+		argv[16] = off->str;
 	}
 	msg_fd = spool_open_readonly(s->spool);
 	if (msg_fd < 0) {

@@ -249,6 +249,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_parts = FUZZ_MIME_MAX_PARTS,
 		.max_depth = FUZZ_MIME_MAX_DEPTH,
 		.max_decoded_bytes = FUZZ_MIME_MAX_DECODED,
+		/* Archives and TNEF in the message are walked as the role
+		 * walks them, within the same small budget. */
+		.max_archive_depth = 4,
+		.max_archive_members = FUZZ_MIME_MAX_PARTS,
+		.max_expanded_bytes = FUZZ_MIME_MAX_DECODED,
+		.max_expansion_ratio = 100,
 	};
 	struct fuzz_ctx c;
 	struct walk_stats st;

@@ -21,8 +21,8 @@ BUILD=${QSCAN_DEMO_BUILD:-$QSCAN_SRC/build-demo}
 MAX_BYTES=1048576
 
 demo_need_root
-# shellcheck disable=SC2119  # no extra packages for the demo
-demo_install_deps
+# python3 writes the zip sample.
+demo_install_deps clamav python3
 echo "building into $BUILD (log: $BUILD/demo-build.log) ..."
 demo_build "$BUILD"
 demo_setup "$BUILD" "$BUILD/demo" "$MAX_BYTES"
@@ -31,6 +31,51 @@ SAMPLES=$QSCAN_SRC/tests/demo
 GEN=$DEMO_DIR/generated
 mkdir -p "$GEN"
 chmod 755 "$GEN"
+
+# Antivirus (the libclamav role) with a signature database made here: the
+# EICAR test string, kept in two halves so this file is no test virus.
+EICAR_A='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR'
+EICAR_B='-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+mkdir -p "$DEMO_DIR/db"
+printf 'Demo-Eicar:0:*:%s\n' "$(printf '%s%s' "$EICAR_A" "$EICAR_B" |
+    od -An -tx1 | tr -d ' \n')" >"$DEMO_DIR/db/demo.ndb"
+# The shipped policy (dangerous Windows extensions, inside archives too),
+# copied where qscand can read it.
+cp "$QSCAN_SRC/policy/default.rules" "$DEMO_DIR/policy.rules"
+chmod 755 "$DEMO_DIR/db"
+chmod 644 "$DEMO_DIR/db/demo.ndb" "$DEMO_DIR/policy.rules"
+install -m 0755 "$BUILD/scanners/qscan-clamav" "$DEMO_DIR/roles/qscan-clamav"
+{
+	echo "scanners = clamav"
+	echo "policy_file = $DEMO_DIR/policy.rules"
+	echo "[clamav]"
+	echo "database = $DEMO_DIR/db"
+} >>"$DEMO_CONF"
+
+# A virus: the EICAR string as a base64 attachment.
+{
+	printf 'From: Mallory <mallory@e.example>\nTo: carol@d.example\n'
+	printf 'Subject: your invoice\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary="v1"\n\n--v1\n'
+	printf 'Content-Type: text/plain\n\nplease pay\n--v1\n'
+	printf 'Content-Type: application/octet-stream; name="invoice.txt"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	printf '%s%s' "$EICAR_A" "$EICAR_B" | base64
+	printf -- '--v1--\n'
+} >"$GEN/virus.eml"
+# A program inside a zip: the shipped policy quarantines it.
+(cd "$GEN" && printf 'echo hello\n' >setup.bat && rm -f tools.zip &&
+    python3 -c 'import zipfile; z = zipfile.ZipFile("tools.zip", "w"); z.write("setup.bat"); z.close()')
+{
+	printf 'From: Bob <bob@b.example>\nTo: carol@d.example\n'
+	printf 'Subject: the tools you wanted\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary="z1"\n\n--z1\n'
+	printf 'Content-Type: text/plain\n\nin the zip\n--z1\n'
+	printf 'Content-Type: application/zip; name="tools.zip"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	base64 "$GEN/tools.zip"
+	printf -- '--z1--\n'
+} >"$GEN/program-in-zip.eml"
 
 # Envelopes hold NUL bytes, so they are made here rather than kept as
 # files: F sender NUL, T recipient NUL for each, one more NUL.
@@ -59,6 +104,8 @@ attachments   $SAMPLES/attachments.eml  $GEN/two-rcpt.env   0
 malformed     $SAMPLES/malformed.eml    $GEN/mallory.env    0
 bad-envelope  $SAMPLES/clean.eml        $GEN/bad.env        91
 oversize      $GEN/oversize.eml         $GEN/clean.env      31
+virus         $GEN/virus.eml            $GEN/mallory.env    0
+program-zip   $GEN/program-in-zip.eml   $GEN/two-rcpt.env   0
 EOF
 
 echo
@@ -95,7 +142,8 @@ cat <<EOF
 Where to look:
   delivered mail   $DEMO_MAILDIR/new/  ($delivered messages so far; each starts with the X-Qscan-Diagnostics header)
   summary log      $DEMO_LOG
-  spool            $DEMO_SPOOL  (work/ is empty: spool files are unnamed; quarantine/, crashes/)
+  spool            $DEMO_SPOOL  (work/ is empty: spool files are unnamed; crashes/)
+  quarantine       $DEMO_SPOOL/quarantine/viruses/new/ and .../policy/new/, log/quarantine.log
   configuration    $DEMO_CONF
   broker stderr    $DEMO_DIR/broker.stderr
   one message as JSON (same roles, nothing is queued):

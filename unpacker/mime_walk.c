@@ -461,6 +461,7 @@ walk_box_child(struct walk_box *b, uint32_t module_parent,
 	struct fc_findings f;
 	char detail[WALK_DETAIL_MAX];
 	const char *detected, *base;
+	g_autofree char *valid = NULL;
 	size_t base_len;
 	int parent_reported = pn != NULL ? pn->reported : 1;
 	uint32_t parent = pn != NULL ? pn->part : b->part;
@@ -470,6 +471,14 @@ walk_box_child(struct walk_box *b, uint32_t module_parent,
 	memset(&node, 0, sizeof(node));
 	node.part = parent;
 	node.depth = (pn != NULL ? pn->depth : b->depth) + 1;
+	/* Zip and tar names are bytes in whatever code page the packer
+	 * used, TNEF's 8-bit ones too: invalid sequences become U+FFFD, so
+	 * the report and policy always get text, and ".exe" stays ".exe". */
+	if (!g_utf8_validate(name, (gssize)name_len, NULL)) {
+		valid = g_utf8_make_valid(name, (gssize)name_len);
+		name = valid;
+		name_len = strlen(valid);
+	}
 	/* The whole message's budget; the modules enforce their share of
 	 * it per walk, this catches walks nested inside each other. */
 	if (++w->arc_members > w->lim->max_archive_members) {

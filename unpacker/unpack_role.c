@@ -9,6 +9,7 @@
 
 #include <gmime/gmime.h>
 
+#include "archive_walk.h"
 #include "mime_walk.h"
 #include "role_runtime.h"
 #include "sandbox.h"
@@ -269,16 +270,19 @@ unpack_parse_checks(const char *list, uint64_t *mask)
 	return 0;
 }
 
-/* --max-parts N --max-depth N --max-decoded-bytes N, each exactly once;
- * --disable-checks LIST at most once. */
+/* --max-parts N --max-depth N --max-decoded-bytes N --max-archive-depth N
+ * --max-archive-members N --max-expanded-bytes N --max-expansion-ratio N,
+ * each exactly once; --disable-checks LIST at most once. */
 static int
 unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
 {
 	int seen_parts = 0, seen_depth = 0, seen_bytes = 0, seen_checks = 0;
+	int seen_adepth = 0, seen_members = 0, seen_expanded = 0;
+	int seen_ratio = 0;
 	uint64_t v;
 
 	lim->disabled_checks = 0;
-	if (argc != 7 && argc != 9)
+	if (argc != 15 && argc != 17)
 		return -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *opt = argv[i], *val = argv[i + 1];
@@ -302,6 +306,31 @@ unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
 				return -1;
 			lim->max_decoded_bytes = v;
 			seen_bytes = 1;
+		} else if (strcmp(opt, "--max-archive-depth") == 0 &&
+		    !seen_adepth) {
+			/* archive_walk caps nesting there anyway */
+			if (unpack_parse_num(val, AW_DEPTH_HARD_MAX, &v) != 0)
+				return -1;
+			lim->max_archive_depth = (uint32_t)v;
+			seen_adepth = 1;
+		} else if (strcmp(opt, "--max-archive-members") == 0 &&
+		    !seen_members) {
+			if (unpack_parse_num(val, UINT32_MAX, &v) != 0)
+				return -1;
+			lim->max_archive_members = (uint32_t)v;
+			seen_members = 1;
+		} else if (strcmp(opt, "--max-expanded-bytes") == 0 &&
+		    !seen_expanded) {
+			if (unpack_parse_num(val, UINT64_MAX, &v) != 0)
+				return -1;
+			lim->max_expanded_bytes = v;
+			seen_expanded = 1;
+		} else if (strcmp(opt, "--max-expansion-ratio") == 0 &&
+		    !seen_ratio) {
+			if (unpack_parse_num(val, UINT32_MAX, &v) != 0)
+				return -1;
+			lim->max_expansion_ratio = (uint32_t)v;
+			seen_ratio = 1;
 		} else if (strcmp(opt, "--disable-checks") == 0 &&
 		    !seen_checks) {
 			if (unpack_parse_checks(val, &lim->disabled_checks) != 0)
@@ -311,7 +340,8 @@ unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
 			return -1;
 		}
 	}
-	return seen_parts && seen_depth && seen_bytes ? 0 : -1;
+	return seen_parts && seen_depth && seen_bytes && seen_adepth &&
+	    seen_members && seen_expanded && seen_ratio ? 0 : -1;
 }
 
 /* Maps the spool file read-only; an empty file is a zero-length message
@@ -370,7 +400,9 @@ unpack_role_main(int argc, char **argv)
 
 	if (unpack_parse_args(argc, argv, &lim) != 0) {
 		role_log("usage: qscan-unpack --max-parts N --max-depth N "
-		    "--max-decoded-bytes N [--disable-checks name,...]");
+		    "--max-decoded-bytes N --max-archive-depth N "
+		    "--max-archive-members N --max-expanded-bytes N "
+		    "--max-expansion-ratio N [--disable-checks name,...]");
 		_exit(ROLE_EXIT_USAGE);
 	}
 	g_log_set_writer_func(unpack_log_writer, NULL, NULL);
@@ -379,6 +411,11 @@ unpack_role_main(int argc, char **argv)
 
 	g_mime_init();
 	unpack_open_charsets();
+	/* TZ, the UTF-8 locale for member names, and every decompressor's
+	 * lazy set-up, while files may still be opened. */
+	if (archive_walk_prepare() != 0)
+		role_log("archive_walk_prepare: a format or filter did not "
+		    "read its sample; it may fail under the filter");
 	(void)mime_walk((const uint8_t *)unpack_warmup_msg,
 	    sizeof(unpack_warmup_msg) - 1, &lim, &warmup_sink, NULL, NULL);
 
@@ -389,7 +426,12 @@ unpack_role_main(int argc, char **argv)
 
 	/* From here on: the final filter is in place. */
 	role_send_hello(ROLE_UNPACK);
-	(void)mime_walk(msg, len, &lim, &unpack_sink, &unpack_st, NULL);
+	if (mime_walk(msg, len, &lim, &unpack_sink, &unpack_st, NULL) != 0) {
+		/* Our failure, not the message's: no REC_END, so the broker
+		 * tempfails instead of deciding on half a report. */
+		role_log("walk failed: out of memory in a container walk");
+		_exit(ROLE_EXIT_INIT);
+	}
 	rec_begin(&unpack_st.w, REC_END);
 	rec_put_u32(&unpack_st.w, unpack_st.parts);
 	rec_put_u32(&unpack_st.w, unpack_st.anomalies);

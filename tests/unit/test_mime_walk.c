@@ -152,6 +152,8 @@ static const struct walk_sink got_sink = {
 
 static const struct walk_limits wide = {
 	.max_parts = 100000, .max_depth = 1000, .max_decoded_bytes = 1u << 30,
+	.max_archive_depth = 8, .max_archive_members = 10000,
+	.max_expanded_bytes = 1u << 30, .max_expansion_ratio = 100,
 };
 
 static struct got *

@@ -1,0 +1,183 @@
+#!/bin/sh
+# bench/bench_unpack.sh: what opening archives and TNEF costs the unpack
+# role, against a hook that scans nothing.
+#
+#	sh bench/bench_unpack.sh [BUILD_DIR]		(as root)
+#
+# Figures, not a test: it fails only when a run does not exit 0.  Four
+# messages, each pushed N times (QSCAN_BENCH_RUNS, default 30) through
+# qmail-scanner-queue and through bench/passthrough_hook.c (which only
+# execs the stand-in qmail-queue), alternating, as bench/bench.sh does:
+#   zip-1m      a zip holding 1 MiB of random bytes (deflate cannot
+#               shrink them), base64-attached;
+#   tnef-clam   Debian's clam.tnef (clamav-testfiles) as winmail.dat;
+#   tnef-1m     a TNEF stream holding a 1 MiB attachment, built with
+#               tests/tnef/make_tnef.py, as winmail.dat;
+#   bin-1m      the same 1 MiB as a plain attachment: no container, the
+#               cost of decoding and sending it alone.
+# Columns: hook wall time (fork to reap) median and p90, and the unpack
+# stage of the broker's summary line (ms=...,unpack:X) median and p90.
+set -eu
+
+QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$QSCAN_SRC/tests/demo_env.sh"
+
+RUNS=${QSCAN_BENCH_RUNS:-30}
+case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
+
+demo_need_root
+if [ $# -ge 1 ]; then
+	BUILD=$(cd "$1" && pwd)
+	if [ ! -x /usr/bin/time ] || ! perl -MTime::HiRes -e 1 2>/dev/null; then
+		demo_install_deps time perl
+	fi
+else
+	BUILD=$QSCAN_SRC/build-demo
+	demo_install_deps time perl
+	demo_build "$BUILD"
+fi
+CLAM_TNEF=/usr/share/clamav-testfiles/clam.tnef
+[ -f "$CLAM_TNEF" ] || demo_die "$CLAM_TNEF missing (Debian package clamav-testfiles)"
+demo_setup "$BUILD" "$BUILD/bench-unpack-env"
+demo_qq_setting exit=0
+
+W=$DEMO_DIR/work
+mkdir -p "$W"
+chmod 755 "$W"
+HOOK=$BUILD/bench/passthrough-hook
+if [ ! -x "$HOOK" ]; then
+	HOOK=$W/passthrough-hook
+	cc -O2 -o "$HOOK" "$QSCAN_SRC/bench/passthrough_hook.c"
+fi
+printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope"
+
+python3 - "$W" "$QSCAN_SRC/tests/tnef" "$CLAM_TNEF" <<'PY'
+import base64, io, os, sys, zipfile
+w, tnef_dir, clam = sys.argv[1:4]
+sys.path.insert(0, tnef_dir)
+import make_tnef
+payload = os.urandom(1 << 20)
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("report.bin", payload)
+cases = {
+    "zip-1m": (buf.getvalue(), "report.zip", "application/zip"),
+    "tnef-clam": (open(clam, "rb").read(), "winmail.dat", "application/ms-tnef"),
+    "tnef-1m": (make_tnef.message_head() + make_tnef.attachment("report.bin", payload),
+                "winmail.dat", "application/ms-tnef"),
+    "bin-1m": (payload, "report.bin", "application/octet-stream"),
+}
+for case, (data, name, ctype) in cases.items():
+    with open(os.path.join(w, case + ".eml"), "w") as m:
+        m.write("From: Bench <bench@b.example>\nTo: carol@d.example\n"
+                "Subject: %s\nMessage-ID: <bench.%s@b.example>\nMIME-Version: 1.0\n"
+                "Content-Type: multipart/mixed; boundary=\"b1\"\n\n"
+                "--b1\nContent-Type: text/plain\n\nthe report is attached\n"
+                "--b1\nContent-Type: %s; name=\"%s\"\n"
+                "Content-Disposition: attachment; filename=\"%s\"\n"
+                "Content-Transfer-Encoding: base64\n\n%s--b1--\n"
+                % (case, case, ctype, name, name, base64.encodebytes(data).decode()))
+PY
+
+# One run per line: "ms rss_kb exit", the runner of bench/bench.sh.
+runner() {
+	# $1 hook, $2 message, $3 output, $4 envelope (default: a good one).
+	perl -MTime::HiRes=time -MPOSIX=_exit -e '
+		my ($hook, $msgf, $envf, $rssf, $errf, @env) = @ARGV;
+		open(my $m, "<", $msgf) or die "$msgf: $!";
+		binmode $m; local $/; my $msg = <$m>; close $m;
+		$SIG{PIPE} = "IGNORE";
+		pipe(my $r, my $w) or die "pipe: $!";
+		my $t0 = time;
+		my $pid = fork // die "fork: $!";
+		if ($pid == 0) {
+			close $w;
+			open(STDIN, "<&", $r) or _exit(99);
+			open(STDOUT, "<", $envf) or _exit(99);
+			open(STDERR, ">>", $errf) or _exit(99);
+			%ENV = map { split /=/, $_, 2 } @env;
+			exec "/usr/bin/time", "-f", "%M", "-o", $rssf, $hook;
+			_exit(99);
+		}
+		close $r;
+		my $off = 0;
+		while ($off < length $msg) {
+			my $n = syswrite($w, $msg, 65536, $off);
+			last unless defined $n;
+			$off += $n;
+		}
+		close $w;
+		waitpid($pid, 0);
+		my $st = $?;
+		my $ms = (time - $t0) * 1000;
+		open(my $f, "<", $rssf) or die "$rssf: $!";
+		# $/ is undef here: the whole file, then its lines ("Command
+		# exited with non-zero status N" comes before the number).
+		my @l = split /\n/, (<$f> // ""); close $f;
+		my ($rss) = grep { /^\d+\z/ } @l;
+		printf "%.3f %s %d\n", $ms, $rss // "-", $st >> 8;
+	' "$1" "$2" "${4:-$W/envelope}" "$W/rss" "$W/hook.stderr" \
+	    "PATH=/usr/bin:/bin" \
+	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
+	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
+	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ" >>"$3"
+}
+
+# pct FILE: "median p90" of the first column (nearest rank).
+pct() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+		END { m = int((NR + 1) / 2); p = int(NR * 0.9 + 0.999); if (p < 1) p = 1
+		      printf "%.2f %.2f\n", v[m], v[p] }'
+}
+
+echo "qscan unpack benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r)"
+echo "build: $BUILD   spool: $DEMO_SPOOL"
+bad=0
+table=$W/table
+: >"$table"
+for c in zip-1m tnef-clam tnef-1m bin-1m; do
+	: >"$W/$c.ours"
+	: >"$W/$c.pass"
+	# One warm-up run each: page cache and dynamic loader, not counted.
+	runner "$HOOK" "$W/$c.eml" /dev/null
+	runner "$DEMO_BROKER" "$W/$c.eml" /dev/null
+	log_before=$(demo_summaries)
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		runner "$HOOK" "$W/$c.eml" "$W/$c.pass"
+		runner "$DEMO_BROKER" "$W/$c.eml" "$W/$c.ours"
+		i=$((i + 1))
+	done
+	grep ' verdict=' "$DEMO_LOG" | tail -n +"$((log_before + 1))" |
+	    sed -n 's/.*[ ,=]unpack:\([0-9.]*\).*/\1/p' >"$W/$c.unpack"
+	# Parts the role reported (last summary line): the container's
+	# members must be among them, or the figure is not what it claims.
+	parts=$(grep ' verdict=' "$DEMO_LOG" | tail -n 1 | tr ' ' '\n' | sed -n 's/^parts=//p')
+	bad=$((bad + $(awk '$3 != 0' "$W/$c.pass" "$W/$c.ours" | wc -l)))
+	# Six numbers, split on purpose.
+	# shellcheck disable=SC2046
+	set -- $(pct "$W/$c.pass") $(pct "$W/$c.ours") $(pct "$W/$c.unpack")
+	printf '%s %s %s %s %s %s %s %s %s\n' "$c" "$(wc -c <"$W/$c.eml")" \
+	    "${parts:--}" "$1" "$2" "$3" "$4" "$5" "$6" >>"$table"
+done
+
+echo
+printf '%-10s %8s %5s  %21s  %21s  %21s\n' case bytes parts \
+    "pass-through med/p90" "qscan med/p90" "unpack stage med/p90"
+while read -r c size parts pm pp om op um up; do
+	printf '%-10s %8s %5s  %9s / %9s  %9s / %9s  %9s / %9s\n' \
+	    "$c" "$size" "$parts" "$pm" "$pp" "$om" "$op" "$um" "$up"
+done <"$table"
+cat <<EOF
+
+All times in ms.  pass-through and qscan: wall time of the hook, fork to
+reap, message written into a pipe on fd 0.  unpack stage: the broker's own
+measure of the unpack role, from its summary lines.  qscan runs no AV
+here: its difference to pass-through is spool, canary, unpack and the
+queue hand-off; bin-1m is the part of unpack that decodes and sends 1 MiB
+without any container.
+EOF
+if [ "$bad" -gt 0 ]; then
+	echo "bench: $bad run(s) did not exit 0; see $DEMO_LOG and $W/hook.stderr" >&2
+	exit 1
+fi
