@@ -22,7 +22,7 @@ MAX_BYTES=1048576
 
 demo_need_root
 # python3 writes the zip sample.
-demo_install_deps clamav python3
+demo_install_deps python3
 echo "building into $BUILD (log: $BUILD/demo-build.log) ..."
 demo_build "$BUILD"
 demo_setup "$BUILD" "$BUILD/demo" "$MAX_BYTES"
