@@ -237,24 +237,22 @@ final filter (the role installs it at lockdown, before reading the message; defa
   errno ENOSYS  clone3 (435)
       why: its flags live in memory seccomp cannot read; ENOSYS makes glibc fall back to clone, which kills
  clamd only:
-  allow         write (1) if arg0 fd in ROLE_FD_LOG .. ROLE_FD_PEER [2..3, 64 bits, as aligned masked blocks]
-      why: log lines on fd 2 and clamd commands on fd 3; the role creates no files, so nothing else is written
-  allow         recvfrom (45) if arg0 fd == ROLE_FD_PEER [== 0x3, 64 bits]
-      why: clamd's replies (recv())
-  allow         sendto (44) if arg0 fd == ROLE_FD_PEER [== 0x3, 64 bits]
-      why: clamd commands and INSTREAM chunks (send()); flags are the role's choice, the socket is not
-  allow         sendmsg (46) if arg0 fd == ROLE_FD_PEER [== 0x3, 64 bits]
+  allow         write (1) if arg0 fd == ROLE_FD_LOG [== 0x2, 64 bits]
+      why: log lines on fd 2 only: clamd gets send(), and the role creates no files
+  allow         recvfrom (45) if arg0 fd == ROLE_FD_PEER [== 0x3, 64 bits] and arg3 flags == MSG_DONTWAIT [== 0x40, 64 bits]
+      why: clamd's replies (recv() with MSG_DONTWAIT, then poll): only fd 3
+  allow         sendto (44) if arg0 fd == ROLE_FD_PEER [== 0x3, 64 bits] and arg3 flags == MSG_DONTWAIT | MSG_NOSIGNAL [== 0x4040, 64 bits]
+      why: clamd commands and INSTREAM chunks (send()): only fd 3, never blocking, never SIGPIPE
+  allow         sendmsg (46) if arg0 fd == ROLE_FD_PEER [== 0x3, 64 bits] and arg2 flags == MSG_DONTWAIT | MSG_NOSIGNAL [== 0x4040, 64 bits]
       why: FILDES: the part's memfd to clamd as SCM_RIGHTS
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), as in the baseline, restated because this table takes sendmsg over
   allow         recvmsg (47) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_CMSG_CLOEXEC [== 0x40000000, 64 bits]
       why: REC_SCAN requests from the broker with the part's memfd (role_recv); only on the records socket
-  allow         poll (7)
-      why: waiting for clamd with a timeout; touches only the role's own descriptors
-  allow         ppoll (271)
-      why: as poll (glibc may issue either)
-  allow         pread64 (17)
-      why: INSTREAM reads the part memfd by offset
+  allow         poll (7) if arg1 nfds == 1 [== 0x1, 64 bits]
+      why: waiting for clamd (fd 3) with the read timeout: one descriptor
+  allow         pread64 (17) if arg0 fd in ROLE_FD_PEER + 1 .. CLAMD_NOFILE - 1 [4..15, 64 bits, as aligned masked blocks]
+      why: INSTREAM reads the part memfd by offset; never the fixed fds
  killed by the default action (listed for the reader, not compiled):
   kill process  execve (59)
       why: no new program, ever
@@ -296,4 +294,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 91 instructions, sha256 7203c492d7e591bbc9c9bb495c5b82fcce71a59181ac673ae74a6b5407215842
+  final: 118 instructions, sha256 71f19d5fa0d9ffcc85320e1dc3d1852c63ac768ca8aa7a2b753c6fbe91a196a2

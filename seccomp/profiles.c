@@ -395,16 +395,20 @@ static const struct role_rlimit clamd_rlimits[] = {
  * socket call is pinned to the one socket the broker connected (fd 3) or
  * the records socket (fd 1). */
 static const struct sandbox_rule clamd_rules[] = {
-	{ "write", SANDBOX_ALLOW,
-	  { ARG_RANGE(0, "fd", ROLE_FD_LOG, ROLE_FD_PEER) },
-	  "log lines on fd 2 and clamd commands on fd 3; the role creates "
-	  "no files, so nothing else is written" },
-	{ "recvfrom", SANDBOX_ALLOW, { ARG_EQ(0, "fd", ROLE_FD_PEER) },
-	  "clamd's replies (recv())" },
-	{ "sendto", SANDBOX_ALLOW, { ARG_EQ(0, "fd", ROLE_FD_PEER) },
-	  "clamd commands and INSTREAM chunks (send()); flags are the "
-	  "role's choice, the socket is not" },
-	{ "sendmsg", SANDBOX_ALLOW, { ARG_EQ(0, "fd", ROLE_FD_PEER) },
+	{ "write", SANDBOX_ALLOW, { ARG_EQ(0, "fd", ROLE_FD_LOG) },
+	  "log lines on fd 2 only: clamd gets send(), and the role creates "
+	  "no files" },
+	{ "recvfrom", SANDBOX_ALLOW,
+	  { ARG_EQ(0, "fd", ROLE_FD_PEER), ARG_EQ(3, "flags", MSG_DONTWAIT) },
+	  "clamd's replies (recv() with MSG_DONTWAIT, then poll): only fd 3" },
+	{ "sendto", SANDBOX_ALLOW,
+	  { ARG_EQ(0, "fd", ROLE_FD_PEER),
+	    ARG_EQ(3, "flags", MSG_DONTWAIT | MSG_NOSIGNAL) },
+	  "clamd commands and INSTREAM chunks (send()): only fd 3, never "
+	  "blocking, never SIGPIPE" },
+	{ "sendmsg", SANDBOX_ALLOW,
+	  { ARG_EQ(0, "fd", ROLE_FD_PEER),
+	    ARG_EQ(2, "flags", MSG_DONTWAIT | MSG_NOSIGNAL) },
 	  "FILDES: the part's memfd to clamd as SCM_RIGHTS" },
 	{ "sendmsg", SANDBOX_ALLOW,
 	  { ARG_EQ(0, "fd", ROLE_FD_RECORDS),
@@ -416,13 +420,11 @@ static const struct sandbox_rule clamd_rules[] = {
 	    ARG_EQ(2, "flags", MSG_CMSG_CLOEXEC) },
 	  "REC_SCAN requests from the broker with the part's memfd "
 	  "(role_recv); only on the records socket" },
-	{ "poll", SANDBOX_ALLOW, { { 0 } },
-	  "waiting for clamd with a timeout; touches only the role's own "
-	  "descriptors" },
-	{ "ppoll", SANDBOX_ALLOW, { { 0 } },
-	  "as poll (glibc may issue either)" },
-	{ "pread64", SANDBOX_ALLOW, { { 0 } },
-	  "INSTREAM reads the part memfd by offset" },
+	{ "poll", SANDBOX_ALLOW, { ARG_EQ(1, "nfds", 1) },
+	  "waiting for clamd (fd 3) with the read timeout: one descriptor" },
+	{ "pread64", SANDBOX_ALLOW,
+	  { ARG_RANGE(0, "fd", ROLE_FD_PEER + 1, CLAMD_NOFILE - 1) },
+	  "INSTREAM reads the part memfd by offset; never the fixed fds" },
 };
 
 const struct role_profile sandbox_profiles[] = {

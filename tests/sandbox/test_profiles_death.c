@@ -465,7 +465,7 @@ prepare_records_socket(void)
 }
 
 static int
-send_on(int fd, int passfd)
+send_on_flags(int fd, int passfd, int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -489,7 +489,13 @@ send_on(int fd, int passfd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
 	}
-	return errno_of(sendmsg(fd, &msg, MSG_NOSIGNAL));
+	return errno_of(sendmsg(fd, &msg, flags));
+}
+
+static int
+send_on(int fd, int passfd)
+{
+	return send_on_flags(fd, passfd, MSG_NOSIGNAL);
 }
 
 static int
@@ -762,7 +768,7 @@ try_clamd_peer_io(void)
 	struct pollfd p = { 3, POLLOUT, 0 };
 	char reply[8];
 
-	if (send_on(3, 2) != 0)
+	if (send_on_flags(3, 2, MSG_DONTWAIT | MSG_NOSIGNAL) != 0)
 		return 40;
 	if (send(3, "zPING", 6, MSG_NOSIGNAL | MSG_DONTWAIT) != 6)
 		return 41;
@@ -771,9 +777,30 @@ try_clamd_peer_io(void)
 	if (recv(3, reply, sizeof(reply), MSG_DONTWAIT) >= 0 ||
 	    errno != EAGAIN)
 		return 43;
-	if (write(3, "x", 1) != 1)
-		return 44;
 	return 0;
+}
+
+/* The role sends with send(); write() on fd 3 is not in its list. */
+static int
+try_write_fd3(void)
+{
+	return errno_of(write(3, "x", 1));
+}
+
+/* A blocking send would let clamd stall the role past its timeout. */
+static int
+try_send_blocking_fd3(void)
+{
+	return errno_of(send(3, "x", 1, MSG_NOSIGNAL));
+}
+
+/* As the role has it: fd 3 is the clamd socket, the part comes above. */
+static int
+prepare_scan_request_with_peer(void)
+{
+	if (prepare_peer(1) != 0)
+		return -1;
+	return prepare_scan_request();
 }
 
 static int
@@ -947,7 +974,12 @@ static const struct death_case cases[] = {
 	{ "clamd: sendmsg on fd 1 works", ROLE_CLAMD, CONFINE_FINAL,
 	  prepare_records_socket, try_sendmsg_fd1, EXITS(0) },
 	{ "clamd: part received on fd 1 and read by pread works", ROLE_CLAMD,
-	  CONFINE_FINAL, prepare_scan_request, try_recv_part, EXITS(0) },
+	  CONFINE_FINAL, prepare_scan_request_with_peer, try_recv_part,
+	  EXITS(0) },
+	{ "clamd: write on fd 3 kills (send() is the way)", ROLE_CLAMD,
+	  CONFINE_FINAL, prepare_peer_connected, try_write_fd3, DIES(SIGSYS) },
+	{ "clamd: blocking send on fd 3 kills", ROLE_CLAMD, CONFINE_FINAL,
+	  prepare_peer_connected, try_send_blocking_fd3, DIES(SIGSYS) },
 	{ "clamd: send on fd 2 kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
 	  try_sendto_fd2, DIES(SIGSYS) },
 	{ "clamd: write(1) kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
