@@ -21,6 +21,7 @@ set -eu
 
 QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$QSCAN_SRC/tests/demo_env.sh"
+. "$QSCAN_SRC/bench/bench_lib.sh"
 
 RUNS=${QSCAN_BENCH_RUNS:-50}
 case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
@@ -86,67 +87,14 @@ echo >>"$W/4k.eml"	# exactly 4096 bytes, ending in a newline
 	printf -- '--b1--\n'
 } >"$W/1m.eml"
 
-# One run per line: "ms rss_kb exit".  perl holds the clock because it has
-# one with microseconds; GNU time (the child) reports the peak RSS, which
-# for a process tree is that of its largest process (wait4's ru_maxrss).
+# One run per line, "ms rss_kb exit" (bench/bench_lib.sh): the hook's
+# stderr and GNU time's RSS file in the work directory.
+BENCH_STDERR=$W/hook.stderr
+BENCH_RSS=$W/rss
 runner() {
 	# $1 hook, $2 message, $3 output, $4 envelope (default: a good one).
-	perl -MTime::HiRes=time -MPOSIX=_exit -e '
-		my ($hook, $msgf, $envf, $rssf, $errf, @env) = @ARGV;
-		open(my $m, "<", $msgf) or die "$msgf: $!";
-		binmode $m; local $/; my $msg = <$m>; close $m;
-		$SIG{PIPE} = "IGNORE";
-		pipe(my $r, my $w) or die "pipe: $!";
-		my $t0 = time;
-		my $pid = fork // die "fork: $!";
-		if ($pid == 0) {
-			close $w;
-			open(STDIN, "<&", $r) or _exit(99);
-			open(STDOUT, "<", $envf) or _exit(99);
-			open(STDERR, ">>", $errf) or _exit(99);
-			%ENV = map { split /=/, $_, 2 } @env;
-			exec "/usr/bin/time", "-f", "%M", "-o", $rssf, $hook;
-			_exit(99);
-		}
-		close $r;
-		my $off = 0;
-		while ($off < length $msg) {
-			my $n = syswrite($w, $msg, 65536, $off);
-			last unless defined $n;
-			$off += $n;
-		}
-		close $w;
-		waitpid($pid, 0);
-		my $st = $?;
-		my $ms = (time - $t0) * 1000;
-		open(my $f, "<", $rssf) or die "$rssf: $!";
-		# $/ is undef here: the whole file, then its lines ("Command
-		# exited with non-zero status N" comes before the number).
-		my @l = split /\n/, (<$f> // ""); close $f;
-		my ($rss) = grep { /^\d+\z/ } @l;
-		printf "%.3f %s %d\n", $ms, $rss // "-", $st >> 8;
-	' "$1" "$2" "${4:-$W/envelope}" "$W/rss" "$W/hook.stderr" \
-	    "PATH=/usr/bin:/bin" \
-	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
-	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
-	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ" >>"$3"
-}
-
-# stats FILE [EXIT]: "median p90 peak_rss median_rss bad_exits" (nearest
-# rank); a bad exit is one other than EXIT (default 0).
-stats() {
-	sort -n "$1" | awk -v want="${2:-0}" '
-		{ ms[NR] = $1; if ($2 > peak) peak = $2; rss[NR] = $2; if ($3 != want) bad++ }
-		END {
-			n = NR; m = int((n + 1) / 2); p = int(n * 0.9 + 0.999)
-			if (p < 1) p = 1
-			# median RSS needs its own order
-			for (i = 1; i <= n; i++) r[i] = rss[i]
-			for (i = 2; i <= n; i++) { v = r[i]; j = i - 1
-				while (j > 0 && r[j] > v) { r[j + 1] = r[j]; j-- }
-				r[j + 1] = v }
-			printf "%.2f %.2f %d %d %d\n", ms[m], ms[p], peak, r[m], bad + 0
-		}'
+	bench_run "$1" "$2" "${4:-$W/envelope}" "$3" \
+	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ"
 }
 
 echo "qscan hook benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r)"
@@ -178,13 +126,13 @@ for c in 4k 1m; do
 	done
 	# Five numbers, split on purpose.
 	# shellcheck disable=SC2046
-	set -- $(stats "$W/$c.pass")
+	set -- $(bench_stats "$W/$c.pass")
 	p_med=$1 p_p90=$2 p_peak=$3 p_rss=$4 p_bad=$5
 	# shellcheck disable=SC2046
-	set -- $(stats "$W/$c.ours")
+	set -- $(bench_stats "$W/$c.ours")
 	o_med=$1 o_p90=$2 o_peak=$3 o_rss=$4 o_bad=$5
 	# shellcheck disable=SC2046
-	set -- $(stats "$W/$c.alone" 91)
+	set -- $(bench_stats "$W/$c.alone" 91)
 	a_med=$1 a_p90=$2 a_peak=$3 a_rss=$4 a_bad=$5
 	bad_total=$((bad_total + p_bad + o_bad + a_bad))
 	size=$(wc -c <"$W/$c.eml")

@@ -33,6 +33,7 @@ set -eu
 
 QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$QSCAN_SRC/tests/demo_env.sh"
+. "$QSCAN_SRC/bench/bench_lib.sh"
 TOOL=$QSCAN_SRC/tests/av/clamd_tool.py
 
 RUNS=${QSCAN_BENCH_RUNS:-30}
@@ -155,55 +156,13 @@ echo >>"$W/4k.eml"
 } >"$W/1m.eml"
 chmod 644 "$W"/*.eml "$W/envelope"
 
-# One run per line: "ms exit".  As bench.sh: perl holds a microsecond
-# clock, writes the message into a pipe on fd 0, the envelope on fd 1,
-# a tcpserver-style environment and nothing else.
+# One run per line, "ms exit" (bench/bench_lib.sh): no GNU time, this
+# table has no RSS column.
+BENCH_STDERR=$W/hook.stderr
+BENCH_RSS=
 runner() {
 	# $1 config, $2 message, $3 output.
-	perl -MTime::HiRes=time -MPOSIX=_exit -e '
-		my ($hook, $msgf, $envf, $errf, @env) = @ARGV;
-		open(my $m, "<", $msgf) or die "$msgf: $!";
-		binmode $m; local $/; my $msg = <$m>; close $m;
-		$SIG{PIPE} = "IGNORE";
-		pipe(my $r, my $w) or die "pipe: $!";
-		my $t0 = time;
-		my $pid = fork // die "fork: $!";
-		if ($pid == 0) {
-			close $w;
-			open(STDIN, "<&", $r) or _exit(99);
-			open(STDOUT, "<", $envf) or _exit(99);
-			open(STDERR, ">>", $errf) or _exit(99);
-			%ENV = map { split /=/, $_, 2 } @env;
-			exec $hook;
-			_exit(99);
-		}
-		close $r;
-		my $off = 0;
-		while ($off < length $msg) {
-			my $n = syswrite($w, $msg, 65536, $off);
-			last unless defined $n;
-			$off += $n;
-		}
-		close $w;
-		waitpid($pid, 0);
-		printf "%.3f %d\n", (time - $t0) * 1000, $? >> 8;
-	' "$DEMO_BROKER" "$2" "$W/envelope" "$W/hook.stderr" \
-	    "PATH=/usr/bin:/bin" \
-	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
-	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
-	    "QSCAN_CONFIG=$W/$1.conf" >>"$3"
-}
-
-# stats FILE: "median p90 bad" (nearest rank); a bad run is one whose
-# exit (second column) is not 0, or whose reply (clamd alone) is not OK.
-stats() {
-	sort -n "$1" | awk '
-		{ ms[NR] = $1; if ($2 != "0" && $2 != "stream:_OK") bad++ }
-		END {
-			n = NR; m = int((n + 1) / 2); p = int(n * 0.9 + 0.999)
-			if (p < 1) p = 1
-			printf "%.2f %.2f %d\n", ms[m], ms[p], bad + 0
-		}'
+	bench_run "$DEMO_BROKER" "$2" "$W/envelope" "$3" "QSCAN_CONFIG=$W/$1.conf"
 }
 
 echo "qscan AV benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r), $(/usr/sbin/clamd --version)"
@@ -226,7 +185,6 @@ for c in 4k 1m; do
 		done
 		i=$((i + 1))
 	done
-	# Every counted run must have been scanned clean, not tempfailed.
 	grep ' verdict=' "$DEMO_LOG" | tail -n +"$((log_before + 1))" >"$W/$c.summaries"
 	# Every counted run must have been scanned clean, not tempfailed.
 	notclean=$(grep -vc ' verdict=clean ' "$W/$c.summaries" || true)
@@ -239,18 +197,20 @@ for c in 4k 1m; do
 	done
 	size=$(wc -c <"$W/$c.eml")
 	for b in $BACKENDS alone-unix alone-tcp; do
-		# shellcheck disable=SC2046  # three numbers, split on purpose
-		set -- $(stats "$W/$c.$b")
-		bad_total=$((bad_total + $3))
+		# A good run: exit 0 (qscan rows), reply OK (clamd alone).
+		good=0
 		case $b in
 		noav) name="qscan, no AV" ;;
 		clamav) name="qscan, clamav" ;;
 		fildes) name="qscan, clamd fildes" ;;
 		instream) name="qscan, clamd instream tcp" ;;
-		alone-unix) name="clamd alone, INSTREAM unix" ;;
-		alone-tcp) name="clamd alone, INSTREAM tcp" ;;
+		alone-unix) name="clamd alone, INSTREAM unix" good=stream:_OK ;;
+		alone-tcp) name="clamd alone, INSTREAM tcp" good=stream:_OK ;;
 		esac
-		printf '%s|%s|%s|%s|%s|%s\n' "$c" "$size" "$name" "$1" "$2" "$3" >>"$table"
+		# shellcheck disable=SC2046  # five numbers, split on purpose
+		set -- $(bench_stats "$W/$c.$b" "$good")
+		bad_total=$((bad_total + $5))
+		printf '%s|%s|%s|%s|%s|%s\n' "$c" "$size" "$name" "$1" "$2" "$5" >>"$table"
 	done
 	[ "$notclean" = 0 ] || echo "$c: $notclean summary lines not verdict=clean" >&2
 done

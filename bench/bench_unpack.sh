@@ -21,6 +21,7 @@ set -eu
 
 QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$QSCAN_SRC/tests/demo_env.sh"
+. "$QSCAN_SRC/bench/bench_lib.sh"
 
 RUNS=${QSCAN_BENCH_RUNS:-30}
 case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
@@ -79,55 +80,14 @@ for case, (data, name, ctype) in cases.items():
                 % (case, case, ctype, name, name, base64.encodebytes(data).decode()))
 PY
 
-# One run per line: "ms rss_kb exit", the runner of bench/bench.sh.
+# One run per line, "ms rss_kb exit" (bench/bench_lib.sh), as bench.sh
+# measures it; the table shows the times only.
+BENCH_STDERR=$W/hook.stderr
+BENCH_RSS=$W/rss
 runner() {
-	# $1 hook, $2 message, $3 output, $4 envelope (default: a good one).
-	perl -MTime::HiRes=time -MPOSIX=_exit -e '
-		my ($hook, $msgf, $envf, $rssf, $errf, @env) = @ARGV;
-		open(my $m, "<", $msgf) or die "$msgf: $!";
-		binmode $m; local $/; my $msg = <$m>; close $m;
-		$SIG{PIPE} = "IGNORE";
-		pipe(my $r, my $w) or die "pipe: $!";
-		my $t0 = time;
-		my $pid = fork // die "fork: $!";
-		if ($pid == 0) {
-			close $w;
-			open(STDIN, "<&", $r) or _exit(99);
-			open(STDOUT, "<", $envf) or _exit(99);
-			open(STDERR, ">>", $errf) or _exit(99);
-			%ENV = map { split /=/, $_, 2 } @env;
-			exec "/usr/bin/time", "-f", "%M", "-o", $rssf, $hook;
-			_exit(99);
-		}
-		close $r;
-		my $off = 0;
-		while ($off < length $msg) {
-			my $n = syswrite($w, $msg, 65536, $off);
-			last unless defined $n;
-			$off += $n;
-		}
-		close $w;
-		waitpid($pid, 0);
-		my $st = $?;
-		my $ms = (time - $t0) * 1000;
-		open(my $f, "<", $rssf) or die "$rssf: $!";
-		# $/ is undef here: the whole file, then its lines ("Command
-		# exited with non-zero status N" comes before the number).
-		my @l = split /\n/, (<$f> // ""); close $f;
-		my ($rss) = grep { /^\d+\z/ } @l;
-		printf "%.3f %s %d\n", $ms, $rss // "-", $st >> 8;
-	' "$1" "$2" "${4:-$W/envelope}" "$W/rss" "$W/hook.stderr" \
-	    "PATH=/usr/bin:/bin" \
-	    TCPREMOTEIP=192.0.2.10 TCPREMOTEHOST=mail.b.example \
-	    TCPLOCALIP=198.51.100.25 TCPLOCALPORT=25 PROTO=SMTP \
-	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ" >>"$3"
-}
-
-# pct FILE: "median p90" of the first column (nearest rank).
-pct() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END { m = int((NR + 1) / 2); p = int(NR * 0.9 + 0.999); if (p < 1) p = 1
-		      printf "%.2f %.2f\n", v[m], v[p] }'
+	# $1 hook, $2 message, $3 output.
+	bench_run "$1" "$2" "$W/envelope" "$3" \
+	    "QSCAN_CONFIG=$DEMO_CONF" "QSCAN_BENCH_QQ=$DEMO_QQ"
 }
 
 echo "qscan unpack benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r)"
@@ -153,12 +113,20 @@ for c in zip-1m tnef-clam tnef-1m bin-1m; do
 	# Parts the role reported (last summary line): the container's
 	# members must be among them, or the figure is not what it claims.
 	parts=$(grep ' verdict=' "$DEMO_LOG" | tail -n 1 | tr ' ' '\n' | sed -n 's/^parts=//p')
-	bad=$((bad + $(awk '$3 != 0' "$W/$c.pass" "$W/$c.ours" | wc -l)))
-	# Six numbers, split on purpose.
+	# Five numbers each ("median p90 peak_rss median_rss bad"), split on
+	# purpose; the stage times have no exit, so no bad ones.
 	# shellcheck disable=SC2046
-	set -- $(pct "$W/$c.pass") $(pct "$W/$c.ours") $(pct "$W/$c.unpack")
+	set -- $(bench_stats "$W/$c.pass")
+	p_med=$1 p_p90=$2 p_bad=$5
+	# shellcheck disable=SC2046
+	set -- $(bench_stats "$W/$c.ours")
+	o_med=$1 o_p90=$2 o_bad=$5
+	# shellcheck disable=SC2046
+	set -- $(bench_stats "$W/$c.unpack")
+	u_med=$1 u_p90=$2
+	bad=$((bad + p_bad + o_bad))
 	printf '%s %s %s %s %s %s %s %s %s\n' "$c" "$(wc -c <"$W/$c.eml")" \
-	    "${parts:--}" "$1" "$2" "$3" "$4" "$5" "$6" >>"$table"
+	    "${parts:--}" "$p_med" "$p_p90" "$o_med" "$o_p90" "$u_med" "$u_p90" >>"$table"
 done
 
 echo
