@@ -36,6 +36,7 @@ static const char *const anomaly_names[] = {
 	[ANOM_LIMIT_ARCHIVE_MEMBERS] = "limit_archive_members",
 	[ANOM_LIMIT_EXPANDED_BYTES] = "limit_expanded_bytes",
 	[ANOM_LIMIT_EXPANSION_RATIO] = "limit_expansion_ratio",
+	[ANOM_BIDI_FILENAME] = "bidi_filename",
 };
 
 _Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) ==

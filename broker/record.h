@@ -158,7 +158,8 @@ enum anomaly_code {
 	ANOM_LIMIT_ARCHIVE_MEMBERS = 27,
 	ANOM_LIMIT_EXPANDED_BYTES = 28,
 	ANOM_LIMIT_EXPANSION_RATIO = 29,
-	ANOM_CODE_MAX = 29,
+	ANOM_BIDI_FILENAME = 30,	/* bidi controls (RLO "gpj.exe") in a name */
+	ANOM_CODE_MAX = 30,
 };
 
 /* 1 when the code means "content exceeded a limit": a verdict, not a failure. */

@@ -480,6 +480,23 @@ fc_check_filename(const char *name, size_t len, struct fc_findings *out)
 		fc_add(out, ANOM_LONG_FILENAME, "filename of %zu characters: %s",
 		    chars, fc_quote(q, name, len));
 
+	/* Bidirectional controls (U+202A..U+202E, U+2066..U+2069, UTF-8
+	 * E2 80 AA..AE and E2 81 A6..A9) make "invoice\u202Efdp.exe" show as
+	 * "invoiceexe.pdf": no honest filename needs them. */
+	for (size_t i = 0; i + 2 < len; i++)
+		if ((unsigned char)name[i] == 0xe2 &&
+		    (((unsigned char)name[i + 1] == 0x80 &&
+		    (unsigned char)name[i + 2] >= 0xaa &&
+		    (unsigned char)name[i + 2] <= 0xae) ||
+		    ((unsigned char)name[i + 1] == 0x81 &&
+		    (unsigned char)name[i + 2] >= 0xa6 &&
+		    (unsigned char)name[i + 2] <= 0xa9))) {
+			fc_add(out, ANOM_BIDI_FILENAME,
+			    "bidirectional control in filename: %s",
+			    fc_quote(q, name, len));
+			break;
+		}
+
 	fc_basename(name, len, &base, &blen);
 	/* {CLSID}: Explorer runs the handler the GUID names and hides it. */
 	if (blen > 2 && base[blen - 1] == '}') {

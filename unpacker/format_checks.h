@@ -66,7 +66,7 @@ size_t fc_find_block_start(const uint8_t *buf, size_t first_header,
     const char *boundary, size_t blen);
 
 /* One filename (UTF-8, not NUL-terminated): ANOM_LONG_FILENAME,
- * ANOM_DOUBLE_EXTENSION, ANOM_CLSID_EXTENSION. */
+ * ANOM_DOUBLE_EXTENSION, ANOM_CLSID_EXTENSION, ANOM_BIDI_FILENAME. */
 void fc_check_filename(const char *name, size_t len, struct fc_findings *out);
 
 /* name= against filename= (ASCII case ignored, as Windows would):

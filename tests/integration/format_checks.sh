@@ -19,6 +19,7 @@ broken_part_headers 1.2
 long_filename 1.2
 double_extension 1.2
 clsid_extension 1.2
+bidi_filename 1.2
 disguised_executable 1.2
 exe_name_on_media 1.2
 no_content_type -

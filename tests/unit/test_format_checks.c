@@ -54,6 +54,11 @@ test_filenames(void)
 
 	CHECK(name_finds("{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}",
 	    ANOM_CLSID_EXTENSION));
+	/* U+202E RIGHT-TO-LEFT OVERRIDE and U+2067 RIGHT-TO-LEFT ISOLATE. */
+	CHECK(name_finds("invoice\xe2\x80\xae" "fdp.exe", ANOM_BIDI_FILENAME));
+	CHECK(name_finds("a\xe2\x81\xa7" "b.txt", ANOM_BIDI_FILENAME));
+	/* Other three-byte UTF-8 (an en dash, U+2013) is fine. */
+	CHECK(!name_finds("report \xe2\x80\x93 2026.pdf", ANOM_BIDI_FILENAME));
 	CHECK(name_finds("readme.txt.{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}",
 	    ANOM_CLSID_EXTENSION));
 	CHECK(!name_finds("notes {draft}.txt", ANOM_CLSID_EXTENSION));
