@@ -10,7 +10,7 @@
 #include "record.h"
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_ACTION, K_SCANNERS,
-	K_FAILURE_ACTION, K_VIRUS_ACTION, K_CLAMD_MODE, K_CHECKS };
+	K_FAILURE_ACTION, K_VIRUS_ACTION, K_CLAMD_MODE, K_CHECKS, K_OVERSIZE };
 
 struct key_spec {
 	const char *group, *key;
@@ -32,7 +32,7 @@ static const struct key_spec keys[] = {
 	{ "qscan", "header_prefix", K_STRING, OFF(header_prefix), 0, 0 },
 	{ "qscan", "hostname", K_STRING, OFF(hostname), 0, 0 },
 	{ "qscan", "max_message_bytes", K_U64, OFF(max_message_bytes), 1024, 64 * GiB },
-	{ "qscan", "oversize_action", K_ACTION, OFF(oversize_action), 0, 0 },
+	{ "qscan", "oversize_action", K_OVERSIZE, OFF(oversize_action), 0, 0 },
 	{ "qscan", "limits_action", K_ACTION, OFF(limits_action), 0, 0 },
 	{ "limits", "max_recipients", K_UINT, OFF(max_recipients), 1, ENVELOPE_RECIPIENTS_MAX },
 	{ "limits", "max_parts", K_UINT, OFF(max_parts), 1, 15000 },
@@ -266,6 +266,17 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 			*(enum over_limit_action *)field = ACTION_PASS;
 		else {
 			*why = "takes reject, tempfail or pass";
+			return -1;
+		}
+		return 0;
+	case K_OVERSIZE:
+		/* A message cut at the limit cannot be passed on whole. */
+		if (strcmp(value, "reject") == 0)
+			*(enum over_limit_action *)field = ACTION_REJECT;
+		else if (strcmp(value, "tempfail") == 0)
+			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
+		else {
+			*why = "takes reject or tempfail";
 			return -1;
 		}
 		return 0;

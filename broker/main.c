@@ -219,9 +219,6 @@ main(int argc, char **argv)
 	if (sr == SPOOL_OVERSIZE) {
 		code = cfg.oversize_action == ACTION_TEMPFAIL ?
 		    QQ_TEMP_REFUSED : QQ_PERM_REFUSED;
-		if (cfg.oversize_action == ACTION_PASS)
-			log_warn("oversize_action=pass is not possible once "
-			    "the message was cut: rejecting");
 		log_warn("message of %llu bytes over max_message_bytes %llu",
 		    (unsigned long long)sp.seen,
 		    (unsigned long long)cfg.max_message_bytes);

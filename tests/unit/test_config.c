@@ -62,9 +62,23 @@ main(void)
 	CHECK(has(errors, ":7: limits.max_parts is not a number"));
 	CHECK(has(errors, ":8: limits.max_depth is not a number"));
 	CHECK(has(errors, ":9: not a key = value line"));
-	CHECK(has(errors, ":11: qscan.oversize_action takes reject"));
+	CHECK(has(errors, ":11: qscan.oversize_action takes reject or tempfail"));
 	CHECK(has(errors, ":12: qscan.syslog takes true or false"));
 	config_clear(&c);
+
+	/* A cut message cannot be passed: pass is refused for oversize. */
+	{
+		char *pass = write_conf("[qscan]\noversize_action = pass\n");
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, pass, errors), 1);
+		CHECK(has(errors, ":2: qscan.oversize_action takes reject or "
+		    "tempfail"));
+		config_clear(&c);
+		unlink(pass);
+		g_free(pass);
+	}
 
 	g_ptr_array_set_size(errors, 0);
 	config_defaults(&c);
