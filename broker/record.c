@@ -37,6 +37,8 @@ static const char *const anomaly_names[] = {
 	[ANOM_LIMIT_EXPANDED_BYTES] = "limit_expanded_bytes",
 	[ANOM_LIMIT_EXPANSION_RATIO] = "limit_expansion_ratio",
 	[ANOM_BIDI_FILENAME] = "bidi_filename",
+	[ANOM_LIMIT_HEADER_FIELDS] = "limit_header_fields",
+	[ANOM_LIMIT_ANOMALIES] = "limit_anomalies",
 };
 
 _Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) ==
@@ -52,6 +54,8 @@ anomaly_is_limit(unsigned code)
 	case ANOM_LIMIT_ARCHIVE_DEPTH:
 	case ANOM_LIMIT_ARCHIVE_MEMBERS:
 	case ANOM_LIMIT_EXPANDED_BYTES:
+	case ANOM_LIMIT_HEADER_FIELDS:
+	case ANOM_LIMIT_ANOMALIES:
 	case ANOM_LIMIT_EXPANSION_RATIO:
 		return 1;
 	default:

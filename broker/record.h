@@ -159,7 +159,9 @@ enum anomaly_code {
 	ANOM_LIMIT_EXPANDED_BYTES = 28,
 	ANOM_LIMIT_EXPANSION_RATIO = 29,
 	ANOM_BIDI_FILENAME = 30,	/* bidi controls (RLO "gpj.exe") in a name */
-	ANOM_CODE_MAX = 30,
+	ANOM_LIMIT_HEADER_FIELDS = 31,	/* more header fields than reported */
+	ANOM_LIMIT_ANOMALIES = 32,	/* more per-part findings than reported */
+	ANOM_CODE_MAX = 32,
 };
 
 /* 1 when the code means "content exceeded a limit": a verdict, not a failure. */

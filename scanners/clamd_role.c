@@ -435,8 +435,12 @@ clamd_map_reply(struct clamd_session *s, const struct clamd_reply *r,
 			return clamd_error(name, "clamd answered for another "
 			    "kind of scan");
 		/* Found in the bytes clamd got: a virus even in a part
-		 * that went short. */
+		 * that went short.  clamd with AlertExceedsMax names a
+		 * limit it hit this way: that is a limit, not a virus. */
 		clamd_set_name(name, "", r->text);
+		if (strncmp(r->text, "Heuristics.Limits.Exceeded",
+		    sizeof("Heuristics.Limits.Exceeded") - 1) == 0)
+			return SCAN_LIMIT;
 		return SCAN_VIRUS;
 	case CLAMD_REPLY_SIZE_LIMIT:
 		/* clamd closes the connection after saying this. */
@@ -465,15 +469,17 @@ clamd_scan_part(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 
 	if (s->dead != NULL)
 		return clamd_error(name, s->dead);
+	/* Not sent at all, in either mode: over INSTREAM clamd would cut the
+	 * stream at StreamMaxLength and close the session; over FILDES it
+	 * would stop at MaxFileSize and, without AlertExceedsMax, answer OK
+	 * for bytes it never scanned. */
+	if (size > a->max_stream_bytes) {
+		snprintf(name, SCAN_NAME_MAX, "part of %llu bytes over "
+		    "max-stream-bytes %llu", (unsigned long long)size,
+		    (unsigned long long)a->max_stream_bytes);
+		return SCAN_LIMIT;
+	}
 	if (a->mode == CLAMD_MODE_INSTREAM) {
-		if (size > a->max_stream_bytes) {
-			/* Not sent at all: clamd would cut the stream at
-			 * StreamMaxLength and close the session. */
-			snprintf(name, SCAN_NAME_MAX, "part of %llu bytes over "
-			    "max-stream-bytes %llu", (unsigned long long)size,
-			    (unsigned long long)a->max_stream_bytes);
-			return SCAN_LIMIT;
-		}
 		want = CLAMD_SUBJECT_STREAM;
 		io = clamd_send_instream(s, fd, size, &local_err);
 	} else {

@@ -42,6 +42,7 @@ struct walk {
 	int said_depth, said_parts, said_decoded;
 	/* Container limits, for the whole message: each said once. */
 	int said_arc_depth, said_arc_members, said_expanded, said_ratio;
+	int said_anomalies;
 	uint64_t arc_members;	/* archive members and TNEF attachments */
 	uint64_t arc_expanded;	/* bytes read out of archives */
 	/* A cut string of the part being reported waits until its content
@@ -87,15 +88,24 @@ walk_anomaly(struct walk *w, uint32_t part, enum anomaly_code code,
 		w->sink->on_anomaly(w->ctx, part, code, clean);
 }
 
-/* An anomaly about one part, within the walk's budget. */
+/* An anomaly about one part, within the walk's budget.  Past the budget a
+ * finding would go unsaid, and a policy rule keyed on it would not match:
+ * that is said once, as a limit, so the message cannot pass for clean. */
 static void
 walk_part_anomaly(struct walk *w, uint32_t part, enum anomaly_code code,
     const char *detail)
 {
-	if (walk_check_off(w, code) ||
-	    w->part_anomalies >= (uint64_t)w->lim->max_parts +
-	    WALK_PART_ANOMALY_SLACK)
+	if (walk_check_off(w, code))
 		return;
+	if (w->part_anomalies >= (uint64_t)w->lim->max_parts +
+	    WALK_PART_ANOMALY_SLACK) {
+		if (!w->said_anomalies) {
+			w->said_anomalies = 1;
+			walk_anomaly(w, WALK_NO_PARENT, ANOM_LIMIT_ANOMALIES,
+			    "more findings about parts than reported");
+		}
+		return;
+	}
 	w->part_anomalies++;
 	walk_anomaly(w, part, code, detail);
 }
@@ -994,6 +1004,46 @@ walk_check_names(struct walk *w, const char *ct_name, const char *disp_name,
 		    strlen(disp_name), f);
 }
 
+/* A second name= or filename= (plain, or RFC 2231 beside a plain one):
+ * GMime's getter returns one, a mail client may show another.  Every
+ * other value is reported too, checked like the first, and a name that
+ * differs from the first is a filename_mismatch.  At most
+ * WALK_EXTRA_NAMES per source, so the part stays under PART_FILENAMES_MAX. */
+#define WALK_EXTRA_NAMES ((PART_FILENAMES_MAX - 2) / 2)
+
+static void
+walk_extra_names(struct walk *w, uint32_t idx, GMimeParamList *list,
+    const char *param, const char *first, enum filename_source src,
+    const char *detected, struct fc_findings *f)
+{
+	int n = list != NULL ? g_mime_param_list_length(list) : 0;
+	unsigned extra = 0;
+	int seen_first = 0;
+
+	for (int i = 0; i < n && extra < WALK_EXTRA_NAMES; i++) {
+		GMimeParam *p = g_mime_param_list_get_parameter_at(list, i);
+		const char *name = p != NULL ? g_mime_param_get_name(p) : NULL;
+		const char *value = p != NULL ? g_mime_param_get_value(p) : NULL;
+
+		if (name == NULL || value == NULL ||
+		    g_ascii_strcasecmp(name, param) != 0)
+			continue;
+		/* The first occurrence is the one already reported. */
+		if (!seen_first && first != NULL && strcmp(value, first) == 0) {
+			seen_first = 1;
+			continue;
+		}
+		walk_emit_filename(w, idx, src, value, strlen(value));
+		fc_check_filename(value, strlen(value), f);
+		fc_check_part_type(w->str[WS_TYPE], detected, value,
+		    strlen(value), f);
+		if (first != NULL)
+			fc_check_filenames_differ(first, strlen(first), value,
+			    strlen(value), f);
+		extra++;
+	}
+}
+
 static void
 walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
     uint32_t depth, GMimeMessage *owner, const char *boundary)
@@ -1059,6 +1109,12 @@ walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
 	if (kind == PART_MULTIPART)
 		walk_check_multipart(GMIME_MULTIPART(obj), ct, &f);
 	walk_check_names(w, ct_name, disp_name, detected, &f);
+	walk_extra_names(w, idx, ct != NULL ?
+	    g_mime_content_type_get_parameters(ct) : NULL, "name", ct_name,
+	    FN_CONTENT_TYPE_NAME, detected, &f);
+	walk_extra_names(w, idx, disp != NULL ?
+	    g_mime_content_disposition_get_parameters(disp) : NULL,
+	    "filename", disp_name, FN_DISPOSITION_FILENAME, detected, &f);
 	walk_report_findings(w, idx, &f);
 
 	if (kind == PART_MULTIPART) {
@@ -1226,10 +1282,17 @@ walk_header_fields(struct walk *w, GMimeMessage *m, GMimeObject *root)
 			j++;
 		}
 	}
-	if (cut > 0 || total > HEADER_FIELDS_MAX) {
+	if (cut > 0) {
 		g_snprintf(detail, sizeof(detail), "header fields: %u value(s) "
-		    "cut, %u of %u reported", cut, w->st.header_fields, total);
+		    "cut", cut);
 		walk_anomaly(w, WALK_NO_PARENT, ANOM_TRUNCATED_STRING, detail);
+	}
+	/* A header rule cannot match a field it never sees: a limit. */
+	if (total > HEADER_FIELDS_MAX) {
+		g_snprintf(detail, sizeof(detail), "header fields: %u of %u "
+		    "reported", w->st.header_fields, total);
+		walk_anomaly(w, WALK_NO_PARENT, ANOM_LIMIT_HEADER_FIELDS,
+		    detail);
 	}
 }
 

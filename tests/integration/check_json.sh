@@ -63,3 +63,72 @@ assert any(a["code"] == "limit_parts" for a in r["anomalies"]), r["anomalies"]
 assert len(r["parts"]) <= 10, len(r["parts"])
 PY
 pass "qscan check: part limit is a verdict"
+
+# A second name=/filename= (plain or RFC 2231) is reported too, checked
+# like the first, and differing names are a filename_mismatch.
+cat > "$T/dup.eml" <<'MSG'
+From: a@b
+To: c@d
+Subject: two names
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=B
+
+--B
+Content-Type: text/plain
+
+hi
+--B
+Content-Type: application/octet-stream; name="a.txt"; name*=UTF-8''evil.exe
+Content-Disposition: attachment; filename="a.txt"; filename="evil2.exe"
+Content-Transfer-Encoding: base64
+
+aGVsbG8K
+--B--
+MSG
+sed -i 's/^max_parts = 10$/max_parts = 10000/' "$T/qscan.conf"
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/dup.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+python3 - "$T/out.json" <<'PY' || fail "second filenames: $(cat "$T/out.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+att = [p for p in r["parts"] if p["path"] == "1.2"][0]
+names = {(f["source"], f["name"]) for f in att["filenames"]}
+assert ("content_type_name", "evil.exe") in names, names
+assert ("disposition_filename", "evil2.exe") in names, names
+assert any(a["code"] == "filename_mismatch" for a in r["anomalies"]), r["anomalies"]
+PY
+pass "every name= and filename= reported"
+
+# More header fields than reported: a header rule could not see them, so
+# it is a limit, never clean.
+{
+	i=0; while [ $i -lt 300 ]; do printf 'Received: from h%d by x\n' $i; i=$((i+1)); done
+	printf 'From: a@b\nTo: c@d\nSubject: ILOVEYOU\n\nbody\n'
+} > "$T/hdrs.eml"
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/hdrs.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+python3 - "$T/out.json" <<'PY' || fail "header field limit: $(cat "$T/out.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+assert r["verdict"] == "limits" and r["reason"] == "limit_header_fields", (r["verdict"], r["reason"])
+PY
+pass "more header fields than reported: verdict limits"
+
+# More findings about parts than the role reports: said as a limit, so a
+# rule keyed on a dropped finding cannot be dodged.
+{
+	printf 'From: a@b\nTo: c@d\nSubject: many findings\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n'
+	i=0; while [ $i -lt 19 ]; do
+		printf -- '--B\nContent-Type: image/gif; name="x%d.gif.exe"\nContent-Disposition: attachment; filename="y%d.gif.exe"\n\nGIF89a\n' $i $i
+		i=$((i+1))
+	done
+	printf -- '--B--\n'
+} > "$T/findings.eml"
+sed -i 's/^max_parts = 10000$/max_parts = 20/' "$T/qscan.conf"
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/findings.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+python3 - "$T/out.json" <<'PY' || fail "anomaly budget: $(cat "$T/out.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+codes = [a["code"] for a in r["anomalies"]]
+assert "limit_anomalies" in codes, codes
+assert r["verdict"] == "limits", r["verdict"]
+PY
+pass "findings past the budget: limit_anomalies, verdict limits"
