@@ -69,17 +69,43 @@ struct tnef_str {
 	int utf16;
 };
 
-/* The attachment being built. */
+/* One data source of an attachment: attAttachData or a
+ * PR_ATTACH_DATA_OBJ value (PR_ATTACH_DATA_BIN is the same property id). */
+struct tnef_src {
+	const uint8_t *p;
+	size_t len;
+	enum tnef_data_source kind;
+	int embedded_message;	/* IID_IMessage and a TNEF signature */
+	int binary;		/* a PT_BINARY PR_ATTACH_DATA_OBJ */
+};
+
+/* libytnef (ytnef, Evolution's TNEF plugin) opens a PT_BINARY
+ * PR_ATTACH_DATA_OBJ, when attAttachData is there too, as if it were a
+ * PT_OBJECT: without its first 16 bytes.  Those bytes are then a file a
+ * client opens, and scanners that type a file by its first bytes would
+ * not see it in the whole value. */
+#define TNEF_YTNEF_SKIP		MAPI_GUID_LEN
+
+/* The attachment being built.  Only the first data of each kind is kept:
+ * when there are more, they are found again in its attributes as it is
+ * reported, so no number of them needs more room here. */
 struct tnef_att {
 	int open;
+	size_t start, end;	/* its attributes lie in buf[start..end) */
 	struct tnef_str title, long_name, short_name;
+	struct tnef_src attr;	/* the first attAttachData */
+	struct tnef_src obj;	/* the first PR_ATTACH_DATA_OBJ */
+	uint32_t n_attr, n_obj;
+	uint32_t n_shifted;	/* PT_BINARY ones of TNEF_YTNEF_SKIP bytes
+				   or more */
+};
+
+/* One attribute frame. */
+struct tnef_frame {
+	uint8_t level;
+	uint32_t id;
 	const uint8_t *data;
-	size_t data_len;
-	int have_data;
-	const uint8_t *obj;
-	size_t obj_len;
-	int have_obj;
-	int obj_is_message;
+	size_t len;
 };
 
 /* One parse, all streams. */
@@ -239,11 +265,12 @@ tnef_str_copy(const struct tnef_str *s, char *out, int *cut)
 	return o;
 }
 
-/* Reads one MAPI property value list; fills att with what we use.
- * Returns 0, or -1 when the properties are malformed (what was read
- * before stays). */
+/* Reads one MAPI property value list: fills att's names and hands every
+ * PR_ATTACH_DATA_OBJ value to on_data.  Returns 0, or -1 when the
+ * properties are malformed (what was read before stays). */
 static int
-tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att)
+tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att,
+    void (*on_data)(void *arg, const struct tnef_src *src), void *arg)
 {
 	size_t at = 0;
 	uint32_t count;
@@ -369,20 +396,23 @@ tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att)
 				s->utf16 = base == PT_UNICODE;
 			} else if (id == PR_ATTACH_DATA_OBJ &&
 			    (base == PT_BINARY || base == PT_OBJECT)) {
-				att->obj_is_message = 0;
+				struct tnef_src src = { .p = val, .len = vlen,
+				    .kind = TNEF_DATA_OBJECT };
+				int imessage = 0;
+
 				if (base == PT_OBJECT) {
 					/* An interface id leads the bytes. */
 					if (vlen < MAPI_GUID_LEN)
 						return -1;
-					att->obj_is_message = memcmp(val,
-					    tnef_iid_imessage,
+					imessage = memcmp(val, tnef_iid_imessage,
 					    MAPI_GUID_LEN) == 0;
-					val += MAPI_GUID_LEN;
-					vlen -= MAPI_GUID_LEN;
+					src.p = val + MAPI_GUID_LEN;
+					src.len = vlen - MAPI_GUID_LEN;
 				}
-				att->obj = val;
-				att->obj_len = vlen;
-				att->have_obj = 1;
+				src.embedded_message = imessage &&
+				    tnef_is_tnef(src.p, src.len);
+				src.binary = base == PT_BINARY;
+				on_data(arg, &src);
 			}
 		}
 	}
@@ -392,52 +422,74 @@ tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att)
 static enum tnef_result tnef_parse_stream(struct tnef_run *r,
     const uint8_t *buf, size_t len, uint32_t parent, uint32_t depth);
 
-/* Reports the attachment being built (if any) and, for an embedded
- * message, walks its stream. */
-static void
-tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att)
+/* Reads the attribute frame at *at of buf[0..len) and moves *at past it.
+ * Returns 0; -1 when the header is cut, -2 when the length runs past the
+ * end (f->id and f->len are then set, for the detail); *at stays. */
+static int
+tnef_frame(const uint8_t *buf, size_t len, size_t *at, struct tnef_frame *f)
 {
-	char name[TNEF_NAME_MAX + 1];
-	struct tnef_attachment out;
-	const struct tnef_str *src = NULL;
+	size_t left = len - *at;
 
-	if (!att->open || r->stopped)
+	if (left < TNEF_ATTR_HEAD_LEN)
+		return -1;
+	f->level = buf[*at];
+	f->id = tnef_le32(buf + *at + 1);
+	f->len = tnef_le32(buf + *at + 5);
+	if (f->len > left - TNEF_ATTR_HEAD_LEN ||
+	    left - TNEF_ATTR_HEAD_LEN - f->len < TNEF_ATTR_CSUM_LEN)
+		return -2;
+	f->data = buf + *at + TNEF_ATTR_HEAD_LEN;
+	*at += TNEF_ATTR_HEAD_LEN + f->len + TNEF_ATTR_CSUM_LEN;
+	return 0;
+}
+
+/* Pass one: counts the attachment's data and keeps the first of each
+ * kind. */
+static void
+tnef_note_data(void *arg, const struct tnef_src *src)
+{
+	struct tnef_att *att = arg;
+
+	if (src->kind == TNEF_DATA_ATTR) {
+		if (att->n_attr++ == 0)
+			att->attr = *src;
 		return;
-	att->open = 0;
+	}
+	if (att->n_obj++ == 0)
+		att->obj = *src;
+	if (src->binary && src->len >= TNEF_YTNEF_SKIP)
+		att->n_shifted++;
+}
+
+static int
+tnef_same_bytes(const struct tnef_src *a, const struct tnef_src *b)
+{
+	return a->len == b->len && (a->len == 0 ||
+	    memcmp(a->p, b->p, a->len) == 0);
+}
+
+/* Reports one data of an attachment (tmpl holds its place and name; src
+ * NULL: no data at all) and, for an embedded message, walks its stream. */
+static void
+tnef_report(struct tnef_run *r, struct tnef_stream *s,
+    const struct tnef_attachment *tmpl, const struct tnef_src *src)
+{
+	struct tnef_attachment out = *tmpl;
+
+	if (r->stopped)
+		return;
 	if (r->st.attachments >= r->lim->max_attachments) {
 		tnef_anomaly(r, s, TNEF_ANOM_LIMIT_ATTACHMENTS,
 		    "max_attachments reached");
 		r->stopped = 1;
 		return;
 	}
-	memset(&out, 0, sizeof(out));
 	out.index = r->st.attachments;
-	out.parent = s->parent;
-	out.depth = s->depth;
-	if (att->long_name.p != NULL) {
-		src = &att->long_name;
-		out.name_source = TNEF_NAME_LONG;
-	} else if (att->title.p != NULL) {
-		src = &att->title;
-		out.name_source = TNEF_NAME_TITLE;
-	} else if (att->short_name.p != NULL) {
-		src = &att->short_name;
-		out.name_source = TNEF_NAME_SHORT;
-	}
-	name[0] = '\0';
-	if (src != NULL)
-		out.name_len = tnef_str_copy(src, name, &out.name_truncated);
-	out.name = name;
-	if (att->have_data) {
-		out.data = att->data;
-		out.size = att->data_len;
-		out.data_source = TNEF_DATA_ATTR;
-	} else if (att->have_obj) {
-		out.data = att->obj;
-		out.size = att->obj_len;
-		out.data_source = TNEF_DATA_OBJECT;
-		out.embedded_message = att->obj_is_message &&
-		    tnef_is_tnef(att->obj, att->obj_len);
+	if (src != NULL) {
+		out.data = src->p;
+		out.size = src->len;
+		out.data_source = src->kind;
+		out.embedded_message = src->embedded_message;
 	}
 	r->st.attachments++;
 	r->st.bytes += out.size;
@@ -459,6 +511,133 @@ tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att)
 	}
 	(void)tnef_parse_stream(r, out.data, out.size, out.index,
 	    s->depth + 1);
+}
+
+/* Pass two: the attachment's other data, each reported under its name. */
+struct tnef_more {
+	struct tnef_run *r;
+	struct tnef_stream *s;
+	const struct tnef_attachment *tmpl;
+	const struct tnef_src *first;	/* reported already */
+	int shifted;			/* report libytnef's view too */
+};
+
+/* Reports src unless it is the first data or shows nothing new. */
+static void
+tnef_report_other(struct tnef_more *m, const struct tnef_src *src)
+{
+	if (src->kind == m->first->kind && src->p == m->first->p)
+		return;
+	/* The same bytes again would show the scanners nothing new; an
+	 * embedded message still does, since only it gets its stream
+	 * walked. */
+	if (tnef_same_bytes(src, m->first) &&
+	    src->embedded_message == m->first->embedded_message)
+		return;
+	tnef_report(m->r, m->s, m->tmpl, src);
+}
+
+static void
+tnef_report_more(void *arg, const struct tnef_src *src)
+{
+	struct tnef_more *m = arg;
+	struct tnef_src view;
+
+	tnef_report_other(m, src);
+	if (!m->shifted || !src->binary || src->len < TNEF_YTNEF_SKIP)
+		return;
+	view = *src;
+	view.p += TNEF_YTNEF_SKIP;
+	view.len -= TNEF_YTNEF_SKIP;
+	/* libytnef walks it as an embedded message when it is a stream. */
+	view.embedded_message = tnef_is_tnef(view.p, view.len);
+	tnef_report_other(m, &view);
+}
+
+/* Reports the attachment being built (if any): every data it carries,
+ * the first attAttachData (else the first PR_ATTACH_DATA_OBJ) first, the
+ * others in stream order, found again in its attributes in buf.  A
+ * client could open any of them, so none may go unscanned. */
+static void
+tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
+    const uint8_t *buf)
+{
+	char name[TNEF_NAME_MAX + 1];
+	char detail[TNEF_DETAIL_MAX];
+	struct tnef_attachment tmpl;
+	const struct tnef_str *src = NULL;
+	const struct tnef_src *first = NULL;
+	struct tnef_more more;
+	struct tnef_att names;
+	size_t at;
+	int several;
+
+	if (!att->open || r->stopped)
+		return;
+	att->open = 0;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.parent = s->parent;
+	tmpl.depth = s->depth;
+	if (att->long_name.p != NULL) {
+		src = &att->long_name;
+		tmpl.name_source = TNEF_NAME_LONG;
+	} else if (att->title.p != NULL) {
+		src = &att->title;
+		tmpl.name_source = TNEF_NAME_TITLE;
+	} else if (att->short_name.p != NULL) {
+		src = &att->short_name;
+		tmpl.name_source = TNEF_NAME_SHORT;
+	}
+	name[0] = '\0';
+	if (src != NULL)
+		tmpl.name_len = tnef_str_copy(src, name, &tmpl.name_truncated);
+	tmpl.name = name;
+	if (att->n_attr > 0)
+		first = &att->attr;
+	else if (att->n_obj > 0)
+		first = &att->obj;
+	several = att->n_attr > 1 || att->n_obj > 1 ||
+	    (att->n_attr == 1 && att->n_obj == 1);
+	/* Equal bytes in attAttachData and PR_ATTACH_DATA_BIN are one file
+	 * written twice; anything else is more than a well-formed TNEF
+	 * carries. */
+	if (att->n_attr > 1 || att->n_obj > 1 || (several &&
+	    !tnef_same_bytes(&att->attr, &att->obj))) {
+		snprintf(detail, sizeof(detail),
+		    "attachment with %u attAttachData and %u "
+		    "PR_ATTACH_DATA_OBJ: more than one data",
+		    (unsigned)att->n_attr, (unsigned)att->n_obj);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+	}
+	tnef_report(r, s, &tmpl, first);
+	/* A PT_BINARY value next to attAttachData is already several. */
+	if (!several || r->stopped)
+		return;
+	more.shifted = att->n_attr > 0 && att->n_shifted > 0;
+	more.r = r;
+	more.s = s;
+	more.tmpl = &tmpl;
+	more.first = first;
+	memset(&names, 0, sizeof(names));
+	at = att->start;
+	/* Every frame here was read whole by pass one. */
+	while (at < att->end && !r->stopped) {
+		struct tnef_frame f;
+
+		if (tnef_frame(buf, att->end, &at, &f) != 0)
+			break;
+		if (f.level != TNEF_LVL_ATTACHMENT)
+			continue;
+		if ((f.id & 0xFFFFu) == TNEF_ATT_ATTACH_DATA) {
+			struct tnef_src d = { .p = f.data, .len = f.len,
+			    .kind = TNEF_DATA_ATTR };
+
+			tnef_report_more(&more, &d);
+		} else if ((f.id & 0xFFFFu) == TNEF_ATT_ATTACHMENT) {
+			(void)tnef_read_props(f.data, f.len, &names,
+			    tnef_report_more, &more);
+		}
+	}
 }
 
 static uint16_t
@@ -490,75 +669,75 @@ tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
 		return TNEF_ANOMALY;
 	}
 	while (at < len && !r->stopped) {
-		uint8_t level;
-		uint32_t id;
-		size_t alen;
-		const uint8_t *data;
+		struct tnef_frame f;
+		size_t frame_at = at;
 		uint16_t want, got;
+		int rc = tnef_frame(buf, len, &at, &f);
 
-		if (len - at < TNEF_ATTR_HEAD_LEN) {
+		if (rc == -1) {
 			snprintf(detail, sizeof(detail),
 			    "truncated attribute header at offset %zu", at);
 			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
 			break;
 		}
-		level = buf[at];
-		id = tnef_le32(buf + at + 1);
-		alen = tnef_le32(buf + at + 5);
-		if (alen > len - at - TNEF_ATTR_HEAD_LEN ||
-		    len - at - TNEF_ATTR_HEAD_LEN - alen < TNEF_ATTR_CSUM_LEN) {
+		if (rc != 0) {
 			snprintf(detail, sizeof(detail),
 			    "attribute 0x%08x at offset %zu: length %zu "
-			    "runs past the end", (unsigned)id, at, alen);
+			    "runs past the end", (unsigned)f.id, at, f.len);
 			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
 			break;
 		}
-		data = buf + at + TNEF_ATTR_HEAD_LEN;
-		want = tnef_le16(data + alen);
-		got = tnef_checksum(data, alen);
-		at += TNEF_ATTR_HEAD_LEN + alen + TNEF_ATTR_CSUM_LEN;
+		want = tnef_le16(f.data + f.len);
+		got = tnef_checksum(f.data, f.len);
 		if (want != got) {
 			r->st.bad_checksums++;
 			snprintf(detail, sizeof(detail),
 			    "attribute 0x%08x: checksum 0x%04x, computed 0x%04x",
-			    (unsigned)id, (unsigned)want, (unsigned)got);
+			    (unsigned)f.id, (unsigned)want, (unsigned)got);
 			tnef_anomaly(r, &s, TNEF_ANOM_BAD_CHECKSUM, detail);
 		}
-		if (level == TNEF_LVL_MESSAGE)
+		if (f.level == TNEF_LVL_MESSAGE)
 			continue;	/* message attributes hold no files */
-		if (level != TNEF_LVL_ATTACHMENT) {
+		if (f.level != TNEF_LVL_ATTACHMENT) {
 			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x: unknown level %u", (unsigned)id,
-			    (unsigned)level);
+			    "attribute 0x%08x: unknown level %u",
+			    (unsigned)f.id, (unsigned)f.level);
 			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
 			continue;
 		}
-		if ((id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
-			tnef_finish(r, &s, &att);
+		if ((f.id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
+			tnef_finish(r, &s, &att, buf);
 			memset(&att, 0, sizeof(att));
 			att.open = 1;
+			att.start = at;
+			att.end = at;
 			continue;
 		}
 		if (!att.open) {
 			memset(&att, 0, sizeof(att));
 			att.open = 1;
+			att.start = frame_at;
 		}
-		switch (id & 0xFFFFu) {
+		att.end = at;
+		switch (f.id & 0xFFFFu) {
 		case TNEF_ATT_ATTACH_TITLE:
-			att.title.p = data;
-			att.title.len = alen;
+			att.title.p = f.data;
+			att.title.len = f.len;
 			att.title.utf16 = 0;
 			break;
-		case TNEF_ATT_ATTACH_DATA:
-			att.data = data;
-			att.data_len = alen;
-			att.have_data = 1;
+		case TNEF_ATT_ATTACH_DATA: {
+			struct tnef_src d = { .p = f.data, .len = f.len,
+			    .kind = TNEF_DATA_ATTR };
+
+			tnef_note_data(&att, &d);
 			break;
+		}
 		case TNEF_ATT_ATTACHMENT:
-			if (tnef_read_props(data, alen, &att) != 0) {
+			if (tnef_read_props(f.data, f.len, &att, tnef_note_data,
+			    &att) != 0) {
 				snprintf(detail, sizeof(detail),
 				    "malformed MAPI properties in attribute "
-				    "0x%08x", (unsigned)id);
+				    "0x%08x", (unsigned)f.id);
 				tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
 			}
 			break;
@@ -566,7 +745,7 @@ tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
 			break;	/* dates, metafiles, rendering: not files */
 		}
 	}
-	tnef_finish(r, &s, &att);
+	tnef_finish(r, &s, &att, buf);
 	return r->any_anomaly ? TNEF_ANOMALY : TNEF_OK;
 }
 

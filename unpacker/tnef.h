@@ -13,13 +13,31 @@
  * attributes that follow belong to it until the next attAttachRendData
  * or the end of the stream (an attachment attribute before any
  * attAttachRendData starts one too, as the tnef tool does).  Its bytes are
- * attAttachData, or, when that is absent, PR_ATTACH_DATA_OBJ from its
- * attAttachment MAPI properties (the 16-byte interface id of a PT_OBJECT
- * value is not part of the bytes).  Its name is, in this order of
- * preference, PR_ATTACH_LONG_FILENAME, attAttachTitle, PR_ATTACH_FILENAME;
- * none of them gives an empty name.  An attachment is reported once its
- * last attribute has been seen, because Outlook writes the MAPI
- * properties (with the long name) after the data.
+ * attAttachData, or PR_ATTACH_DATA_OBJ (PR_ATTACH_DATA_BIN: same id) from
+ * its attAttachment MAPI properties (the 16-byte interface id of a
+ * PT_OBJECT value is not part of the bytes).  Its name is, in this order
+ * of preference, PR_ATTACH_LONG_FILENAME, attAttachTitle,
+ * PR_ATTACH_FILENAME; none of them gives an empty name.  An attachment is
+ * reported once its last attribute has been seen, because Outlook writes
+ * the MAPI properties (with the long name) after the data.
+ *
+ * More than one data.  A well-formed attachment has one; a hand-made one
+ * may carry several, and a client may open any of them, so each is
+ * reported, every one under the attachment's name and as an attachment
+ * of its own (its own index, counted against max_attachments): the first
+ * attAttachData (else the first PR_ATTACH_DATA_OBJ) first, then the
+ * others in stream order.  A data with the same bytes as the first is
+ * not reported again, as it shows the scanners nothing new (unless only
+ * one of the two is an embedded message, which gets its stream walked).
+ * One attAttachData and one PR_ATTACH_DATA_OBJ with the same bytes are
+ * one file written twice, no anomaly; a second attAttachData, a second
+ * PR_ATTACH_DATA_OBJ, or the two with different bytes are
+ * TNEF_ANOM_CORRUPT.  libytnef (ytnef, Evolution's TNEF plugin), given
+ * attAttachData and a PT_BINARY PR_ATTACH_DATA_OBJ, opens the latter
+ * without its first 16 bytes, as if it were a PT_OBJECT: so in that case
+ * each PT_BINARY value of 16 bytes or more is also reported that way,
+ * after the value itself (and walked as an embedded message when it is a
+ * TNEF stream); no anomaly of its own.
  *
  * Embedded messages.  A PT_OBJECT data object whose interface is
  * IMessage holds a whole TNEF stream: the attachment is reported with
@@ -87,7 +105,7 @@ enum tnef_name_source {
 enum tnef_data_source {
 	TNEF_DATA_NONE = 0,		/* neither: size 0 */
 	TNEF_DATA_ATTR = 1,		/* attAttachData */
-	TNEF_DATA_OBJECT = 2,		/* PR_ATTACH_DATA_OBJ */
+	TNEF_DATA_OBJECT = 2,		/* PR_ATTACH_DATA_OBJ or _BIN */
 };
 
 struct tnef_limits {

@@ -9,6 +9,7 @@
 import os
 import struct
 import sys
+import zlib
 
 SIGNATURE = 0x223E9F78
 LVL_MESSAGE = 1
@@ -122,6 +123,36 @@ def odd_props():
 
 
 DATA_BIN = bytes(range(256)) * 4
+EVIL_EXE = b"MZ evil\n"
+
+
+def zip_stored(name, body):
+    """A one-member stored zip, byte for byte what the unit test expects
+    (tests/unit/test_tnef.c: t_evil_zip)."""
+    fname = name.encode("ascii")
+    crc = zlib.crc32(body) & 0xFFFFFFFF
+    # version 10, no flags, stored, 2024-05-17 12:30:00 in DOS form
+    common = struct.pack("<HHHHHIII", 10, 0, 0, 0x63C0, 0x58B1, crc,
+                         len(body), len(body))
+    local = b"PK\x03\x04" + common + struct.pack("<HH", len(fname), 0) + \
+        fname + body
+    central = (b"PK\x01\x02" + struct.pack("<H", 10) + common +
+               struct.pack("<HHHHHII", len(fname), 0, 0, 0, 0, 0, 0) +
+               fname)
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central),
+                                       len(local), 0)
+    return local + central + end
+
+
+EVIL_ZIP = zip_stored("evil.exe", EVIL_EXE)
+SAME_DATA = b"the same bytes, twice over\n"
+
+
+def two_data(data, mapi):
+    """An attachment with attAttachData and then whatever mapi adds."""
+    return (attr(LVL_ATTACHMENT, ATT_ATTACH_RENDDATA, renddata()) +
+            attr(LVL_ATTACHMENT, ATT_ATTACH_TITLE, s8("hello.txt")) +
+            attr(LVL_ATTACHMENT, ATT_ATTACH_DATA, data) + mapi)
 
 
 def build():
@@ -185,6 +216,33 @@ def build():
                                        struct.pack("<I", 0x7FFFFFFF) +
                                        b"\x1e\x00\x07\x37"))
     out["not-tnef.bin"] = b"This is not a TNEF stream at all.\n"
+    # one attachment, two attAttachData: a zip with evil.exe, then "hello"
+    out["twodata.tnef"] = (
+        message_head() +
+        two_data(EVIL_ZIP, attr(LVL_ATTACHMENT, ATT_ATTACH_DATA, b"hello")) +
+        attachment("after.txt", b"after\n"))
+    # attAttachData "hello", then PR_ATTACH_DATA_BIN holding the zip
+    out["databin.tnef"] = (
+        message_head() +
+        two_data(b"hello",
+                 attr(LVL_ATTACHMENT, ATT_ATTACHMENT,
+                      props(prop_var(PT_BINARY, PR_ATTACH_DATA_OBJ,
+                                     [EVIL_ZIP])))))
+    # attAttachData "hello", then an embedded message as the data object
+    out["dataembedded.tnef"] = (
+        message_head("outer") +
+        two_data(b"hello",
+                 attr(LVL_ATTACHMENT, ATT_ATTACHMENT,
+                      props(prop_var(PT_OBJECT, PR_ATTACH_DATA_OBJ,
+                                     [IID_IMESSAGE + inner])))))
+    # the same bytes in both: one file written twice, no anomaly; but
+    # libytnef opens the PT_BINARY one without its first 16 bytes
+    out["samedata.tnef"] = (
+        message_head() +
+        two_data(SAME_DATA,
+                 attr(LVL_ATTACHMENT, ATT_ATTACHMENT,
+                      props(prop_var(PT_BINARY, PR_ATTACH_DATA_OBJ,
+                                     [SAME_DATA])))))
     return out
 
 

@@ -17,6 +17,7 @@ struct t_att {
 	size_t size;
 	uint32_t parent, depth;
 	enum tnef_name_source src;
+	enum tnef_data_source dsrc;
 	int embedded;
 };
 
@@ -24,6 +25,7 @@ struct t_ctx {
 	struct t_att att[T_MAX_SEEN];
 	unsigned n;
 	enum tnef_anomaly anom[T_MAX_SEEN];
+	char detail[T_MAX_SEEN][TNEF_DETAIL_MAX];
 	unsigned n_anom;
 	const uint8_t *last_data;	/* clam.exe is bigger than data[] */
 	size_t last_size;
@@ -49,6 +51,7 @@ t_on_attachment(void *vctx, const struct tnef_attachment *a)
 	t->parent = a->parent;
 	t->depth = a->depth;
 	t->src = a->name_source;
+	t->dsrc = a->data_source;
 	t->embedded = a->embedded_message;
 	c->last_data = a->data;
 	c->last_size = a->size;
@@ -61,8 +64,10 @@ t_on_anomaly(void *vctx, uint32_t parent, enum tnef_anomaly code,
 	struct t_ctx *c = vctx;
 
 	CHECK(detail != NULL && strlen(detail) < TNEF_DETAIL_MAX);
-	if (c->n_anom < T_MAX_SEEN)
-		c->anom[c->n_anom++] = code;
+	if (c->n_anom >= T_MAX_SEEN || detail == NULL)
+		return;
+	snprintf(c->detail[c->n_anom], TNEF_DETAIL_MAX, "%s", detail);
+	c->anom[c->n_anom++] = code;
 }
 
 static const struct tnef_sink t_sink = {
@@ -221,6 +226,93 @@ test_tnef_data_object(void)
 	t_expect(&c.att[0], "obj.bin", "object bytes\n", 13);
 }
 
+/* EVIL_ZIP of tests/tnef/make_tnef.py: a stored zip holding evil.exe. */
+static const uint8_t t_evil_zip[] = {
+	0x50, 0x4b, 0x03, 0x04, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x63,
+	0xb1, 0x58, 0xfd, 0x81, 0xae, 0x26, 0x08, 0x00, 0x00, 0x00, 0x08, 0x00,
+	0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x65, 0x76, 0x69, 0x6c, 0x2e, 0x65,
+	0x78, 0x65, 0x4d, 0x5a, 0x20, 0x65, 0x76, 0x69, 0x6c, 0x0a, 0x50, 0x4b,
+	0x01, 0x02, 0x0a, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x63,
+	0xb1, 0x58, 0xfd, 0x81, 0xae, 0x26, 0x08, 0x00, 0x00, 0x00, 0x08, 0x00,
+	0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x65, 0x76, 0x69, 0x6c,
+	0x2e, 0x65, 0x78, 0x65, 0x50, 0x4b, 0x05, 0x06, 0x00, 0x00, 0x00, 0x00,
+	0x01, 0x00, 0x01, 0x00, 0x36, 0x00, 0x00, 0x00, 0x2e, 0x00, 0x00, 0x00,
+	0x00, 0x00,
+};
+
+/* The one anomaly is the corrupt one about several data. */
+static void
+t_expect_several(const struct t_ctx *c)
+{
+	CHECK_INT(c->n_anom, 1);
+	CHECK_INT(c->anom[0], TNEF_ANOM_CORRUPT);
+	CHECK(strstr(c->detail[0], "more than one data") != NULL);
+}
+
+static void
+test_tnef_several_data(void)
+{
+	struct t_ctx c;
+
+	/* two attAttachData: the zip first, then "hello"; both reported */
+	CHECK_INT(t_parse("twodata.tnef", &c, 100, 4, NULL), TNEF_ANOMALY);
+	CHECK_INT(c.n, 3);
+	t_expect(&c.att[0], "hello.txt", t_evil_zip, sizeof(t_evil_zip));
+	CHECK_INT(c.att[0].dsrc, TNEF_DATA_ATTR);
+	t_expect(&c.att[1], "hello.txt", "hello", 5);
+	CHECK_INT(c.att[1].dsrc, TNEF_DATA_ATTR);
+	CHECK_INT(c.att[1].parent, TNEF_NO_PARENT);
+	t_expect(&c.att[2], "after.txt", "after\n", 6);
+	t_expect_several(&c);
+	/* each data counts against max_attachments */
+	CHECK_INT(t_parse("twodata.tnef", &c, 1, 4, NULL), TNEF_ANOMALY);
+	CHECK_INT(c.n, 1);
+	t_expect(&c.att[0], "hello.txt", t_evil_zip, sizeof(t_evil_zip));
+	CHECK(t_has(&c, TNEF_ANOM_LIMIT_ATTACHMENTS));
+	CHECK(t_has(&c, TNEF_ANOM_CORRUPT));
+	CHECK_INT(t_parse("twodata.tnef", &c, 2, 4, NULL), TNEF_ANOMALY);
+	CHECK_INT(c.n, 2);
+	t_expect(&c.att[1], "hello.txt", "hello", 5);
+	CHECK(t_has(&c, TNEF_ANOM_LIMIT_ATTACHMENTS));
+
+	/* attAttachData "hello", then PR_ATTACH_DATA_BIN with the zip */
+	CHECK_INT(t_parse("databin.tnef", &c, 100, 4, NULL), TNEF_ANOMALY);
+	CHECK_INT(c.n, 3);
+	t_expect(&c.att[0], "hello.txt", "hello", 5);
+	CHECK_INT(c.att[0].dsrc, TNEF_DATA_ATTR);
+	t_expect(&c.att[1], "hello.txt", t_evil_zip, sizeof(t_evil_zip));
+	CHECK_INT(c.att[1].dsrc, TNEF_DATA_OBJECT);
+	/* and as libytnef opens it: without its first 16 bytes */
+	t_expect(&c.att[2], "hello.txt", t_evil_zip + 16,
+	    sizeof(t_evil_zip) - 16);
+	CHECK_INT(c.att[2].dsrc, TNEF_DATA_OBJECT);
+	t_expect_several(&c);
+
+	/* attAttachData "hello", then an embedded message: walked too */
+	CHECK_INT(t_parse("dataembedded.tnef", &c, 100, 4, NULL),
+	    TNEF_ANOMALY);
+	CHECK_INT(c.n, 3);
+	t_expect(&c.att[0], "hello.txt", "hello", 5);
+	CHECK(!c.att[0].embedded);
+	CHECK(c.att[1].embedded);
+	CHECK_INT(c.att[1].dsrc, TNEF_DATA_OBJECT);
+	CHECK(strcmp(c.att[1].name, "hello.txt") == 0);
+	t_expect(&c.att[2], "inner.txt", "inner\n", 6);
+	CHECK_INT(c.att[2].parent, 1);
+	CHECK_INT(c.att[2].depth, 1);
+	t_expect_several(&c);
+
+	/* the same bytes in both: one file written twice, no anomaly; only
+	 * libytnef's view of the PT_BINARY one is new */
+	CHECK_INT(t_parse("samedata.tnef", &c, 100, 4, NULL), TNEF_OK);
+	CHECK_INT(c.n, 2);
+	t_expect(&c.att[0], "hello.txt", "the same bytes, twice over\n", 27);
+	CHECK_INT(c.att[0].dsrc, TNEF_DATA_ATTR);
+	t_expect(&c.att[1], "hello.txt", "twice over\n", 11);
+	CHECK_INT(c.n_anom, 0);
+}
+
 static void
 test_tnef_limits(void)
 {
@@ -317,6 +409,7 @@ main(int argc, char **argv)
 	test_tnef_truncated();
 	test_tnef_embedded();
 	test_tnef_data_object();
+	test_tnef_several_data();
 	test_tnef_limits();
 	test_tnef_bad_input();
 	test_tnef_clam(argc > 2 ? argv[2] :
