@@ -627,6 +627,9 @@ run_policy(struct scan *s)
 	policy_result_init(&s->policy);
 	policy_evaluate(loaded_policy, &in, &s->policy);
 	s->policy_ran = 1;
+	if (s->policy.out_of_time)
+		log_warn("policy: out of its time budget on this message; "
+		    "the blocking rules not yet decided count as matched");
 	for (guint i = 0; i < s->policy.matches->len; i++) {
 		m = &g_array_index(s->policy.matches, struct policy_match, i);
 		if (m->action == POLICY_MONITOR || s->policy.monitor_only)

@@ -10,7 +10,8 @@ enum pattern_kind {
 	PAT_GLOB,	/* policy_match_glob, ASCII case-insensitive */
 	PAT_SUFFIX,	/* Q-S filename field: the name ends with it, ASCII
 			 * case-insensitive */
-	PAT_REGEX,	/* GRegex, compiled once with a match limit */
+	PAT_REGEX,	/* GRegex, compiled once, anchored, with a match
+			 * limit that covers the whole search */
 };
 
 struct pattern {
@@ -84,6 +85,13 @@ void policy_rule_free(struct rule *r);
  * "name:line: text" (policy_parse.c). */
 void policy_parse_text(struct policy *p, const char *text, size_t len,
     GPtrArray *errors);
+
+/* policy_evaluate with a budget of budget_usec instead of
+ * POLICY_EVAL_BUDGET_USEC, so tests can reach the out-of-time path
+ * without spending seconds (policy_match.c). */
+void policy_evaluate_budget(const struct policy *p,
+    const struct policy_input *in, struct policy_result *r,
+    gint64 budget_usec);
 
 /* TRUE when addr lies within net. */
 gboolean policy_net_contains(const struct net *n, const uint8_t addr[16]);

@@ -10,8 +10,34 @@ struct hit {
 	gboolean limit;
 };
 
-/* A test's outcome before negation: the regex limit makes a third. */
+/* A test's outcome before negation: the regex limit and the time budget
+ * make a third. */
 enum outcome { NO, YES, UNDECIDED };
+
+/* The time budget of one evaluation (POLICY_EVAL_BUDGET_USEC). */
+struct budget {
+	gint64 deadline;	/* g_get_monotonic_time() */
+	unsigned tests;		/* pattern tests since the last clock read */
+	gboolean out;		/* ran out: nothing more is looked at */
+};
+
+/* Reading the clock costs about as much as a glob or suffix test, so
+ * those read it every 64th time; a regex match can cost milliseconds and
+ * reads it every time.  Returns TRUE once the budget is spent. */
+enum { BUDGET_TESTS_PER_READ = 64 };
+
+static gboolean
+budget_spent(struct budget *b, gboolean costly)
+{
+	if (b->out)
+		return TRUE;
+	if (!costly && ++b->tests < BUDGET_TESTS_PER_READ)
+		return FALSE;
+	b->tests = 0;
+	if (g_get_monotonic_time() >= b->deadline)
+		b->out = TRUE;
+	return b->out;
+}
 
 static gboolean
 suffix_match(const char *suffix, const char *s, size_t len)
@@ -51,12 +77,16 @@ regex_test(const GRegex *re, const char *s, size_t len)
 	return m ? YES : NO;
 }
 
-/* filename: TRUE when s is a filename (trimmed, basename for globs). */
+/* filename: TRUE when s is a filename (trimmed, basename for globs).
+ * Undecided once the budget is spent. */
 static enum outcome
-pattern_test(const struct pattern *pat, const char *s, gboolean filename)
+pattern_test(struct budget *b, const struct pattern *pat, const char *s,
+    gboolean filename)
 {
 	size_t len = strnlen(s, POLICY_SUBJECT_MAX);
 
+	if (pat->kind != PAT_ANY && budget_spent(b, pat->kind == PAT_REGEX))
+		return UNDECIDED;
 	switch (pat->kind) {
 	case PAT_ANY:
 		return YES;
@@ -123,13 +153,13 @@ hit_set(struct hit *h, long part, const char *filename, const char *header,
 /* Q-S virtual headers for anomalies: any offending part (or message) whose
  * names (or the anomaly's detail, or "") match the value. */
 static enum outcome
-virtual_test(const struct cond *c, const struct policy_input *in,
-    struct hit *h)
+virtual_test(struct budget *b, const struct cond *c,
+    const struct policy_input *in, struct hit *h)
 {
 	enum outcome acc = NO;
 	size_t total = in->n_anomalies + (c->encrypted ? in->n_parts : 0);
 
-	for (size_t k = 0; k < total && acc != YES; k++) {
+	for (size_t k = 0; k < total && acc != YES && !b->out; k++) {
 		long part;
 		const char *detail = NULL;
 
@@ -149,8 +179,9 @@ virtual_test(const struct cond *c, const struct policy_input *in,
 		if (part >= 0 && in->parts[part].n_filenames > 0) {
 			const struct policy_part *pt = &in->parts[part];
 
-			for (size_t f = 0; f < pt->n_filenames; f++) {
-				enum outcome o = pattern_test(&c->pat,
+			for (size_t f = 0; f < pt->n_filenames && !b->out;
+			    f++) {
+				enum outcome o = pattern_test(b, &c->pat,
 				    pt->filenames[f], FALSE);
 
 				if (o == YES)
@@ -161,7 +192,7 @@ virtual_test(const struct cond *c, const struct policy_input *in,
 					break;
 			}
 		} else {
-			enum outcome o = pattern_test(&c->pat,
+			enum outcome o = pattern_test(b, &c->pat,
 			    detail ? detail : "", FALSE);
 
 			if (o == YES)
@@ -174,17 +205,17 @@ virtual_test(const struct cond *c, const struct policy_input *in,
 
 /* Any of n strings. */
 static enum outcome
-list_test(const struct pattern *pat, const char *const *list, size_t n,
-    const char *header, struct hit *h)
+list_test(struct budget *b, const struct pattern *pat,
+    const char *const *list, size_t n, const char *header, struct hit *h)
 {
 	enum outcome acc = NO;
 
-	for (size_t k = 0; k < n && acc != YES; k++) {
+	for (size_t k = 0; k < n && acc != YES && !b->out; k++) {
 		enum outcome o;
 
 		if (list[k] == NULL)
 			continue;
-		o = pattern_test(pat, list[k], FALSE);
+		o = pattern_test(b, pat, list[k], FALSE);
 		if (o == YES)
 			hit_set(h, -1, NULL, header, list[k]);
 		acc = outcome_any(acc, o);
@@ -193,8 +224,8 @@ list_test(const struct pattern *pat, const char *const *list, size_t n,
 }
 
 static gboolean
-message_cond(const struct cond *c, const struct policy_input *in,
-    gboolean strict, struct hit *h)
+message_cond(struct budget *b, const struct cond *c,
+    const struct policy_input *in, gboolean strict, struct hit *h)
 {
 	struct hit mine = { .part = -1 };
 	enum outcome o = NO;
@@ -202,15 +233,16 @@ message_cond(const struct cond *c, const struct policy_input *in,
 
 	switch (c->kind) {
 	case C_HEADER:
-		for (size_t k = 0; k < in->n_headers && o != YES; k++) {
+		for (size_t k = 0; k < in->n_headers && o != YES && !b->out;
+		    k++) {
 			const struct policy_header *hd = &in->headers[k];
 			enum outcome one;
 
 			if (hd->name == NULL ||
 			    g_ascii_strcasecmp(hd->name, c->name) != 0)
 				continue;
-			one = pattern_test(&c->pat, hd->value ? hd->value : "",
-			    FALSE);
+			one = pattern_test(b, &c->pat, hd->value ? hd->value :
+			    "", FALSE);
 			if (one == YES)
 				hit_set(&mine, -1, NULL, hd->name, hd->value);
 			o = outcome_any(o, one);
@@ -219,17 +251,17 @@ message_cond(const struct cond *c, const struct policy_input *in,
 	case C_SENDER: {
 		const char *s = in->sender ? in->sender : "";
 
-		o = list_test(&c->pat, &s, 1, "MAILFROM", &mine);
+		o = list_test(b, &c->pat, &s, 1, "MAILFROM", &mine);
 		break;
 	}
 	case C_RECIPIENT:
-		o = list_test(&c->pat, in->recipients, in->n_recipients,
+		o = list_test(b, &c->pat, in->recipients, in->n_recipients,
 		    "RCPTTO", &mine);
 		break;
 	case C_IP_TEXT: {
 		const char *s = in->remote_ip ? in->remote_ip : "";
 
-		o = list_test(&c->pat, &s, 1, "REMOTEIPADDR", &mine);
+		o = list_test(b, &c->pat, &s, 1, "REMOTEIPADDR", &mine);
 		break;
 	}
 	case C_IP_NET:
@@ -258,10 +290,11 @@ message_cond(const struct cond *c, const struct policy_input *in,
 		}
 		break;
 	case C_VIRUS:
-		o = list_test(&c->pat, in->viruses, in->n_viruses, NULL, &mine);
+		o = list_test(b, &c->pat, in->viruses, in->n_viruses, NULL,
+		    &mine);
 		break;
 	case C_VIRTUAL:
-		o = virtual_test(c, in, &mine);
+		o = virtual_test(b, c, in, &mine);
 		break;
 	case C_FILENAME:
 	case C_TYPE:
@@ -280,31 +313,32 @@ message_cond(const struct cond *c, const struct policy_input *in,
 }
 
 static gboolean
-part_cond(const struct cond *c, const struct policy_part *pt,
-    gboolean strict, struct hit *h)
+part_cond(struct budget *b, const struct cond *c,
+    const struct policy_part *pt, gboolean strict, struct hit *h)
 {
 	enum outcome o = NO;
 	const char *matched = NULL;
 
 	switch (c->kind) {
 	case C_FILENAME:
-		for (size_t f = 0; f < pt->n_filenames && o != YES; f++) {
+		for (size_t f = 0; f < pt->n_filenames && o != YES && !b->out;
+		    f++) {
 			enum outcome one;
 
 			if (pt->filenames[f] == NULL)
 				continue;
-			one = pattern_test(&c->pat, pt->filenames[f], TRUE);
+			one = pattern_test(b, &c->pat, pt->filenames[f], TRUE);
 			if (one == YES)
 				matched = pt->filenames[f];
 			o = outcome_any(o, one);
 		}
 		break;
 	case C_TYPE:
-		o = pattern_test(&c->pat, pt->declared_type ?
+		o = pattern_test(b, &c->pat, pt->declared_type ?
 		    pt->declared_type : "", FALSE);
 		break;
 	case C_DETECTED:
-		o = pattern_test(&c->pat, pt->detected_type ?
+		o = pattern_test(b, &c->pat, pt->detected_type ?
 		    pt->detected_type : "", FALSE);
 		break;
 	case C_SIZE:
@@ -335,9 +369,11 @@ part_cond(const struct cond *c, const struct policy_part *pt,
 	return TRUE;
 }
 
+/* Whether r matches; when the budget runs out meanwhile the answer may
+ * rest on facts not looked at, and policy_evaluate_budget replaces it. */
 static gboolean
-rule_matches(const struct rule *r, const struct policy_input *in,
-    struct hit *h)
+rule_matches(struct budget *b, const struct rule *r,
+    const struct policy_input *in, struct hit *h)
 {
 	/* An undecided regex counts against the sender: it may fire a
 	 * blocking or monitoring rule, never an exception. */
@@ -345,17 +381,17 @@ rule_matches(const struct rule *r, const struct policy_input *in,
 
 	for (unsigned k = 0; k < r->n_conds; k++)
 		if (r->conds[k].kind > C_ENCRYPTED &&
-		    !message_cond(&r->conds[k], in, strict, h))
+		    !message_cond(b, &r->conds[k], in, strict, h))
 			return FALSE;
 	if (!r->has_part_conds)
 		return TRUE;
-	for (size_t p = 0; p < in->n_parts; p++) {
+	for (size_t p = 0; p < in->n_parts && !b->out; p++) {
 		struct hit ph = { .part = (long)p };
 		gboolean all = TRUE;
 
 		for (unsigned k = 0; k < r->n_conds && all; k++)
 			if (r->conds[k].kind <= C_ENCRYPTED)
-				all = part_cond(&r->conds[k], &in->parts[p],
+				all = part_cond(b, &r->conds[k], &in->parts[p],
 				    strict, &ph);
 		if (all) {
 			/* The part that matched names the hit, even where a
@@ -397,22 +433,36 @@ policy_result_clear(struct policy_result *r)
 }
 
 void
-policy_evaluate(const struct policy *p, const struct policy_input *in,
-    struct policy_result *r)
+policy_evaluate_budget(const struct policy *p, const struct policy_input *in,
+    struct policy_result *r, gint64 budget_usec)
 {
+	struct budget b = { .deadline = g_get_monotonic_time() + budget_usec };
+
 	r->monitor_only = p->monitor_only;
 	for (guint k = 0; k < p->rules->len; k++) {
 		const struct rule *rule = p->rules->pdata[k];
 		gboolean terminal = policy_action_is_terminal(rule->action);
+		/* As for an undecided regex (rule_matches): out of time, a
+		 * rule counts against the sender. */
+		gboolean strict = rule->action != POLICY_PASS;
 		struct hit h = { .part = -1 };
 		struct policy_match m = { 0 };
+		gboolean matched = FALSE;
 
 		/* After the decision only tag and monitor rules still
 		 * matter: they are all reported. */
 		if (terminal && r->decisive >= 0)
 			continue;
-		if (!rule_matches(rule, in, &h))
-			continue;
+		if (!budget_spent(&b, TRUE))
+			matched = rule_matches(&b, rule, in, &h);
+		if (!matched) {
+			/* A match found in time stands, but a miss the
+			 * budget cut short may have skipped the matching
+			 * fact: out of time, it is undecided. */
+			if (!b.out || !strict)
+				continue;
+			h = (struct hit){ .part = -1, .limit = TRUE };
+		}
 		m.line = rule->line;
 		m.action = rule->action;
 		m.name = rule->name;
@@ -429,7 +479,15 @@ policy_evaluate(const struct policy *p, const struct policy_input *in,
 		if (terminal)
 			r->decisive = (long)r->matches->len - 1;
 	}
+	r->out_of_time = b.out;
 	r->decided = r->decisive >= 0 ? g_array_index(r->matches,
 	    struct policy_match, r->decisive).action : POLICY_PASS;
 	r->action = p->monitor_only ? POLICY_PASS : r->decided;
+}
+
+void
+policy_evaluate(const struct policy *p, const struct policy_input *in,
+    struct policy_result *r)
+{
+	policy_evaluate_budget(p, in, r, POLICY_EVAL_BUDGET_USEC);
 }

@@ -133,8 +133,34 @@ word_is(const GArray *toks, guint i, const char *w)
 	    strcmp(TOK(toks, i)->text, w) == 0;
 }
 
+/* The search for a start, written into the pattern: PCRE2 resets its
+ * match limit at every start position it tries, so an unanchored pattern
+ * costs up to the limit once per byte of subject.  Anchored at 0 with a
+ * lazy skip in front, the whole search is one match and the limit bounds
+ * all of it.  The boolean outcome is the unanchored one: src matches
+ * somewhere iff it matches after some skip.  One difference: (*PRUNE),
+ * (*SKIP) and (*THEN) end the whole search instead of one start. */
+#define REGEX_SEARCH "^(?s:.*?)"
+/* After the skip, for a src that starts with ".*" and has no '|': when
+ * such a src matches at a position it also matches from the start of
+ * that line, ".*" taking up what lies between, so only line starts are
+ * tried (\N is what "." matches).  PCRE2 makes the same deduction for an
+ * unanchored .* pattern; without it the wrapped pattern would rescan the
+ * rest of the line from every byte and run out of steps on an honest
+ * 1 KiB subject.  A '|' anywhere may be a top-level alternative that
+ * matches mid-line, so it turns the deduction off. */
+#define REGEX_LINE_START "(?<!\\N)"
+
+static gboolean
+regex_leading_any(const char *src)
+{
+	return src[0] == '.' && src[1] == '*' && strchr(src, '|') == NULL;
+}
+
 /* Compiles src with the match limits in front.  anchored wraps it as
- * ^(?:src)$, Qmail-Scanner's meaning for header values. */
+ * ^(?:src)$, Qmail-Scanner's meaning for header values; else it is
+ * searched for with REGEX_SEARCH.  Either way PCRE2 tries one start
+ * position, so POLICY_REGEX_MATCH_LIMIT bounds the whole match. */
 static gboolean
 regex_compile(struct parser *ps, struct pattern *pat, const char *src,
     gboolean caseless, gboolean anchored)
@@ -166,9 +192,15 @@ regex_compile(struct parser *ps, struct pattern *pat, const char *src,
 		parse_error(ps, "bad regex /%s/: %s", src, err->message);
 		return FALSE;
 	}
-	full = g_strdup_printf("(*LIMIT_MATCH=%d)(*LIMIT_HEAP=%d)%s%s%s",
-	    POLICY_REGEX_MATCH_LIMIT, POLICY_REGEX_HEAP_LIMIT_KIB,
-	    anchored ? "^(?:" : "", src, anchored ? ")$" : "");
+	if (anchored)
+		full = g_strdup_printf("(*LIMIT_MATCH=%d)(*LIMIT_HEAP=%d)"
+		    "^(?:%s)$", POLICY_REGEX_MATCH_LIMIT,
+		    POLICY_REGEX_HEAP_LIMIT_KIB, src);
+	else
+		full = g_strdup_printf("(*LIMIT_MATCH=%d)(*LIMIT_HEAP=%d)"
+		    REGEX_SEARCH "%s(?:%s)", POLICY_REGEX_MATCH_LIMIT,
+		    POLICY_REGEX_HEAP_LIMIT_KIB,
+		    regex_leading_any(src) ? REGEX_LINE_START : "", src);
 	pat->re = g_regex_new(full, flags, 0, &err);
 	if (pat->re == NULL) {
 		parse_error(ps, "bad regex /%s/: %s", src, err->message);

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "policy.h"
+#include "policy_internal.h"	/* policy_evaluate_budget */
 
 /* ---- the message most tests look at ---- */
 
@@ -685,6 +686,196 @@ test_limits(void)
 	input_reset();
 }
 
+/* The review's pattern: unanchored, exponential at every start position,
+ * over 'a...abc'.  PCRE2 resets its match limit per start position, so
+ * before the search was written into the pattern this took 27 s. */
+#define EVIL_RE "/(?:a|a){1,15}c/"
+
+static char *
+evil_subject(void)
+{
+	char *s = g_malloc(POLICY_SUBJECT_MAX + 1);
+
+	memset(s, 'a', POLICY_SUBJECT_MAX);
+	s[POLICY_SUBJECT_MAX - 2] = 'b';
+	s[POLICY_SUBJECT_MAX - 1] = 'c';
+	s[POLICY_SUBJECT_MAX] = '\0';
+	return s;
+}
+
+/* One regex match is bounded whatever the subject's length, and fails
+ * closed. */
+static void
+test_regex_bound(void)
+{
+	struct policy_input in;
+	struct policy *p;
+	struct policy_result r;
+	struct policy_header h[1];
+	char *evil = evil_subject(), *name;
+	const char *names[1];
+	struct policy_part pt[1];
+	gint64 t;
+
+	input_reset();
+	in = base;
+	h[0] = (struct policy_header){ "Subject", evil };
+	in.headers = h;
+	in.n_headers = 1;
+	p = load("rule a header Subject " EVIL_RE " action reject\n",
+	    __LINE__);
+	policy_result_init(&r);
+	t = g_get_monotonic_time();
+	policy_evaluate(p, &in, &r);
+	printf("regex bound: " EVIL_RE " on %d bytes: %.1f ms\n",
+	    POLICY_SUBJECT_MAX, (double)(g_get_monotonic_time() - t) / 1000);
+	CHECK_INT(r.action, POLICY_REJECT);
+	CHECK(r.matches->len == 1 &&
+	    g_array_index(r.matches, struct policy_match, 0).limit_hit);
+	CHECK(!r.out_of_time);
+	policy_result_clear(&r);
+	policy_free(p);
+	/* The exception does not apply; the blocking rule after it does. */
+	CHECK_INT(decide("rule a header Subject " EVIL_RE " action pass\n"
+	    "rule b size >0 action reject\n", &in), POLICY_REJECT);
+	CHECK_INT(decide("rule a not header Subject " EVIL_RE " action pass\n"
+	    "rule b size >0 action reject\n", &in), POLICY_REJECT);
+
+	/* The same as a filename. */
+	pt[0] = parts[1];
+	names[0] = evil;
+	pt[0].filenames = names;
+	in = base;
+	in.parts = pt;
+	in.n_parts = 1;
+	CHECK_INT(decide("rule a filename " EVIL_RE " action quarantine\n",
+	    &in), QUAR);
+
+	/* The search written into the pattern keeps the unanchored
+	 * meaning: a match mid-subject, after an alternative that starts
+	 * with .*, and across lines for a leading .*. */
+	in = base;
+	in.headers = h;
+	h[0].value = "xx Invoice yy";
+	CHECK_INT(decide("rule a header Subject /Invoice/ action drop\n", &in),
+	    POLICY_DROP);
+	CHECK_INT(decide("rule a header Subject /^Invoice/ action drop\n",
+	    &in), PASS);
+	CHECK_INT(decide("rule a header Subject /\\GInvoice/ action drop\n",
+	    &in), PASS);
+	h[0].value = "ab";
+	CHECK_INT(decide("rule a header Subject /.*x|b/ action drop\n", &in),
+	    POLICY_DROP);
+	h[0].value = "one\ntwo.exe\nthree";
+	CHECK_INT(decide("rule a header Subject /(?m).*o\\.exe$/ action drop\n",
+	    &in), POLICY_DROP);
+	CHECK_INT(decide("rule a header Subject /.*three/ action drop\n",
+	    &in), POLICY_DROP);
+	CHECK_INT(decide("rule a header Subject /.*e.three/ action drop\n",
+	    &in), PASS);
+
+	/* A leading .* is tried at line starts only, so over an honest
+	 * long value it is decided, not limited: the exception works. */
+	name = g_malloc(POLICY_SUBJECT_MAX + 1);
+	for (int k = 0; k < POLICY_SUBJECT_MAX; k++)
+		name[k] = "report draft "[k % 13];
+	memcpy(name + POLICY_SUBJECT_MAX - 4, ".pdf", 5);
+	h[0].value = name;
+	CHECK_INT(decide("rule a header Subject /.*\\.pdf$/ action pass\n"
+	    "rule b size >0 action reject\n", &in), PASS);
+	CHECK_INT(decide("rule a header Subject /.*\\.exe$/ action reject\n",
+	    &in), PASS);
+	CHECK_INT(decide("rule a header Subject /draft/ action pass\n"
+	    "rule b size >0 action reject\n", &in), PASS);
+	g_free(name);
+	g_free(evil);
+	input_reset();
+}
+
+/* Out of time, the evaluation fails closed: blocking rules match, pass
+ * rules do not. */
+static void
+test_time_budget(void)
+{
+	struct policy_input in;
+	struct policy *p;
+	struct policy_result r;
+	struct policy_header *h;
+	struct policy_match *m;
+	char *evil = evil_subject();
+	gint64 t;
+
+	input_reset();
+	/* Spent before the first rule. */
+	p = load("rule a size >1G action pass\n"
+	    "rule b header Subject /nomatch/ action tag \"X-T: b\"\n"
+	    "rule c size >1G action reject\n", __LINE__);
+	policy_result_init(&r);
+	policy_evaluate_budget(p, &base, &r, 0);
+	CHECK(r.out_of_time);
+	CHECK_INT(r.action, POLICY_REJECT);
+	CHECK_INT(r.matches->len, 2);
+	if (r.matches->len == 2) {
+		m = &g_array_index(r.matches, struct policy_match, 0);
+		CHECK(m->action == POLICY_TAG && m->limit_hit);
+		m = &g_array_index(r.matches, struct policy_match, 1);
+		CHECK(m->action == POLICY_REJECT && m->limit_hit);
+		CHECK_INT(r.decisive, 1);
+	}
+	policy_result_clear(&r);
+	/* With time to spare the same rules are decided. */
+	policy_result_init(&r);
+	policy_evaluate(p, &base, &r);
+	CHECK(!r.out_of_time);
+	CHECK_INT(r.action, POLICY_PASS);
+	CHECK_INT(r.matches->len, 0);
+	policy_result_clear(&r);
+	policy_free(p);
+
+	/* Spent during a rule: 256 headers of the evil subject cost 256
+	 * limited matches; the pass rule does not apply, the blocking rule
+	 * after it matches although its pattern would not. */
+	h = g_new(struct policy_header, 256);
+	for (int k = 0; k < 256; k++)
+		h[k] = (struct policy_header){ "Subject", evil };
+	in = base;
+	in.headers = h;
+	in.n_headers = 256;
+	p = load("rule a header Subject " EVIL_RE " action pass\n"
+	    "rule b header Subject /nomatch/ action reject\n", __LINE__);
+	policy_result_init(&r);
+	t = g_get_monotonic_time();
+	policy_evaluate_budget(p, &in, &r, 100 * 1000);
+	printf("time budget: 256 x " EVIL_RE " on %d bytes, 100 ms budget: "
+	    "%.1f ms\n", POLICY_SUBJECT_MAX,
+	    (double)(g_get_monotonic_time() - t) / 1000);
+	CHECK(r.out_of_time);
+	CHECK_INT(r.action, POLICY_REJECT);
+	CHECK(r.matches->len == 1 &&
+	    g_array_index(r.matches, struct policy_match, 0).line == 2 &&
+	    g_array_index(r.matches, struct policy_match, 0).limit_hit);
+	policy_result_clear(&r);
+	policy_free(p);
+
+	/* The full budget on the same message: bounded, fail-closed. */
+	p = load("rule a header Subject " EVIL_RE " action pass\n"
+	    "rule b header Subject " EVIL_RE " action pass\n"
+	    "rule c header Subject /nomatch/ action reject\n", __LINE__);
+	policy_result_init(&r);
+	t = g_get_monotonic_time();
+	policy_evaluate(p, &in, &r);
+	printf("time budget: 2 rules x 256 x " EVIL_RE " on %d bytes: "
+	    "%.1f ms, out of time: %s\n", POLICY_SUBJECT_MAX,
+	    (double)(g_get_monotonic_time() - t) / 1000,
+	    r.out_of_time ? "yes" : "no");
+	CHECK_INT(r.action, POLICY_REJECT);
+	policy_result_clear(&r);
+	policy_free(p);
+	g_free(h);
+	g_free(evil);
+	input_reset();
+}
+
 /* ---- parse errors, each with its line ---- */
 
 static void
@@ -944,6 +1135,8 @@ main(int argc, char **argv)
 	test_actions();
 	test_precedence();
 	test_limits();
+	test_regex_bound();
+	test_time_budget();
 	test_errors();
 	if (argc > 1)
 		test_default_rules(argv[1]);
