@@ -48,6 +48,11 @@ log_diag(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Diagnostics quote hostile text (filenames, scanner replies): no
+	 * line breaks or other controls may forge a line of their own. */
+	for (char *p = text; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
 	if (log_syslog)
 		syslog(level, "[%s] %s", log_msgid, text);
 	if (log_stderr)

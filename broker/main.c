@@ -43,6 +43,21 @@ now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+/* Which descriptors came to us as pipes (bit n: fd n), looked at before
+ * we open anything: the reject text goes only to one of those, never to
+ * a file of ours that happens to have that number. */
+static uint64_t inherited_fifos;
+
+static void
+note_inherited_fifos(void)
+{
+	struct stat st;
+
+	for (int fd = 3; fd < 64; fd++)
+		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+			inherited_fifos |= 1ull << fd;
+}
+
 static void
 on_alarm(int sig)
 {
@@ -165,6 +180,7 @@ main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	umask(077);
+	note_inherited_fifos();
 	invoking_uid = getuid();
 	memset(&envl, 0, sizeof(envl));
 	memset(&s, 0, sizeof(s));
@@ -287,10 +303,11 @@ main(int argc, char **argv)
 		    "rejected because it contains a virus: %.180s (#5.7.1)",
 		    safe);
 
-		if (fcntl((int)cfg.reject_text_fd, F_GETFD) < 0 ||
+		if (cfg.reject_text_fd >= 64 ||
+		    !(inherited_fifos & (1ull << cfg.reject_text_fd)) ||
 		    write((int)cfg.reject_text_fd, text, strlen(text)) !=
 		    (ssize_t)strlen(text)) {
-			log_warn("reject_text_fd %u is not open for writing: "
+			log_warn("reject_text_fd %u is no pipe from qmail-smtpd: "
 			    "plain reject (31)", cfg.reject_text_fd);
 			code = QQ_PERM_REFUSED;
 		}
@@ -298,6 +315,10 @@ main(int argc, char **argv)
 	if (d.queue) {
 		double q0 = now_ms();
 
+		/* Past this point the message may be queued: our own alarm
+		 * must not turn a delivery into a tempfail and a duplicate.
+		 * qmail-queue has its own limit (DEATH, 24 hours). */
+		alarm(0);
 		if (queue_is_self(cfg.qmail_queue)) {
 			log_err("LOOP: qmail_queue %s is qmail-scanner-queue "
 			    "itself; refusing to run it", cfg.qmail_queue);

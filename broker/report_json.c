@@ -4,11 +4,13 @@
 #include "report_json.h"
 
 static void
-json_str(GString *out, const char *s)
+json_str(GString *out, const char *raw)
 {
+	/* Roles promise UTF-8 but may lie: invalid bytes become U+FFFD. */
+	g_autofree char *s = g_utf8_make_valid(raw ? raw : "", -1);
+
 	g_string_append_c(out, '"');
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
-	    p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
 		case '"':  g_string_append(out, "\\\""); break;
 		case '\\': g_string_append(out, "\\\\"); break;
@@ -16,7 +18,6 @@ json_str(GString *out, const char *s)
 		case '\r': g_string_append(out, "\\r"); break;
 		case '\t': g_string_append(out, "\\t"); break;
 		default:
-			/* Roles promise UTF-8 but may lie: escape the rest. */
 			if (*p < 0x20 || *p == 0x7f)
 				g_string_append_printf(out, "\\u%04x", *p);
 			else

@@ -17,6 +17,9 @@
 #include "role_runtime.h"
 #include "role_run.h"
 
+/* How long an ended role's channels may stay open past its deadline. */
+#define ROLE_DRAIN_GRACE_MS 1000
+
 const char *
 role_ending_name(enum role_ending e)
 {
@@ -79,6 +82,25 @@ recv_record(int sock, uint8_t *buf, size_t cap, int *fd, const char **why)
 	if (n < 0) {
 		*why = errno == EMFILE ? "out of descriptors (ours)" :
 		    "receive failed";
+		return -1;
+	}
+	/* An empty datagram also reads as 0: with a descriptor on it, it is
+	 * no end of stream but a role passing something (its own log pipe,
+	 * say, to keep us waiting). */
+	if (n == 0 && msg.msg_controllen > 0) {
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SCM_RIGHTS)
+				for (size_t i = 0; i < (c->cmsg_len -
+				    CMSG_LEN(0)) / sizeof(int); i++) {
+					int got;
+
+					memcpy(&got, CMSG_DATA(c) + i *
+					    sizeof(int), sizeof(int));
+					close(got);
+				}
+		*why = "empty record with a descriptor";
 		return -1;
 	}
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
@@ -229,7 +251,10 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 
 	memset(out, 0, sizeof(*out));
 	memset(&si, 0, sizeof(si));
-	while (records_open || log_open || !exited) {
+	/* A role that has exited cannot keep us: once it is gone and its
+	 * time is up, its channels get a second more, then we stop. */
+	while ((records_open || log_open || !exited) &&
+	    !(exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
 		struct pollfd pfd[3] = {
 			{ records_open ? rp->records_fd : -1, POLLIN |
 			    (more_work && !refused && !killed ? POLLOUT : 0), 0 },
@@ -271,8 +296,7 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 					syscall(SYS_pidfd_send_signal, rp->pidfd,
 					    SIGKILL, NULL, 0);
 				}
-				if (len > 0 && fd >= 0)
-					close(fd);
+				/* The consumer owns fd: it has closed it. */
 			} else if (refused && fd >= 0)
 				close(fd);
 			else

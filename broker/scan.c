@@ -752,7 +752,8 @@ scan_decide(const struct scan *s, struct decision *d)
 
 			d->action = "reject";
 			d->exit_code = QQ_PERM_REFUSED;
-			if (s->cfg->reject_text_fd != 0) {
+			/* A rule without text answers the plain 554. */
+			if (s->cfg->reject_text_fd != 0 && m->text != NULL) {
 				d->exit_code = QQ_CUSTOM_TEXT;
 				d->reject_text = 1;
 				d->text = m->text;

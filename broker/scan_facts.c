@@ -76,6 +76,17 @@ decode_hello(struct scanner_decoder *d, struct rec_reader *r)
 	return 0;
 }
 
+/* Engine names and versions go into the trace header of every copy:
+ * only the characters a version needs. */
+static int
+engine_str_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && !strchr(" ._+/:-", *s))
+			return 0;
+	return 1;
+}
+
 static int
 decode_engine(struct scanner_decoder *d, struct rec_reader *r)
 {
@@ -85,7 +96,8 @@ decode_engine(struct scanner_decoder *d, struct rec_reader *r)
 	rec_get_str(r, engine, sizeof(engine));
 	rec_get_str(r, version, sizeof(version));
 	rec_get_str(r, database, sizeof(database));
-	if (rec_end(r) || engine[0] == '\0')
+	if (rec_end(r) || engine[0] == '\0' || !engine_str_ok(engine) ||
+	    !engine_str_ok(version) || !engine_str_ok(database))
 		return refuse(d, "malformed engine", REC_ENGINE);
 	d->res->engine = g_strdup(engine);
 	d->res->version = g_strdup(version);

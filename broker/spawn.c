@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -38,6 +39,7 @@ static const char *const step_names[] = {
 	[STEP_NNP] = "no_new_privs", [STEP_FILTER] = "outer filter",
 	[STEP_EXEC] = "exec", [STEP_DUMPABLE] = "dumpable",
 	[STEP_PDEATHSIG] = "pdeathsig",
+	[STEP_TMPFS] = "private tmpfs (needs user and mount namespaces)",
 };
 
 /* The fd the child reports a failure on; closed by exec (CLOEXEC).
@@ -141,6 +143,16 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	if (getresuid(&r, &e, &sv) != 0 || r != s->uid || e != s->uid ||
 	    sv != s->uid)
 		child_fail(status_fd, STEP_VERIFY);
+	/* The kernel clears the parent-death signal on every uid or gid
+	 * change: set it again, then make sure the broker did not die in
+	 * between (it holds the go pipe's write end until after our exec). */
+	{
+		struct pollfd gone = { go_fd, POLLIN, 0 };
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    poll(&gone, 1, 0) != 0)
+			child_fail(status_fd, STEP_PDEATHSIG);
+	}
 	/* A private, empty, size-capped scratch directory: gone with the
 	 * role's mount namespace, so a crash leaves nothing behind. */
 	if (prof->tmpfs_dir != NULL) {
@@ -165,6 +177,9 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	status_fd = child_lift(status_fd);
 	if (peer_fd >= 0 && (peer_fd = child_lift(peer_fd)) < 0)
 		child_fail(status_fd, STEP_FDS);
+	/* Nothing inherited may sit on fd 3 of a role without a peer. */
+	if (peer_fd < 0)
+		close(ROLE_FD_PEER);
 	if (msg_fd < 0 || rec_fd < 0 || log_fd < 0 || status_fd < 0 ||
 	    dup2(msg_fd, ROLE_FD_MESSAGE) < 0 ||
 	    dup2(rec_fd, ROLE_FD_RECORDS) < 0 ||
@@ -336,7 +351,8 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 	while (n < 0 && errno == EINTR);
 	if (n != 0) {
 		*why = n == (ssize_t)sizeof(report) && report[0] > 0 &&
-		    report[0] <= STEP_TMPFS ?
+		    (size_t)report[0] < G_N_ELEMENTS(step_names) &&
+		    step_names[report[0]] != NULL ?
 		    g_strdup_printf("role setup failed at %s: %s",
 		    step_names[report[0]], strerror(report[1])) :
 		    g_strdup("role setup failed");

@@ -102,9 +102,18 @@ expect "reject rule (filename glob)" 31 policy reject
 run "$T/m" "$T/e" RELAYCLIENT=
 expect "pass rule before it for relay clients" 0 clean queue
 sed -i 's/^reject_text_fd = 0$/reject_text_fd = 6/' "$T/qscan.conf"
-run "$T/m" "$T/e" 6> "$T/fd6"
+# fd 6 as notqmail's qmail-smtpd gives it: a pipe it reads.
+mkfifo "$T/fd6.fifo"
+cat "$T/fd6.fifo" > "$T/fd6" &
+reader=$!
+run "$T/m" "$T/e" 6> "$T/fd6.fifo"
+wait "$reader"
 expect "reject rule with text on fd 6" 82 policy reject
 grep -q '^DBatch files are not accepted (#5.7.1)$' "$T/fd6" || fail "fd 6 text: $(cat "$T/fd6")"
+# A file on fd 6 is not qmail-smtpd's pipe: the plain 554.
+run "$T/m" "$T/e" 6> "$T/fd6.file"
+expect "reject rule, fd 6 a file and not a pipe" 31 policy reject
+[ ! -s "$T/fd6.file" ] || fail "text written into a file on fd 6"
 cp "$T/qscan.policy" "$T/qscan.conf"
 
 msg "$T/m" "Invoice 123456"

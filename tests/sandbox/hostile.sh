@@ -11,7 +11,9 @@ qs_env "$T/e" a@b.example c@d.example
 while IFS='|' read -r attempt code pattern; do
 	printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: %s\n\nbody\n' "$attempt" > "$T/m"
 	qs_standin 0
-	qs_run "$T/m" "$T/e"
+	# fd 3 open in the broker, as a caller might leave it: no role
+	# without a peer may see it.
+	qs_run "$T/m" "$T/e" 3< /etc/hostname
 	expect_rc "$code" "$attempt"
 	[ "$code" = 0 ] || [ ! -f "$T/rec/message" ] || fail "$attempt: queued anyway"
 	[ "$pattern" = - ] || grep -q -- "$pattern" "$T/stderr" || { cat "$T/stderr"; fail "$attempt: log should say '$pattern'"; }
@@ -32,6 +34,8 @@ mprotect_exec|81|role unpack failed: sandbox-violation (signal SYS)
 write_message|81|role unpack failed: sandbox-violation (signal SYS)
 x32_socket|81|role unpack failed: sandbox-violation (signal SYS)
 sleep|52|role unpack failed: timeout (killed after 1500 ms)
+read_fd3|81|role unpack: hostile: read_fd3 survived: returned -1, errno 9
+pass_log_pipe|81|role unpack failed: bad-records (record 2: empty record with a descriptor
 crash|81|role unpack failed: crashed (signal SEGV)
 CASES
 # "none" shows the hostile helper itself works: its message is clean.

@@ -168,6 +168,33 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 		for (;;)
 			spin++;
 	}
+	if (strcmp(attempt, "read_fd3") == 0)
+		/* fd 3 of a role without a peer must be closed (EBADF), even
+		 * when the broker inherited something there. */
+		return read(ROLE_FD_PEER, buf, sizeof(buf));
+	if (strcmp(attempt, "pass_log_pipe") == 0) {
+		/* An empty record with our own log pipe on it: the broker must
+		 * refuse it, not hold our pipe open and wait for it. */
+		union {
+			char cbuf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct msghdr m;
+		struct cmsghdr *c;
+		int fd = ROLE_FD_LOG;
+
+		memset(&m, 0, sizeof(m));
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_control = ctl.cbuf;
+		m.msg_controllen = sizeof(ctl.cbuf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		rc = sendmsg(ROLE_FD_RECORDS, &m, MSG_NOSIGNAL);
+		_exit(rc < 0 ? HOSTILE_EXIT_SURVIVED : ROLE_EXIT_OK);
+	}
 	if (strcmp(attempt, "crash") == 0) {
 		*(volatile int *)(uintptr_t)0 = 1;
 		return 0;

@@ -40,3 +40,25 @@ rc=$?
 set -e
 expect_rc 52 "sleeping role past its deadline"
 pass "broker killed it at the deadline: exit 52"
+
+# A broker that dies (OOM killer, a crash) takes its roles with it: the
+# parent-death signal survives the role's uid change.
+env -i QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qmail-scanner-queue" < "$T/m" 1< "$T/e" 2> "$T/stderr2" &
+broker=$!
+pid=
+i=0
+while [ -z "$pid" ] && [ $i -lt 100 ]; do
+	pid=$(pgrep -u "$role_uid" -f qscan-unpack | head -n 1 || true)
+	sleep 0.05
+	i=$((i+1))
+done
+[ -n "$pid" ] || fail "no role process for the parent-death check"
+kill -9 "$broker"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 40 ]; do
+	sleep 0.05
+	i=$((i+1))
+done
+kill -0 "$pid" 2>/dev/null && fail "role $pid outlived its broker"
+wait "$broker" 2>/dev/null || true
+pass "the role died with its broker (parent-death signal kept across the uid change)"

@@ -401,6 +401,12 @@ test_scanner_stream(void)
 	CHECK_INT(scanner_feed(&d, -1), 0);
 	verdict(REC_NO_PARENT, SCAN_CLEAN, "");	/* engine must come first */
 	CHECK_INT(scanner_feed(&d, -1), -1);
+	/* Engine strings go into a header: a line break is refused. */
+	rec_begin(&w, REC_ENGINE);
+	rec_put_str(&w, "clamav", 6);
+	rec_put_str(&w, "1.0\r\nX-Evil: y", 15);
+	rec_put_str(&w, "27000", 5);
+	CHECK_INT(scanner_feed(&d, -1), -1);
 	rec_begin(&w, REC_ENGINE);
 	rec_put_str(&w, "clamav", 6);
 	rec_put_str(&w, "1.4.6", 5);
