@@ -235,6 +235,12 @@ static const uint8_t aw_magic_rar5[] = {
 };
 static const uint8_t aw_magic_7zip[] = { '7', 'z', 0xBC, 0xAF, 0x27, 0x1C };
 static const uint8_t aw_magic_cab[] = { 'M', 'S', 'C', 'F', 0, 0, 0, 0 };
+/* A compressed stream: when no archive format bids inside it, it is one
+ * compressed file, read with the raw format so its bytes become a member
+ * (policy and the format checks see inside a lone .gz, .bz2 or .xz). */
+static const uint8_t aw_magic_gzip[] = { 0x1F, 0x8B };
+static const uint8_t aw_magic_bzip2[] = { 'B', 'Z', 'h' };
+static const uint8_t aw_magic_xz[] = { 0xFD, '7', 'z', 'X', 'Z', 0x00 };
 
 static int
 aw_magic(const uint8_t *buf, size_t len, const uint8_t *magic, size_t n)
@@ -528,6 +534,12 @@ aw_open(const uint8_t *buf, size_t len, struct archive **out, char *why)
 		    archive_read_support_format_cab(a) == ARCHIVE_OK &&
 		    archive_read_support_format_cpio(a) == ARCHIVE_OK &&
 		    archive_read_support_format_iso9660(a) == ARCHIVE_OK;
+	/* Raw bids lowest: any archive inside the stream still wins, and
+	 * only a compressed stream may be "one compressed file". */
+	if (ok && (aw_magic(buf, len, aw_magic_gzip, sizeof(aw_magic_gzip)) ||
+	    aw_magic(buf, len, aw_magic_bzip2, sizeof(aw_magic_bzip2)) ||
+	    aw_magic(buf, len, aw_magic_xz, sizeof(aw_magic_xz))))
+		ok = archive_read_support_format_raw(a) == ARCHIVE_OK;
 	if (!ok) {
 		archive_read_free(a);
 		return -1;

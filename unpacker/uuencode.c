@@ -33,7 +33,8 @@ uu_is_end_line(const uint8_t *s, size_t n)
 	return n == 3 && memcmp(s, "end", 3) == 0;
 }
 
-/* Parses "begin MODE NAME"; MODE is 1 to 4 octal digits. */
+/* Parses "begin MODE NAME"; MODE is 1 to 6 octal digits (uudecode takes
+ * "begin 100644 x" too: a block a client decodes must not be skipped). */
 static int
 uu_parse_begin(const uint8_t *s, size_t n, struct uu_block *blk)
 {
@@ -46,12 +47,12 @@ uu_parse_begin(const uint8_t *s, size_t n, struct uu_block *blk)
 		return 0;	/* also rejects "begin-base64" */
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	while (i < n && s[i] >= '0' && s[i] <= '7' && digits < 5) {
+	while (i < n && s[i] >= '0' && s[i] <= '7' && digits < 7) {
 		mode = mode * 8 + (unsigned)(s[i] - '0');
 		digits++;
 		i++;
 	}
-	if (digits == 0 || digits > 4 || i >= n || (s[i] != ' ' && s[i] != '\t'))
+	if (digits == 0 || digits > 6 || i >= n || (s[i] != ' ' && s[i] != '\t'))
 		return 0;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;

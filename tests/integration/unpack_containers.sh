@@ -119,6 +119,25 @@ assert not any(a["code"] == "double_extension" and a["part"] != idx[0] for a in 
 PY
 pass "zip member invoice.pdf.exe: double_extension on the member"
 
+# 4b. A lone compressed file (.gz, .bz2, .xz) is opened too: what it
+# holds is a member the checks and the policy see.
+for z in gzip bzip2 xz; do
+	printf 'MZ\220\000\003' > "$T/tool.exe"
+	head -c 300 /dev/zero >> "$T/tool.exe"
+	$z -c "$T/tool.exe" > "$T/tool.$z"
+	mkmsg "$T/lone.$z.eml" "$T/tool.$z" "report.$z" application/octet-stream
+done
+check "$T/lone.gzip.eml" "$T/lone.bzip2.eml" "$T/lone.xz.eml"
+python3 - "$T/out.json" <<'PY' || fail "lone compressed files: $(cat "$T/out.json")"
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    m = [p for p in r["parts"] if p["kind"] == "archive_member"]
+    assert len(m) == 1, (r["file"], r["parts"])
+    assert m[0]["detected_type"] == "application/x-dosexec", m[0]
+    assert m[0]["size"] == 305, m[0]
+PY
+pass "lone .gz, .bz2, .xz: the compressed file is a member"
+
 # 5. Limits through the real broker: exit 31 (limits_action reject), the
 # summary line names the limit, and the role finished (no timeout).
 python3 - "$T" <<'PY'

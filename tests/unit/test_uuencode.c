@@ -60,6 +60,16 @@ test_uuencode_simple(void)
 	CHECK(blk.begin == 6);
 	CHECK(find(t, &pos, &blk) == UU_NONE);
 	CHECK(pos == strlen(t));
+
+	/* A six-digit mode, as "ls -l" would show a regular file (uudecode
+	 * takes it): the block must not be skipped. */
+	pos = 0;
+	CHECK(find("begin 100644 cat.txt\n#0V%T\n`\nend\n", &pos, &blk) ==
+	    UU_BLOCK);
+	CHECK(blk.mode == 0100644);
+	pos = 0;
+	CHECK(find("begin 1006440 cat.txt\n#0V%T\n`\nend\n", &pos, &blk) ==
+	    UU_NONE);
 }
 
 static void
