@@ -893,7 +893,7 @@ walk_check_headers(struct walk *w, GMimeObject *obj, GMimeMessage *owner,
     const char *boundary, struct fc_findings *f)
 {
 	gint64 first;
-	size_t start;
+	size_t start, len;
 
 	if (w->buf == NULL)
 		return;
@@ -908,7 +908,19 @@ walk_check_headers(struct walk *w, GMimeObject *obj, GMimeMessage *owner,
 			start = fc_find_block_start(w->buf, start, boundary,
 			    strlen(boundary));
 	}
-	fc_check_header_block(w->buf + start, w->buflen - start, f);
+	len = w->buflen - start;
+	/* A child's headers end at the next boundary at the latest: a part
+	 * without a blank line must not make us read on through its
+	 * siblings (10 000 of them would cost seconds). */
+	if (boundary != NULL) {
+		g_autofree char *next = g_strdup_printf("\n--%s", boundary);
+		const uint8_t *end = memmem(w->buf + start,
+		    MIN(len, (size_t)FC_HEADER_BLOCK_MAX), next, strlen(next));
+
+		if (end != NULL)
+			len = (size_t)(end - (w->buf + start)) + 1;
+	}
+	fc_check_header_block(w->buf + start, len, f);
 }
 
 /* Multipart without boundary, never closed, or without children: what
