@@ -9,14 +9,39 @@
 #include "qscan-config.h"
 #include "record.h"
 
-enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_ACTION, K_SCANNERS,
-	K_FAILURE_ACTION, K_VIRUS_ACTION, K_CLAMD_MODE, K_CHECKS, K_OVERSIZE };
+enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
+	K_CLAMD_MODE, K_CHECKS };
+
+/* The words an enum key takes, and the value each stands for. */
+struct choice {
+	const char *word;
+	int value;
+};
+
+/* K_CHOICE writes an int into the enum field. */
+_Static_assert(sizeof(enum over_limit_action) == sizeof(int) &&
+    sizeof(enum virus_action) == sizeof(int), "enum keys are int-sized");
+
+static const struct choice limit_actions[] = {
+	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
+	{ "pass", ACTION_PASS }, { NULL, 0 } };
+/* A message cut at the size limit cannot be passed on whole. */
+static const struct choice oversize_actions[] = {
+	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
+	{ NULL, 0 } };
+static const struct choice failure_actions[] = {
+	{ "tempfail", ACTION_TEMPFAIL }, { "pass", ACTION_PASS }, { NULL, 0 } };
+static const struct choice virus_actions[] = {
+	{ "quarantine", VIRUS_QUARANTINE }, { "reject", VIRUS_REJECT },
+	{ "drop", VIRUS_DROP }, { NULL, 0 } };
 
 struct key_spec {
 	const char *group, *key;
 	enum key_type type;
 	size_t offset;
 	uint64_t min, max;		/* K_UINT and K_U64 */
+	const struct choice *choices;	/* K_CHOICE */
+	const char *choice_why;		/* K_CHOICE: what it takes */
 };
 
 #define OFF(field) offsetof(struct qscan_config, field)
@@ -32,8 +57,10 @@ static const struct key_spec keys[] = {
 	{ "qscan", "header_prefix", K_STRING, OFF(header_prefix), 0, 0 },
 	{ "qscan", "hostname", K_STRING, OFF(hostname), 0, 0 },
 	{ "qscan", "max_message_bytes", K_U64, OFF(max_message_bytes), 1024, 64 * GiB },
-	{ "qscan", "oversize_action", K_OVERSIZE, OFF(oversize_action), 0, 0 },
-	{ "qscan", "limits_action", K_ACTION, OFF(limits_action), 0, 0 },
+	{ "qscan", "oversize_action", K_CHOICE, OFF(oversize_action), 0, 0,
+	  oversize_actions, "takes reject or tempfail" },
+	{ "qscan", "limits_action", K_CHOICE, OFF(limits_action), 0, 0,
+	  limit_actions, "takes reject, tempfail or pass" },
 	{ "limits", "max_recipients", K_UINT, OFF(max_recipients), 1, ENVELOPE_RECIPIENTS_MAX },
 	{ "limits", "max_parts", K_UINT, OFF(max_parts), 1, 15000 },
 	{ "limits", "max_depth", K_UINT, OFF(max_depth), 1, 1000 },
@@ -45,8 +72,10 @@ static const struct key_spec keys[] = {
 	{ "limits", "role_timeout_ms", K_UINT, OFF(role_timeout_ms), 100, 3600000 },
 	{ "qscan", "scanners", K_SCANNERS, OFF(scanners), 0, 0 },
 	{ "qscan", "scan_raw", K_BOOL, OFF(scan_raw), 0, 0 },
-	{ "qscan", "scan_failure_action", K_FAILURE_ACTION, OFF(scan_failure_action), 0, 0 },
-	{ "qscan", "virus_action", K_VIRUS_ACTION, OFF(virus_action), 0, 0 },
+	{ "qscan", "scan_failure_action", K_CHOICE, OFF(scan_failure_action), 0, 0,
+	  failure_actions, "takes tempfail or pass" },
+	{ "qscan", "virus_action", K_CHOICE, OFF(virus_action), 0, 0,
+	  virus_actions, "takes quarantine, reject or drop" },
 	{ "qscan", "reject_text_fd", K_UINT, OFF(reject_text_fd), 0, 64 },
 	{ "qscan", "policy_file", K_STRING, OFF(policy_file), 0, 0 },
 	{ "clamav", "database", K_STRING, OFF(clamav_database), 0, 0 },
@@ -257,55 +286,18 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 			return -1;
 		}
 		return 0;
-	case K_ACTION:
-		if (strcmp(value, "reject") == 0)
-			*(enum over_limit_action *)field = ACTION_REJECT;
-		else if (strcmp(value, "tempfail") == 0)
-			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
-		else if (strcmp(value, "pass") == 0)
-			*(enum over_limit_action *)field = ACTION_PASS;
-		else {
-			*why = "takes reject, tempfail or pass";
-			return -1;
-		}
-		return 0;
-	case K_OVERSIZE:
-		/* A message cut at the limit cannot be passed on whole. */
-		if (strcmp(value, "reject") == 0)
-			*(enum over_limit_action *)field = ACTION_REJECT;
-		else if (strcmp(value, "tempfail") == 0)
-			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
-		else {
-			*why = "takes reject or tempfail";
-			return -1;
-		}
-		return 0;
+	case K_CHOICE:
+		for (const struct choice *ch = k->choices; ch->word; ch++)
+			if (strcmp(value, ch->word) == 0) {
+				*(int *)field = ch->value;
+				return 0;
+			}
+		*why = k->choice_why;
+		return -1;
 	case K_SCANNERS:
 		return scanners_set(c, value, why);
 	case K_CHECKS:
 		return checks_set((uint64_t *)field, value, why);
-	case K_FAILURE_ACTION:
-		if (strcmp(value, "tempfail") == 0)
-			*(enum over_limit_action *)field = ACTION_TEMPFAIL;
-		else if (strcmp(value, "pass") == 0)
-			*(enum over_limit_action *)field = ACTION_PASS;
-		else {
-			*why = "takes tempfail or pass";
-			return -1;
-		}
-		return 0;
-	case K_VIRUS_ACTION:
-		if (strcmp(value, "quarantine") == 0)
-			*(enum virus_action *)field = VIRUS_QUARANTINE;
-		else if (strcmp(value, "reject") == 0)
-			*(enum virus_action *)field = VIRUS_REJECT;
-		else if (strcmp(value, "drop") == 0)
-			*(enum virus_action *)field = VIRUS_DROP;
-		else {
-			*why = "takes quarantine, reject or drop";
-			return -1;
-		}
-		return 0;
 	case K_CLAMD_MODE:
 		if (strcmp(value, "auto") && strcmp(value, "fildes") &&
 		    strcmp(value, "instream")) {

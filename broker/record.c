@@ -385,3 +385,18 @@ rec_end(struct rec_reader *r)
 		return -1;
 	return 0;
 }
+
+int
+rec_get_hello(struct rec_reader *r, enum role_id role)
+{
+	uint32_t magic, version;
+	uint16_t got;
+
+	rec_get_u32(r, &magic);
+	rec_get_u32(r, &version);
+	rec_get_u16(r, &got);
+	if (rec_end(r) || r->type != REC_HELLO || magic != RECORD_MAGIC ||
+	    version != RECORD_VERSION || got != (uint16_t)role)
+		return -1;
+	return 0;
+}

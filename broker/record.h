@@ -224,5 +224,8 @@ int rec_get_u64(struct rec_reader *r, uint64_t *v);
 int rec_get_str(struct rec_reader *r, char *out, size_t outsz);
 /* 0 when the whole payload was consumed and no get failed. */
 int rec_end(struct rec_reader *r);
+/* The payload of an opened REC_HELLO: 0 when it is whole and says this
+ * magic, this version and `role`; -1 otherwise. */
+int rec_get_hello(struct rec_reader *r, enum role_id role);
 
 #endif

@@ -134,8 +134,6 @@ canary_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
 {
 	int *hello = ctx;
 	struct rec_reader r;
-	uint32_t magic, version;
-	uint16_t role;
 
 	if (fd >= 0)
 		close(fd);
@@ -143,11 +141,7 @@ canary_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
 		*why = "canary sent more than a hello";
 		return -1;
 	}
-	rec_get_u32(&r, &magic);
-	rec_get_u32(&r, &version);
-	rec_get_u16(&r, &role);
-	if (rec_end(&r) || magic != RECORD_MAGIC || version != RECORD_VERSION ||
-	    role != ROLE_CANARY) {
+	if (rec_get_hello(&r, ROLE_CANARY) != 0) {
 		*why = "bad canary hello";
 		return -1;
 	}

@@ -63,14 +63,7 @@ refuse(struct scanner_decoder *d, const char *why, int type)
 static int
 decode_hello(struct scanner_decoder *d, struct rec_reader *r)
 {
-	uint32_t magic, version;
-	uint16_t role;
-
-	rec_get_u32(r, &magic);
-	rec_get_u32(r, &version);
-	rec_get_u16(r, &role);
-	if (rec_end(r) || magic != RECORD_MAGIC || version != RECORD_VERSION ||
-	    role != d->res->role)
+	if (rec_get_hello(r, d->res->role) != 0)
 		return refuse(d, "bad hello", REC_HELLO);
 	d->state = ST_WANT_ENGINE;
 	return 0;

@@ -119,14 +119,7 @@ known_part(struct unpack_decoder *d, uint32_t index)
 static int
 decode_hello(struct unpack_decoder *d, struct rec_reader *r)
 {
-	uint32_t magic, version;
-	uint16_t role;
-
-	rec_get_u32(r, &magic);
-	rec_get_u32(r, &version);
-	rec_get_u16(r, &role);
-	if (rec_end(r) || magic != RECORD_MAGIC || version != RECORD_VERSION ||
-	    role != ROLE_UNPACK)
+	if (rec_get_hello(r, ROLE_UNPACK) != 0)
 		return refuse(d, "bad hello", REC_HELLO);
 	d->state = ST_BODY;
 	return 0;
