@@ -23,22 +23,9 @@ QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$QSCAN_SRC/tests/demo_env.sh"
 . "$QSCAN_SRC/bench/bench_lib.sh"
 
-RUNS=${QSCAN_BENCH_RUNS:-50}
-case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
-
-demo_need_root
-if [ $# -ge 1 ]; then
-	BUILD=$(cd "$1" && pwd)
-	# GNU time for the peak RSS, perl's Time::HiRes for sub-millisecond
-	# wall time (GNU time's %e has 10 ms steps).
-	if [ ! -x /usr/bin/time ] || ! perl -MTime::HiRes -e 1 2>/dev/null; then
-		demo_install_deps time perl
-	fi
-else
-	BUILD=$QSCAN_SRC/build-demo
-	demo_install_deps time perl
-	demo_build "$BUILD"
-fi
+# GNU time for the peak RSS, perl's Time::HiRes for sub-millisecond wall
+# time (GNU time's %e has 10 ms steps).
+bench_prepare 50 "$@" -- time perl
 demo_setup "$BUILD" "$BUILD/bench-env"
 demo_qq_setting exit=0
 
@@ -54,38 +41,11 @@ if [ ! -x "$HOOK" ]; then
 	cc -O2 -o "$HOOK" "$QSCAN_SRC/bench/passthrough_hook.c"
 fi
 
-printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope"
+bench_messages "$W"
 # First byte not F: the broker spools the message, refuses the envelope
 # (91) and starts no role and no qmail-queue, so this measures the broker
 # on its own.
 printf 'Xbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope.bad"
-
-# 4 KB: headers and a plain text body, the common case.
-{
-	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
-	printf 'Subject: 4 KB text\nMessage-ID: <bench.4k@b.example>\n'
-	printf 'Date: Wed, 25 Nov 2026 12:00:00 +0000\nMIME-Version: 1.0\n'
-	printf 'Content-Type: text/plain; charset=us-ascii\n\n'
-	i=0
-	while [ $i -lt 80 ]; do
-		printf 'line %02d of a plain message, about sixty bytes long.....\n' $i
-		i=$((i + 1))
-	done
-} | head -c 4095 >"$W/4k.eml"
-echo >>"$W/4k.eml"	# exactly 4096 bytes, ending in a newline
-
-# 1 MiB of incompressible bytes as a base64 attachment (about 1.4 MB).
-{
-	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
-	printf 'Subject: 1 MiB attachment\nMessage-ID: <bench.1m@b.example>\n'
-	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n'
-	printf -- '--b1\nContent-Type: text/plain\n\nthe report is attached\n'
-	printf -- '--b1\nContent-Type: application/octet-stream; name="report.bin"\n'
-	printf 'Content-Disposition: attachment; filename="report.bin"\n'
-	printf 'Content-Transfer-Encoding: base64\n\n'
-	head -c 1048576 /dev/urandom | base64 -w 76
-	printf -- '--b1--\n'
-} >"$W/1m.eml"
 
 # One run per line, "ms rss_kb exit" (bench/bench_lib.sh): the hook's
 # stderr and GNU time's RSS file in the work directory.

@@ -36,21 +36,7 @@ QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$QSCAN_SRC/bench/bench_lib.sh"
 TOOL=$QSCAN_SRC/tests/av/clamd_tool.py
 
-RUNS=${QSCAN_BENCH_RUNS:-30}
-case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
-
-demo_need_root
-AV_PKGS="perl python3 clamav clamav-daemon clamav-testfiles"
-if [ $# -ge 1 ]; then
-	BUILD=$(cd "$1" && pwd)
-	# shellcheck disable=SC2086  # the list is meant to split
-	demo_install_deps $AV_PKGS
-else
-	BUILD=$QSCAN_SRC/build-demo
-	# shellcheck disable=SC2086  # the list is meant to split
-	demo_install_deps $AV_PKGS
-	demo_build "$BUILD"
-fi
+bench_prepare 30 "$@" -- perl python3 clamav clamav-daemon clamav-testfiles
 for r in clamav clamd; do
 	[ -x "$BUILD/scanners/qscan-$r" ] || demo_die "$BUILD/scanners/qscan-$r is missing: build first"
 done
@@ -128,33 +114,8 @@ conf fildes "scanners = clamd" "[clamd]" "servers = unix:$SOCK" "mode = fildes"
 conf instream "scanners = clamd" "[clamd]" "servers = tcp:127.0.0.1:$PORT" "mode = instream"
 BACKENDS="noav clamav fildes instream"
 
-printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$W/envelope"
-
 # The same two messages as bench.sh.
-{
-	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
-	printf 'Subject: 4 KB text\nMessage-ID: <bench.4k@b.example>\n'
-	printf 'Date: Wed, 25 Nov 2026 12:00:00 +0000\nMIME-Version: 1.0\n'
-	printf 'Content-Type: text/plain; charset=us-ascii\n\n'
-	i=0
-	while [ $i -lt 80 ]; do
-		printf 'line %02d of a plain message, about sixty bytes long.....\n' $i
-		i=$((i + 1))
-	done
-} | head -c 4095 >"$W/4k.eml"
-echo >>"$W/4k.eml"
-{
-	printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
-	printf 'Subject: 1 MiB attachment\nMessage-ID: <bench.1m@b.example>\n'
-	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n'
-	printf -- '--b1\nContent-Type: text/plain\n\nthe report is attached\n'
-	printf -- '--b1\nContent-Type: application/octet-stream; name="report.bin"\n'
-	printf 'Content-Disposition: attachment; filename="report.bin"\n'
-	printf 'Content-Transfer-Encoding: base64\n\n'
-	head -c 1048576 /dev/urandom | base64 -w 76
-	printf -- '--b1--\n'
-} >"$W/1m.eml"
-chmod 644 "$W"/*.eml "$W/envelope"
+bench_messages "$W"
 
 # One run per line, "ms exit" (bench/bench_lib.sh): no GNU time, this
 # table has no RSS column.

@@ -106,3 +106,62 @@ bench_stats() {
 			printf "%.2f %.2f %s %s %d\n", ms[m], ms[p], pk, mr, bad + 0
 		}'
 }
+
+# bench_prepare DEFAULT_RUNS [BUILD_DIR] -- PACKAGE...: what every
+# benchmark does first: RUNS from QSCAN_BENCH_RUNS (default DEFAULT_RUNS),
+# root, the packages it needs, and BUILD (the given build directory, or
+# build-demo/ built here).
+bench_prepare() {
+	RUNS=${QSCAN_BENCH_RUNS:-$1}
+	shift
+	case $RUNS in
+	''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;;
+	esac
+	demo_need_root
+	_build=
+	if [ "$1" != -- ]; then
+		_build=$1
+		shift
+	fi
+	shift	# the --
+	# shellcheck disable=SC2068  # the package list is meant to split
+	demo_install_deps $@
+	if [ -n "$_build" ]; then
+		BUILD=$(cd "$_build" && pwd)
+	else
+		BUILD=$QSCAN_SRC/build-demo
+		demo_build "$BUILD"
+	fi
+}
+
+# bench_messages DIR: DIR/envelope (one sender, one recipient) and the
+# two messages the hook benchmarks compare on: DIR/4k.eml (exactly 4096
+# bytes of headers and plain text, the common case) and DIR/1m.eml (1 MiB
+# of incompressible bytes as a base64 attachment, about 1.4 MB).
+bench_messages() {
+	printf 'Fbench@b.example\0Tcarol@d.example\0\0' >"$1/envelope"
+	{
+		printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
+		printf 'Subject: 4 KB text\nMessage-ID: <bench.4k@b.example>\n'
+		printf 'Date: Wed, 25 Nov 2026 12:00:00 +0000\nMIME-Version: 1.0\n'
+		printf 'Content-Type: text/plain; charset=us-ascii\n\n'
+		_i=0
+		while [ $_i -lt 80 ]; do
+			printf 'line %02d of a plain message, about sixty bytes long.....\n' $_i
+			_i=$((_i + 1))
+		done
+	} | head -c 4095 >"$1/4k.eml"
+	echo >>"$1/4k.eml"	# exactly 4096 bytes, ending in a newline
+	{
+		printf 'From: Bench <bench@b.example>\nTo: carol@d.example\n'
+		printf 'Subject: 1 MiB attachment\nMessage-ID: <bench.1m@b.example>\n'
+		printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n'
+		printf -- '--b1\nContent-Type: text/plain\n\nthe report is attached\n'
+		printf -- '--b1\nContent-Type: application/octet-stream; name="report.bin"\n'
+		printf 'Content-Disposition: attachment; filename="report.bin"\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		head -c 1048576 /dev/urandom | base64 -w 76
+		printf -- '--b1--\n'
+	} >"$1/1m.eml"
+	chmod 644 "$1/envelope" "$1/4k.eml" "$1/1m.eml"
+}

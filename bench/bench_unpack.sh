@@ -23,20 +23,7 @@ QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$QSCAN_SRC/tests/demo_env.sh"
 . "$QSCAN_SRC/bench/bench_lib.sh"
 
-RUNS=${QSCAN_BENCH_RUNS:-30}
-case $RUNS in ''|*[!0-9]*|0) demo_die "QSCAN_BENCH_RUNS must be a positive number" ;; esac
-
-demo_need_root
-if [ $# -ge 1 ]; then
-	BUILD=$(cd "$1" && pwd)
-	if [ ! -x /usr/bin/time ] || ! perl -MTime::HiRes -e 1 2>/dev/null; then
-		demo_install_deps time perl
-	fi
-else
-	BUILD=$QSCAN_SRC/build-demo
-	demo_install_deps time perl
-	demo_build "$BUILD"
-fi
+bench_prepare 30 "$@" -- time perl
 CLAM_TNEF=/usr/share/clamav-testfiles/clam.tnef
 [ -f "$CLAM_TNEF" ] || demo_die "$CLAM_TNEF missing (Debian package clamav-testfiles)"
 demo_setup "$BUILD" "$BUILD/bench-unpack-env"

@@ -165,6 +165,25 @@ clamd_wait(const struct clamd_session *s, short events)
 	return n;
 }
 
+/* After a send that moved nothing: CLAMD_IO_OK to try again (after
+ * waiting for room at most timeout_ms), or how the send ended. */
+static enum clamd_io
+clamd_send_stalled(struct clamd_session *s)
+{
+	int w;
+
+	if (errno == EINTR)
+		return CLAMD_IO_OK;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		w = clamd_wait(s, POLLOUT);
+		return w > 0 ? CLAMD_IO_OK : w == 0 ? CLAMD_IO_TIMEOUT :
+		    CLAMD_IO_ERROR;
+	}
+	if (errno == EPIPE || errno == ECONNRESET)
+		return CLAMD_IO_CLOSED;
+	return CLAMD_IO_ERROR;
+}
+
 /* Never blocks beyond timeout_ms without progress: MSG_DONTWAIT plus
  * poll, so a clamd that stops reading cannot hang the role.
  * MSG_NOSIGNAL: a closed clamd is EPIPE, not SIGPIPE. */
@@ -173,26 +192,17 @@ clamd_send_bytes(struct clamd_session *s, const uint8_t *p, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		int w;
+		enum clamd_io io;
 
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			w = clamd_wait(s, POLLOUT);
-			if (w == 0)
-				return CLAMD_IO_TIMEOUT;
-			if (w < 0)
-				return CLAMD_IO_ERROR;
-			continue;
-		}
-		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return CLAMD_IO_CLOSED;
-		return CLAMD_IO_ERROR;
+		if (n == 0)
+			errno = EIO;	/* a stream send never moves 0 bytes */
+		if ((io = clamd_send_stalled(s)) != CLAMD_IO_OK)
+			return io;
 	}
 	return CLAMD_IO_OK;
 }
@@ -224,25 +234,16 @@ clamd_send_fildes(struct clamd_session *s, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	for (;;) {
-		int w;
+		enum clamd_io io;
 
 		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0)
 			break;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* nothing was sent, the descriptor neither */
-			w = clamd_wait(s, POLLOUT);
-			if (w == 0)
-				return CLAMD_IO_TIMEOUT;
-			if (w < 0)
-				return CLAMD_IO_ERROR;
-			continue;
-		}
-		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return CLAMD_IO_CLOSED;
-		return CLAMD_IO_ERROR;
+		if (n == 0)
+			errno = EIO;
+		/* Nothing was sent, the descriptor neither: try again. */
+		if ((io = clamd_send_stalled(s)) != CLAMD_IO_OK)
+			return io;
 	}
 	/* The descriptor went with the first byte; the rest is plain. */
 	return clamd_send_bytes(s, (const uint8_t *)clamd_cmd_fildes +

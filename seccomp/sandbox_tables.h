@@ -13,7 +13,7 @@
 enum sandbox_action {
 	SANDBOX_ALLOW = 0,
 	SANDBOX_EACCES,		/* soft denial of a known probe */
-	SANDBOX_ENOSYS,		/* "not implemented": libc falls back */
+	SANDBOX_ENOSYS,		/* ENOSYS: libc falls back to an older call */
 	SANDBOX_KILL,		/* kill the whole process (SIGSYS) */
 };
 

@@ -10,6 +10,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <glib.h>
 
 #include "archive_walk.h"
 
@@ -430,31 +431,13 @@ aw_wide_to_utf8(const wchar_t *w, char *out, size_t cap)
 	size_t o = 0;
 
 	for (; *w != L'\0'; w++) {
-		uint32_t cp = (uint32_t)*w;
-		uint8_t b[4];
+		gunichar cp = (gunichar)*w;
+		char b[6];
 		size_t n;
 
 		if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 			cp = 0xFFFD;
-		if (cp < 0x80) {
-			b[0] = (uint8_t)cp;
-			n = 1;
-		} else if (cp < 0x800) {
-			b[0] = (uint8_t)(0xC0 | cp >> 6);
-			b[1] = (uint8_t)(0x80 | (cp & 0x3F));
-			n = 2;
-		} else if (cp < 0x10000) {
-			b[0] = (uint8_t)(0xE0 | cp >> 12);
-			b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-			b[2] = (uint8_t)(0x80 | (cp & 0x3F));
-			n = 3;
-		} else {
-			b[0] = (uint8_t)(0xF0 | cp >> 18);
-			b[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-			b[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-			b[3] = (uint8_t)(0x80 | (cp & 0x3F));
-			n = 4;
-		}
+		n = (size_t)g_unichar_to_utf8(cp, b);
 		if (cap - 1 - o < n)
 			break;
 		memcpy(out + o, b, n);

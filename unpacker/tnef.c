@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "tnef.h"
 
 /* Stream layout ([MS-OXTNEF] 2.1.3.1). */
@@ -185,28 +187,9 @@ tnef_anomaly(struct tnef_run *r, struct tnef_stream *s,
 static int
 tnef_put_utf8(char *out, size_t cap, size_t *o, uint32_t cp)
 {
-	uint8_t b[4];
-	size_t n;
+	char b[6];
+	size_t n = (size_t)g_unichar_to_utf8((gunichar)cp, b);
 
-	if (cp < 0x80) {
-		b[0] = (uint8_t)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (uint8_t)(0xC0 | cp >> 6);
-		b[1] = (uint8_t)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (uint8_t)(0xE0 | cp >> 12);
-		b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-		b[2] = (uint8_t)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (uint8_t)(0xF0 | cp >> 18);
-		b[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-		b[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-		b[3] = (uint8_t)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
 	if (cap - *o < n)
 		return 0;
 	memcpy(out + *o, b, n);
