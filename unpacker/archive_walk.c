@@ -236,13 +236,6 @@ static const uint8_t aw_magic_rar5[] = {
 };
 static const uint8_t aw_magic_7zip[] = { '7', 'z', 0xBC, 0xAF, 0x27, 0x1C };
 static const uint8_t aw_magic_cab[] = { 'M', 'S', 'C', 'F', 0, 0, 0, 0 };
-/* A compressed stream: when no archive format bids inside it, it is one
- * compressed file, read with the raw format so its bytes become a member
- * (policy and the format checks see inside a lone .gz, .bz2 or .xz). */
-static const uint8_t aw_magic_gzip[] = { 0x1F, 0x8B };
-static const uint8_t aw_magic_bzip2[] = { 'B', 'Z', 'h' };
-static const uint8_t aw_magic_xz[] = { 0xFD, '7', 'z', 'X', 'Z', 0x00 };
-
 static int
 aw_magic(const uint8_t *buf, size_t len, const uint8_t *magic, size_t n)
 {
@@ -270,6 +263,7 @@ struct aw_run {
 
 /* One archive level. */
 struct aw_level {
+	const struct aw_level *up;	/* the archive holding this one */
 	const uint8_t *buf;
 	size_t len;
 	uint32_t depth;
@@ -476,27 +470,24 @@ aw_limit(struct aw_run *r, uint32_t member, enum aw_anomaly code,
 	aw_report(r, member, code, detail);
 }
 
-/* A reader for buf with exactly our formats and filters.  Returns 0 with
- * *out set, 0 with *out NULL when no format bids for buf (libarchive
- * decides that in open), 1 when the stream is corrupt before the first
- * header (why filled, AW_DETAIL_MAX), -1 when no reader can be built.
+/* A reader with exactly our formats and filters, not yet opened; raw:
+ * with libarchive's raw format too.  NULL when none can be built.
  * A buffer that starts with the RAR, RAR5, 7-Zip or cabinet signature is
  * offered to that format alone: libarchive 3.6 lets the zip reader,
  * which looks for a central directory at the end, win the bid for a RAR
  * holding a stored zip, and the RAR's other members would go unseen
- * (libarchive's test_read_format_rar5_zip_in_rar).  A filter support call that answers
- * ARCHIVE_WARN has fallen back to an external program (libarchive built
- * without the library): refused, since exec kills the role and must
- * never be attempted. */
-static int
-aw_open(const uint8_t *buf, size_t len, struct archive **out, char *why)
+ * (libarchive's test_read_format_rar5_zip_in_rar).  A filter support
+ * call that answers ARCHIVE_WARN has fallen back to an external program
+ * (libarchive built without the library): refused, since exec kills the
+ * role and must never be attempted. */
+static struct archive *
+aw_reader(const uint8_t *buf, size_t len, int raw)
 {
 	struct archive *a = archive_read_new();
 	int ok;
 
-	*out = NULL;
 	if (a == NULL)
-		return -1;
+		return NULL;
 	if (aw_magic(buf, len, aw_magic_rar5, sizeof(aw_magic_rar5)))
 		ok = archive_read_support_format_rar5(a) == ARCHIVE_OK;
 	else if (aw_magic(buf, len, aw_magic_rar, sizeof(aw_magic_rar)))
@@ -517,23 +508,61 @@ aw_open(const uint8_t *buf, size_t len, struct archive **out, char *why)
 		    archive_read_support_format_cab(a) == ARCHIVE_OK &&
 		    archive_read_support_format_cpio(a) == ARCHIVE_OK &&
 		    archive_read_support_format_iso9660(a) == ARCHIVE_OK;
-	/* Raw bids lowest: any archive inside the stream still wins, and
-	 * only a compressed stream may be "one compressed file". */
-	if (ok && (aw_magic(buf, len, aw_magic_gzip, sizeof(aw_magic_gzip)) ||
-	    aw_magic(buf, len, aw_magic_bzip2, sizeof(aw_magic_bzip2)) ||
-	    aw_magic(buf, len, aw_magic_xz, sizeof(aw_magic_xz))))
+	if (ok && raw)
 		ok = archive_read_support_format_raw(a) == ARCHIVE_OK;
 	if (!ok) {
 		archive_read_free(a);
-		return -1;
+		return NULL;
 	}
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+	return a;
+}
+
+/* A compression filter really decoded the input: libarchive chose one
+ * besides its own "none" reader of the bytes (the filter count then
+ * passes 1; it holds after an open that found no format too). */
+static int
+aw_decoded(struct archive *a)
+{
+	return archive_filter_count(a) > 1 &&
+	    archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE;
+}
+
+/* Opens buf.  Returns 0 with *out set, 0 with *out NULL when no format
+ * bids for buf (libarchive decides that in open), 1 when the stream is
+ * corrupt before the first header (why filled, AW_DETAIL_MAX), -1 when
+ * no reader can be built.
+ * A compressed stream that holds no archive is one compressed file,
+ * reopened with the raw format so its decoded bytes become a member
+ * (policy and the format checks see inside a lone .gz, .bz2 or .xz).
+ * Raw only then: it bids for any bytes, and over bytes no filter decoded
+ * it would hand back the input itself as a member, again and again, a
+ * plain text starting "BZh9" walked down to the depth limit. */
+static int
+aw_open(const uint8_t *buf, size_t len, struct archive **out, char *why)
+{
+	struct archive *a = aw_reader(buf, len, 0);
+	int rc;
+
+	*out = NULL;
+	if (a == NULL)
+		return -1;
+	rc = archive_read_open_memory(a, buf, len);
+	if (rc != ARCHIVE_OK && archive_errno(a) == EILSEQ && aw_decoded(a)) {
+		archive_read_free(a);
+		if ((a = aw_reader(buf, len, 1)) == NULL)
+			return -1;
+		rc = archive_read_open_memory(a, buf, len);
+		if (rc == ARCHIVE_OK && !aw_decoded(a)) {
+			archive_read_free(a);
+			return 0;
+		}
+	}
+	if (rc != ARCHIVE_OK) {
 		/* "Unrecognized archive format" is the only failure with
 		 * ARCHIVE_ERRNO_FILE_FORMAT, which libarchive defines as
 		 * EILSEQ on Linux (archive_private.h, not installed); a
 		 * truncated gzip or xz stream is corrupt. */
-		int rc = archive_errno(a) == EILSEQ ? 0 : 1;
-
+		rc = archive_errno(a) == EILSEQ ? 0 : 1;
 		if (rc == 1 && why != NULL)
 			snprintf(why, AW_DETAIL_MAX, "%s",
 			    archive_error_string(a) != NULL ?
@@ -680,8 +709,9 @@ aw_read_member(struct aw_run *r, struct aw_level *lv, struct archive *a,
 	return 0;
 }
 
-static enum aw_result aw_walk_level(struct aw_run *r, const uint8_t *buf,
-    size_t len, uint32_t depth, uint32_t parent);
+static enum aw_result aw_walk_level(struct aw_run *r,
+    const struct aw_level *up, const uint8_t *buf, size_t len,
+    uint32_t depth, uint32_t parent);
 
 /* Whether buf opens as one of our formats: one header read. */
 static int
@@ -700,6 +730,21 @@ aw_is_archive(const uint8_t *buf, size_t len)
 	return yes;
 }
 
+/* Whether data[0..len) are the bytes of lv or of an archive holding it:
+ * such a member decodes to nothing new (a quine, a container the
+ * enclosing one already is) and walking it would only repeat the level
+ * above down to the depth limit.  The ancestors' buffers are alive
+ * while their members are walked; at most AW_DEPTH_HARD_MAX + 1 of them,
+ * and only one of the same length costs a memcmp. */
+static int
+aw_seen_above(const struct aw_level *lv, const uint8_t *data, size_t len)
+{
+	for (; lv != NULL; lv = lv->up)
+		if (lv->len == len && memcmp(lv->buf, data, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* After a member is reported: walk it when it is an archive. */
 static void
 aw_nested(struct aw_run *r, struct aw_level *lv, uint32_t index,
@@ -707,7 +752,7 @@ aw_nested(struct aw_run *r, struct aw_level *lv, uint32_t index,
 {
 	enum aw_result res;
 
-	if (len == 0 || r->stopped)
+	if (len == 0 || r->stopped || aw_seen_above(lv, data, len))
 		return;
 	if (lv->depth + 1 > r->lim.max_depth) {
 		if (aw_is_archive(data, len))
@@ -715,7 +760,7 @@ aw_nested(struct aw_run *r, struct aw_level *lv, uint32_t index,
 			    "nested archive beyond max_depth not opened");
 		return;
 	}
-	res = aw_walk_level(r, data, len, lv->depth + 1, index);
+	res = aw_walk_level(r, lv, data, len, lv->depth + 1, index);
 	if (res == AW_MESSAGE_FATAL)
 		r->fatal = 1;
 }
@@ -807,8 +852,8 @@ aw_member(struct aw_run *r, struct aw_level *lv, struct archive *a,
 }
 
 static enum aw_result
-aw_walk_level(struct aw_run *r, const uint8_t *buf, size_t len,
-    uint32_t depth, uint32_t parent)
+aw_walk_level(struct aw_run *r, const struct aw_level *up,
+    const uint8_t *buf, size_t len, uint32_t depth, uint32_t parent)
 {
 	struct aw_level lv;
 	struct archive *a;
@@ -818,6 +863,7 @@ aw_walk_level(struct aw_run *r, const uint8_t *buf, size_t len,
 	enum aw_result res = AW_OK;
 
 	memset(&lv, 0, sizeof(lv));
+	lv.up = up;
 	lv.buf = buf;
 	lv.len = len;
 	lv.depth = depth;
@@ -904,7 +950,7 @@ archive_walk(const uint8_t *buf, size_t len, uint32_t depth,
 	if (r.lim.max_depth > AW_DEPTH_HARD_MAX)
 		r.lim.max_depth = AW_DEPTH_HARD_MAX;
 	prev = aw_locale != (locale_t)0 ? uselocale(aw_locale) : (locale_t)0;
-	res = aw_walk_level(&r, buf, len, depth, AW_NO_PARENT);
+	res = aw_walk_level(&r, NULL, buf, len, depth, AW_NO_PARENT);
 	if (prev != (locale_t)0)
 		uselocale(prev);
 	if (stats != NULL)

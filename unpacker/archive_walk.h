@@ -9,7 +9,12 @@
  * those formats is walked in turn, one archive level deeper, so the
  * limits on members, expanded bytes and depth hold for the whole tree
  * and a bomb ends the whole walk, not one level of it.  The outermost
- * archive is level 0; max_depth 0 opens no nested archive.
+ * archive is level 0; max_depth 0 opens no nested archive.  Only real
+ * expansions count: a compressed stream no archive format reads is one
+ * compressed file (a member of the decoded bytes) only when a filter
+ * really decoded it, never because its first bytes look like one; and a
+ * member whose bytes are those of its own archive or of one holding it
+ * (a quine) is reported but not walked again.
  *
  * Numbering and order.  Members are numbered 0, 1, 2, ... across the
  * whole tree in the order reported, a member before the members of the

@@ -535,6 +535,238 @@ test_archive_zero_bomb(void)
 	free(buf);
 }
 
+/* ---- look-alikes, lone compressed files, a container holding itself --- */
+
+/* A compressor's signature, or only its first letters; filter_on: the
+ * role decodes that compression; whole: libarchive's filter bids on it
+ * (then what follows, never a valid stream, is a corrupt one). */
+static const struct t_magic {
+	const char *name;
+	const char *bytes;
+	size_t len;
+	int filter_on, whole;
+} t_magics[] = {
+	{ "gzip, 2 bytes", "\x1f\x8b", 2, 1, 0 },
+	{ "gzip header", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10, 1, 1 },
+	{ "bzip2, 3 bytes", "BZh", 3, 1, 0 },
+	{ "bzip2, 4 bytes", "BZh9", 4, 1, 0 },
+	{ "bzip2 block", "BZh91AY&SY", 10, 1, 1 },
+	{ "xz", "\xfd" "7zXZ\x00", 6, 1, 1 },
+	{ "lzma", "\x5d\x00\x00\x80\x00", 5, 0, 0 },
+	{ "zstd", "\x28\xb5\x2f\xfd", 4, 0, 0 },
+	{ "lz4", "\x04\x22\x4d\x18", 4, 0, 0 },
+	{ "compress (.Z)", "\x1f\x9d", 2, 0, 0 },
+	{ "lzip", "LZIP\x01", 5, 0, 0 },
+	{ "lzop", "\x89LZO\x00\r\n\x1a\n", 9, 0, 0 },
+	{ "lrzip", "LRZI\x00\x06", 6, 0, 0 },
+	{ "uu", "begin 644 notes.txt\n", 20, 0, 0 },
+	{ "grzip", "GRZipII\x00\x02\x04:)", 12, 0, 0 },
+};
+
+static const char t_text[] = "ello Bob, a plain note that happens to "
+    "start like a compressed file; nothing is packed in here.\n";
+
+/* magic + text or + pseudo-random bytes (fixed seed), into out. */
+static size_t
+t_lookalike(const struct t_magic *mg, int random_tail, uint8_t *out,
+    size_t cap)
+{
+	size_t n = mg->len;
+	uint32_t x = 0x9e3779b9u;
+
+	memcpy(out, mg->bytes, mg->len);
+	while (n < cap) {
+		if (random_tail) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			out[n++] = (uint8_t)(x >> 24);
+		} else {
+			size_t k = sizeof(t_text) - 1 < cap - n ?
+			    sizeof(t_text) - 1 : cap - n;
+
+			memcpy(out + n, t_text, k);
+			n += k;
+		}
+	}
+	return n;
+}
+
+/* Compresses data with one libarchive write filter (raw format: one
+ * compressed file) into a malloc'd buffer. */
+static uint8_t *
+t_compress(int filter, const uint8_t *data, size_t len, size_t *out_len)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	size_t cap = len + 64 * 1024, used = 0;
+	uint8_t *buf = malloc(cap);
+
+	if (a == NULL || e == NULL || buf == NULL ||
+	    archive_write_set_format_raw(a) != ARCHIVE_OK ||
+	    archive_write_add_filter(a, filter) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_memory(a, buf, cap, &used) != ARCHIVE_OK) {
+		fprintf(stderr, "cannot start a compressed file: %s\n",
+		    a != NULL ? archive_error_string(a) : "no memory");
+		exit(1);
+	}
+	archive_entry_set_pathname(e, "data");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_size(e, (la_int64_t)len);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    archive_write_data(a, data, len) != (la_ssize_t)len ||
+	    archive_write_close(a) != ARCHIVE_OK) {
+		fprintf(stderr, "compress: %s\n", archive_error_string(a));
+		exit(1);
+	}
+	archive_entry_free(e);
+	archive_write_free(a);
+	*out_len = used;
+	return buf;
+}
+
+/* Whether any member reported holds exactly buf[0..len). */
+static int
+t_member_is(const struct t_ctx *c, const uint8_t *buf, size_t len)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->m[i].size == len && memcmp(c->m[i].head, buf,
+		    len < sizeof(c->m[i].head) ? len : sizeof(c->m[i].head)) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_archive_lookalikes(void)
+{
+	uint8_t buf[3000], *zip;
+	size_t zlen;
+	struct t_ctx c;
+
+	for (size_t i = 0; i < sizeof(t_magics) / sizeof(t_magics[0]); i++) {
+		const struct t_magic *mg = &t_magics[i];
+
+		for (int rnd = 0; rnd <= 1; rnd++) {
+			size_t len = t_lookalike(mg, rnd, buf, sizeof(buf));
+			enum aw_result res = t_walk_buf(buf, len, NULL, &c);
+
+			printf("  %s + %s: %d, %u archives, %u members, "
+			    "%u anomalies\n", mg->name, rnd ? "random" : "text",
+			    (int)res, c.n_arc, c.n, c.n_anom);
+			CHECK(!t_has(&c, AW_ANOM_LIMIT_DEPTH));
+			CHECK(!t_member_is(&c, buf, len));
+			if (mg->whole) {
+				/* a corrupt stream of a compression we
+				 * decode: answered so, never walked */
+				CHECK_INT(res, AW_PART_FAILED);
+				CHECK(c.n_anom == 1 &&
+				    c.anom[0] == AW_ANOM_CORRUPT);
+				CHECK_INT(c.n, 0);
+			} else if (!mg->filter_on || !rnd) {
+				CHECK_INT(res, AW_NOT_ARCHIVE);
+				CHECK(c.n == 0 && c.n_arc == 0 &&
+				    c.n_anom == 0);
+			} else {
+				/* random bytes may complete a signature */
+				CHECK(res == AW_NOT_ARCHIVE ||
+				    (res == AW_PART_FAILED && c.n == 0));
+			}
+			/* as a zip member: a member, not an archive */
+			zip = t_make_zip("notes.dat", 1, buf, len, 1,
+			    len + 64 * 1024, &zlen);
+			res = t_walk_buf(zip, zlen, NULL, &c);
+			CHECK(res == AW_OK || (mg->whole && res == AW_ANOMALY));
+			CHECK_INT(c.n_arc, mg->whole ? 2 : 1);
+			CHECK_INT(c.n, 1);
+			CHECK_INT(c.m[0].size, len);
+			CHECK(!t_has(&c, AW_ANOM_LIMIT_DEPTH));
+			free(zip);
+		}
+	}
+}
+
+/* A lone .gz, .bz2, .xz: one member, the original bytes; a look-alike
+ * inside one is a member and no archive. */
+static void
+test_archive_lone_compressed(void)
+{
+	static const uint8_t eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$"
+	    "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+	static const struct { int code; enum aw_filter filter; } z[] = {
+		{ ARCHIVE_FILTER_GZIP, AW_FILTER_GZIP },
+		{ ARCHIVE_FILTER_BZIP2, AW_FILTER_BZIP2 },
+		{ ARCHIVE_FILTER_XZ, AW_FILTER_XZ },
+	};
+	uint8_t look[600];
+	size_t look_len = t_lookalike(&t_magics[3], 0, look, sizeof(look));
+	struct t_ctx c;
+
+	for (size_t i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
+		size_t len;
+		uint8_t *buf = t_compress(z[i].code, eicar, sizeof(eicar) - 1,
+		    &len);
+
+		printf("  lone %s\n", archive_walk_filter_name(z[i].filter));
+		CHECK_INT(t_walk_buf(buf, len, NULL, &c), AW_OK);
+		CHECK(c.n_arc == 1 && c.arc[0].filter == z[i].filter);
+		CHECK(c.n == 1 && c.m[0].size == sizeof(eicar) - 1 &&
+		    memcmp(c.m[0].head, eicar, sizeof(eicar) - 1) == 0);
+		free(buf);
+		/* "BZh9..." text, compressed: the text is the member */
+		buf = t_compress(z[i].code, look, look_len, &len);
+		CHECK_INT(t_walk_buf(buf, len, NULL, &c), AW_OK);
+		CHECK(c.n_arc == 1 && c.n == 1 && c.n_anom == 0);
+		CHECK(c.m[0].size == look_len &&
+		    memcmp(c.m[0].head, look, look_len) == 0);
+		free(buf);
+	}
+}
+
+/* A container whose member is the container itself: basic.iso with
+ * hello.txt's extent moved to block 0 and its size set to the whole
+ * image, so libarchive reads the image back as that file's bytes.  It
+ * is walked once, never down to the depth limit; inside a zip the same
+ * member (equal to an archive two levels up) is not walked either. */
+static void
+test_archive_self_member(void)
+{
+	static const char name[] = "HELLO.TXT;1";
+	size_t len, zlen, rec = 0;
+	uint8_t *iso = t_read(corpus, "basic.iso", &len), *zip;
+	struct t_ctx c;
+	const struct t_mem *m;
+
+	/* the directory record: 33 bytes, then the name */
+	for (size_t i = 33; i + sizeof(name) - 1 <= len && rec == 0; i++)
+		if (memcmp(iso + i, name, sizeof(name) - 1) == 0)
+			rec = i - 33;
+	CHECK(rec != 0 && len < 0x10000);
+	if (rec == 0)
+		return;
+	/* extent (LE, BE) = 0; data length (LE, BE) = len */
+	memset(iso + rec + 2, 0, 8);
+	for (int k = 0; k < 4; k++) {
+		iso[rec + 10 + k] = (uint8_t)(len >> (8 * k));
+		iso[rec + 17 - k] = (uint8_t)(len >> (8 * k));
+	}
+	(void)t_walk_buf(iso, len, NULL, &c);
+	printf("  iso holding itself (%zu bytes): %u archives, %u members\n",
+	    len, c.n_arc, c.n);
+	m = t_find(&c, "hello.txt");
+	CHECK(m != NULL && m->size == len && m->depth == 0 &&
+	    memcmp(m->head, iso, sizeof(m->head)) == 0);
+	CHECK_INT(c.n_arc, 1);
+	CHECK(!t_has(&c, AW_ANOM_LIMIT_DEPTH));
+	zip = t_make_zip("self.iso", 1, iso, len, 1, len + 64 * 1024, &zlen);
+	(void)t_walk_buf(zip, zlen, NULL, &c);
+	CHECK_INT(c.n_arc, 2);
+	CHECK(c.n == 2 && c.m[1].depth == 1 && c.m[1].size == len);
+	CHECK(!t_has(&c, AW_ANOM_LIMIT_DEPTH));
+	free(zip);
+	free(iso);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -556,5 +788,8 @@ main(int argc, char **argv)
 	test_archive_deep_nesting();
 	test_archive_nested_bomb();
 	test_archive_zero_bomb();
+	test_archive_lookalikes();
+	test_archive_lone_compressed();
+	test_archive_self_member();
 	return CHECK_DONE();
 }
