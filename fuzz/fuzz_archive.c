@@ -7,8 +7,9 @@
  * content exactly once per member and right after it, expanded bytes and
  * members within the limits (plus one read chunk of overshoot for the
  * member that hit a byte limit), limits reported at most once, strings
- * bounded and NUL-free, counts equal to the walk's statistics.  Any break
- * is an abort(). */
+ * bounded and NUL-free, counts equal to the walk's statistics, and no
+ * archive walked inside a member whose bytes are the input itself (it
+ * would decode to nothing new).  Any break is an abort(). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,11 @@
 #define FUZZ_AW_RATIO_MIN	(256u * 1024)
 
 struct fuzz_ctx {
+	const uint8_t *input;
+	size_t input_len;
 	uint32_t n;
 	uint32_t depth[FUZZ_AW_MAX_MEMBERS];
+	uint8_t is_input[FUZZ_AW_MAX_MEMBERS];	/* content == input */
 	int content_due;
 	uint32_t anomalies, archives;
 	unsigned limits_seen;
@@ -52,6 +56,8 @@ fuzz_on_archive(void *vctx, const struct aw_archive *arc)
 		fuzz_fail("archive deeper than max_depth");
 	if (arc->parent != AW_NO_PARENT && arc->parent >= c->n)
 		fuzz_fail("archive inside a member not reported");
+	if (arc->parent != AW_NO_PARENT && c->is_input[arc->parent])
+		fuzz_fail("archive walked inside a member equal to the input");
 	if (arc->format_name == NULL || arc->filter_name == NULL)
 		fuzz_fail("format or filter name NULL");
 	c->archives++;
@@ -102,6 +108,8 @@ fuzz_on_content(void *vctx, uint32_t member, const uint8_t *data,
 	}
 	(void)sink;
 	(void)truncated;
+	if (len == c->input_len && memcmp(data, c->input, len) == 0)
+		c->is_input[member] = 1;
 	c->bytes += len;
 	/* The member that hits the limit is cut at it (ratio: may pass it
 	 * by the last chunk read). */
@@ -166,6 +174,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		prepared = 1;
 	}
 	memset(&c, 0, sizeof(c));
+	c.input = data;
+	c.input_len = size;
 	res = archive_walk(data, size, 0, &lim, &fuzz_sink, &c, &st);
 	if (res == AW_MESSAGE_FATAL)
 		fuzz_fail("archive_walk failed on its own (memory?)");
