@@ -21,9 +21,13 @@ mkdir -p "$T/bin"
 chmod 755 "$T/bin"
 
 # As qmaild: a reduced environment, QSCAN_CONFIG must be ignored.
+# SMTPD_GROUPS: the caller's supplementary groups (none by default).
 run_as_smtpd() {
+	groups_opt=--clear-groups
+	[ -z "${SMTPD_GROUPS:-}" ] || groups_opt=--groups=$SMTPD_GROUPS
 	set +e
-	cat "$T/m" | setpriv --reuid=qscan-test-smtpd --regid=qscan-test-smtpd --clear-groups \
+	cat "$T/m" | setpriv --reuid=qscan-test-smtpd --regid=qscan-test-smtpd \
+	    "$groups_opt" \
 	    env -i TCPREMOTEIP=192.0.2.9 QSCAN_CONFIG=/nonexistent/qscan.conf \
 	    "$T/bin/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr"
 	rc=$?
@@ -46,13 +50,49 @@ chmod 4711 "$T/bin/qmail-scanner-queue"
 check_mode "setuid root"
 grep -q "roles share" "$T/stderr" && fail "setuid root: roles should have their own uid"
 
+# A configuration error, told to a caller that is not root: where it is,
+# never what the line says (the broker reads it after the drop; the mail
+# log gets the details).
+printf '[qscan]\nthis-line-is-private-7d2e\n' >> "$conf"
+run_as_smtpd
+expect_rc 55 "setuid root, bad configuration"
+grep -q "qscan.conf:[0-9]*: error (details in the mail log)" "$T/stderr" ||
+    { cat "$T/stderr"; fail "bad configuration: should name file:line"; }
+grep -q "this-line-is-private" "$T/stderr" &&
+    { cat "$T/stderr"; fail "bad configuration: the line's content reached the caller"; }
+cp "$T/qscan.conf" "$conf"
+pass "setuid root, bad configuration: file:line only, exit 55"
+
 chmod 0711 "$T/bin/qmail-scanner-queue"
 setcap cap_setuid,cap_setgid+ep "$T/bin/qmail-scanner-queue"
 check_mode "file capabilities cap_setuid,cap_setgid"
 setcap -r "$T/bin/qmail-scanner-queue"
 
+# Setuid qscand alone would keep the caller's gid: refused.
 chown qscand "$T/bin/qmail-scanner-queue"
 chmod 4711 "$T/bin/qmail-scanner-queue"
+qs_standin 0
+run_as_smtpd
+expect_rc 81 "setuid qscand without setgid"
+grep -q "not setgid to its group: the caller's gid $(id -g qscan-test-smtpd) would stay" "$T/stderr" ||
+    { cat "$T/stderr"; fail "setuid qscand without setgid: should say why"; }
+[ ! -f "$T/rec/message" ] || fail "setuid qscand without setgid: queued anyway"
+pass "setuid qscand without setgid: refused, exit 81"
+
+# As qscan-setup installs it: setuid and setgid qscand.
+sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
+    --setuid-qscand "$T/bin/qmail-scanner-queue" >/dev/null
 check_mode "setuid qscand (Qmail-Scanner's way)"
 grep -q "roles share uid" "$T/stderr" || fail "setuid qscand: should say roles share its uid"
+[ "$(stat -c %G "$T/rec/message")" = qscand ] ||
+    fail "setuid qscand: qmail-queue should run with qscand's gid, not $(stat -c %G "$T/rec/message")"
+grep -q "supplementary groups" "$T/stderr" && fail "setuid qscand: no supplementary groups to speak of"
+
+# The caller's supplementary groups cannot be cleared without
+# CAP_SETGID: the broker says so.
+getent group qscan-test-extra >/dev/null || groupadd --system qscan-test-extra
+extra=$(getent group qscan-test-extra | cut -d: -f3)
+SMTPD_GROUPS=$extra check_mode "setuid qscand, caller with a supplementary group"
+grep -q "the caller's supplementary groups $extra stay ours and the roles'" "$T/stderr" ||
+    { cat "$T/stderr"; fail "setuid qscand: kept supplementary groups should be logged"; }
 rm -rf "$(dirname "$conf")"
