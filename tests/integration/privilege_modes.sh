@@ -63,6 +63,41 @@ grep -q "this-line-is-private" "$T/stderr" &&
 cp "$T/qscan.conf" "$conf"
 pass "setuid root, bad configuration: file:line only, exit 55"
 
+# The configuration is parsed after the drop: with a FIFO for it, the
+# broker is caught reading it, and must be qscand by then (real,
+# effective and saved uid).  The wait is bounded and fails the test.
+rm -f "$conf"
+mkfifo -m 644 "$conf"
+qs_standin 0
+cat "$T/m" | setpriv --reuid=qscan-test-smtpd --regid=qscan-test-smtpd --clear-groups \
+    env -i TCPREMOTEIP=192.0.2.9 "$T/bin/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr" &
+broker=$!
+exec 9> "$conf"		# lets the broker's open of it return
+reading=
+for i in $(seq 600); do
+	read -r nr fd _ < "/proc/$broker/syscall" 2>/dev/null || break
+	if [ "$nr" = 0 ] && [ "$(readlink "/proc/$broker/fd/$((fd))")" = "$conf" ]; then
+		reading=yes
+		break
+	fi
+	sleep 0.1
+done
+uids=$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$broker/status" 2>/dev/null | tr -s '[:space:]' ' ')
+cat "$T/qscan.conf" >&9
+exec 9>&-
+set +e
+wait "$broker"
+rc=$?
+set -e
+rm -f "$conf"
+cp "$T/qscan.conf" "$conf"
+[ "$reading" = yes ] || fail "config as a FIFO: never saw the broker reading it"
+qscand_uid=$(id -u qscand)
+[ "$uids" = "$qscand_uid $qscand_uid $qscand_uid $qscand_uid " ] ||
+    fail "the broker parsed its configuration with uids $uids, not qscand's ($qscand_uid)"
+expect_rc 0 "config as a FIFO"
+pass "setuid root: the configuration is parsed as qscand, after the drop"
+
 chmod 0711 "$T/bin/qmail-scanner-queue"
 setcap cap_setuid,cap_setgid+ep "$T/bin/qmail-scanner-queue"
 check_mode "file capabilities cap_setuid,cap_setgid"
