@@ -1,4 +1,4 @@
-/* broker: role cgroups (docs/DESIGN.md 3); trusted.  Paths come from the
+/* broker: role cgroups (DESIGN 3); trusted.  Paths come from the
  * configuration and the kernel only; every file read is bounded. */
 #include <errno.h>
 #include <fcntl.h>

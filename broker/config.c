@@ -11,7 +11,7 @@
 #include "record.h"
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
-	K_CLAMD_MODE, K_CHECKS };
+	K_CLAMD_MODE, K_CHECKS, K_CGROUP };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -91,7 +91,7 @@ static const struct key_spec keys[] = {
 	{ "clamd", "mode", K_CLAMD_MODE, OFF(clamd_mode), 0, 0 },
 	{ "clamd", "max_stream_bytes", K_U64, OFF(clamd_max_stream_bytes), 1024, 64 * GiB },
 	{ "checks", "disabled", K_CHECKS, OFF(checks_disabled), 0, 0 },
-	{ "sandbox", "cgroup", K_STRING, OFF(cgroup), 0, 0 },
+	{ "sandbox", "cgroup", K_CGROUP, OFF(cgroup), 0, 0 },
 	{ "sandbox", "allow_no_cgroup", K_BOOL, OFF(allow_no_cgroup), 0, 0 },
 	{ "sandbox", "allow_weaker_sandbox", K_BOOL, OFF(allow_weaker_sandbox), 0, 0 },
 	{ "sandbox", "canary_memory_bytes", K_U64,
@@ -174,7 +174,8 @@ void
 config_clear(struct qscan_config *c)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE)
+		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE ||
+		    keys[i].type == K_CGROUP)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -330,6 +331,20 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		if (strcmp(value, "auto") && strcmp(value, "fildes") &&
 		    strcmp(value, "instream")) {
 			*why = "takes auto, fildes or instream";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	case K_CGROUP:
+		/* Joined to /sys/fs/cgroup paths: nothing that climbs out. */
+		if (value[0] != '/' || strlen(value) > 200 ||
+		    strstr(value, "/.") != NULL || strstr(value, "//") != NULL ||
+		    value[strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-")] != '\0' ||
+		    value[1] == '\0' || value[strlen(value) - 1] == '/') {
+			*why = "takes a cgroup path: /name[/name...] of letters, "
+			    "digits, '.', '_', '-'";
 			return -1;
 		}
 		g_free(*(char **)field);

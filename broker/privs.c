@@ -213,8 +213,14 @@ privs_become(const char *user, struct privs *p, char **why)
 		*why = g_strdup("cannot raise CAP_SETUID/CAP_SETGID");
 		return -1;
 	}
-	if (privs_change_id(uid, gid, 0, user, why) != 0 ||
-	    privs_verify(why) != 0)
+	/* A uid change may make us dumpable again (fs.suid_dumpable). */
+	if (privs_change_id(uid, gid, 0, user, why) != 0)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0) != 0) {
+		*why = g_strdup("cannot clear dumpable");
+		return -1;
+	}
+	if (privs_verify(why) != 0)
 		return -1;
 	p->uid = geteuid();
 	p->gid = getegid();

@@ -170,8 +170,7 @@ cmd_profiles(int argc, char **argv)
 	}
 	if (found)
 		print_kernel(&cfg, have_cfg);
-	if (have_cfg)
-		config_clear(&cfg);
+	config_clear(&cfg);
 	if (!found) {
 		fprintf(stderr, "qscan: no role %s\n", argc > 1 ? argv[1] : "");
 		return 1;

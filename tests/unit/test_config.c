@@ -103,6 +103,21 @@ main(void)
 		g_free(sb);
 	}
 
+	/* The cgroup path is joined to /sys/fs/cgroup: nothing to climb. */
+	{
+		char *climb = write_conf("[sandbox]\ncgroup = /qscan/../x\n"
+		    "[sandbox]\ncgroup = qscan\n");
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, climb, errors), 2);
+		CHECK(has(errors, ":2: sandbox.cgroup takes a cgroup path"));
+		CHECK(has(errors, ":4: sandbox.cgroup takes a cgroup path"));
+		config_clear(&c);
+		unlink(climb);
+		g_free(climb);
+	}
+
 	/* The unpack role holds what it decodes: its memory.max must. */
 	{
 		char *tight = write_conf("[sandbox]\n"
