@@ -72,7 +72,7 @@ qs_standin 0
 cat "$T/m" | setpriv --reuid=qscan-test-smtpd --regid=qscan-test-smtpd --clear-groups \
     env -i TCPREMOTEIP=192.0.2.9 "$T/bin/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr" &
 broker=$!
-exec 9> "$conf"		# lets the broker's open of it return
+exec 9<> "$conf"	# read-write: never blocks, even if the broker fails
 reading=
 for i in $(seq 600); do
 	read -r nr fd _ < "/proc/$broker/syscall" 2>/dev/null || break
