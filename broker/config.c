@@ -1,5 +1,6 @@
 /* broker: configuration loading and checking; reads the admin's file, trusted. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,7 +11,7 @@
 #include "record.h"
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
-	K_CLAMD_MODE, K_CHECKS };
+	K_CLAMD_MODE, K_CHECKS, K_CGROUP };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -45,6 +46,7 @@ struct key_spec {
 };
 
 #define OFF(field) offsetof(struct qscan_config, field)
+#define MiB (1024ull * 1024)
 #define GiB (1024ull * 1024 * 1024)
 
 /* Every key the file may hold; conf/qscan.conf documents each. */
@@ -89,6 +91,18 @@ static const struct key_spec keys[] = {
 	{ "clamd", "mode", K_CLAMD_MODE, OFF(clamd_mode), 0, 0 },
 	{ "clamd", "max_stream_bytes", K_U64, OFF(clamd_max_stream_bytes), 1024, 64 * GiB },
 	{ "checks", "disabled", K_CHECKS, OFF(checks_disabled), 0, 0 },
+	{ "sandbox", "cgroup", K_CGROUP, OFF(cgroup), 0, 0 },
+	{ "sandbox", "allow_no_cgroup", K_BOOL, OFF(allow_no_cgroup), 0, 0 },
+	{ "sandbox", "allow_weaker_sandbox", K_BOOL, OFF(allow_weaker_sandbox), 0, 0 },
+	{ "sandbox", "canary_memory_bytes", K_U64,
+	  OFF(role_memory_bytes[ROLE_CANARY]), 16 * MiB, 64 * GiB },
+	{ "sandbox", "unpack_memory_bytes", K_U64,
+	  OFF(role_memory_bytes[ROLE_UNPACK]), 16 * MiB, 256 * GiB },
+	{ "sandbox", "clamav_memory_bytes", K_U64,
+	  OFF(role_memory_bytes[ROLE_CLAMAV]), 16 * MiB, 256 * GiB },
+	{ "sandbox", "clamd_memory_bytes", K_U64,
+	  OFF(role_memory_bytes[ROLE_CLAMD]), 16 * MiB, 64 * GiB },
+	{ "sandbox", "role_pids_max", K_UINT, OFF(role_pids_max), 1, 4096 },
 	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
 	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
 	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
@@ -144,13 +158,24 @@ config_defaults(struct qscan_config *c)
 	c->clamd_read_timeout_ms = 30000;
 	c->clamd_mode = g_strdup("auto");
 	c->clamd_max_stream_bytes = 25ull * 1024 * 1024;	/* StreamMaxLength */
+	c->cgroup = g_strdup("/qscan");
+	/* Every decoded part and archive member sits in a memfd charged to
+	 * the unpack role: room for both limits and the parsers. */
+	c->role_memory_bytes[ROLE_CANARY] = 64 * MiB;
+	c->role_memory_bytes[ROLE_UNPACK] = DEFAULT_MAX_DECODED_BYTES +
+	    DEFAULT_MAX_EXPANDED_BYTES + 256 * MiB;
+	/* The signature database, and the role's scratch tmpfs. */
+	c->role_memory_bytes[ROLE_CLAMAV] = 3 * GiB;
+	c->role_memory_bytes[ROLE_CLAMD] = 256 * MiB;
+	c->role_pids_max = 16;
 }
 
 void
 config_clear(struct qscan_config *c)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE)
+		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE ||
+		    keys[i].type == K_CGROUP)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -250,11 +275,15 @@ key_find(const char *group, const char *key)
 	return NULL;
 }
 
-/* Takes ownership of text. */
+/* Takes ownership of text.  `where`, when not NULL, gets the location
+ * alone. */
 static void
-problem(GPtrArray *errors, const char *path, unsigned line, char *text)
+problem(GPtrArray *errors, GPtrArray *where, const char *path, unsigned line,
+    char *text)
 {
 	g_ptr_array_add(errors, g_strdup_printf("%s:%u: %s", path, line, text));
+	if (where != NULL)
+		g_ptr_array_add(where, g_strdup_printf("%s:%u", path, line));
 	g_free(text);
 }
 
@@ -307,6 +336,20 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		g_free(*(char **)field);
 		*(char **)field = g_strdup(value);
 		return 0;
+	case K_CGROUP:
+		/* Joined to /sys/fs/cgroup paths: nothing that climbs out. */
+		if (value[0] != '/' || strlen(value) > 200 ||
+		    strstr(value, "/.") != NULL || strstr(value, "//") != NULL ||
+		    value[strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-")] != '\0' ||
+		    value[1] == '\0' || value[strlen(value) - 1] == '/') {
+			*why = "takes a cgroup path: /name[/name...] of letters, "
+			    "digits, '.', '_', '-'";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
 	case K_UINT:
 	case K_U64:
 	default:
@@ -327,24 +370,87 @@ bad_number:
 	return -1;
 }
 
+/* Reads all of fd, at most CONFIG_FILE_MAX + 1 bytes; closes it. */
+static char *
+read_config_fd(int fd, gsize *len, int *err)
+{
+	GString *buf = g_string_new(NULL);
+	char chunk[4096];
+	ssize_t n;
+
+	*err = 0;
+	while (buf->len <= CONFIG_FILE_MAX) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		g_string_append_len(buf, chunk, n);
+	}
+	close(fd);
+	*len = buf->len;
+	if (*err != 0) {
+		g_string_free(buf, TRUE);
+		return NULL;
+	}
+	return g_string_free(buf, FALSE);
+}
+
+/* Limits that only make sense together. */
+static void
+check_relations(const struct qscan_config *c, GPtrArray *errors,
+    GPtrArray *where, const char *path)
+{
+	uint64_t need = c->max_decoded_bytes + c->max_expanded_bytes + 16 * MiB;
+
+	if (c->role_memory_bytes[ROLE_UNPACK] < need)
+		problem(errors, where, path, 0, g_strdup_printf(
+		    "sandbox.unpack_memory_bytes %llu is below "
+		    "limits.max_decoded_bytes + limits.max_expanded_bytes "
+		    "+ 16 MiB (%llu): the role holds every part it decodes",
+		    (unsigned long long)c->role_memory_bytes[ROLE_UNPACK],
+		    (unsigned long long)need));
+}
+
 int
 config_load(struct qscan_config *c, const char *path, GPtrArray *errors)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		g_free(c->path);
+		c->path = g_strdup(path);
+		problem(errors, NULL, path, 0, g_strdup_printf("cannot read: %s",
+		    g_strerror(errno)));
+		return 1;
+	}
+	return config_load_fd(c, fd, path, errors, NULL);
+}
+
+int
+config_load_fd(struct qscan_config *c, int fd, const char *path,
+    GPtrArray *errors, GPtrArray *where)
+{
 	g_autofree char *text = NULL;
-	g_autoptr(GError) err = NULL;
 	g_auto(GStrv) lines = NULL;
 	gsize len;
 	guint before = errors->len;
 	g_autofree char *group = NULL;
+	int err;
 
 	g_free(c->path);
 	c->path = g_strdup(path);
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		problem(errors, path, 0, g_strdup_printf("cannot read: %s", err->message));
+	if ((text = read_config_fd(fd, &len, &err)) == NULL) {
+		problem(errors, where, path, 0, g_strdup_printf("cannot read: %s",
+		    g_strerror(err)));
 		return 1;
 	}
 	if (len > CONFIG_FILE_MAX || memchr(text, '\0', len) != NULL) {
-		problem(errors, path, 0, g_strdup("too large or not text"));
+		problem(errors, where, path, 0, g_strdup("too large or not text"));
 		return 1;
 	}
 	/* Our own line-by-line pass, so every problem has its line. */
@@ -362,7 +468,7 @@ config_load(struct qscan_config *c, const char *path, GPtrArray *errors)
 			size_t n = strlen(line);
 
 			if (n < 3 || line[n - 1] != ']') {
-				problem(errors, path, lineno, g_strdup_printf(
+				problem(errors, where, path, lineno, g_strdup_printf(
 				    "bad group line: %s", line));
 				continue;
 			}
@@ -370,31 +476,34 @@ config_load(struct qscan_config *c, const char *path, GPtrArray *errors)
 			group = g_strndup(line + 1, n - 2);
 			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
 			    strcmp(group, "users") && strcmp(group, "clamav") &&
-			    strcmp(group, "clamd") && strcmp(group, "checks"))
-				problem(errors, path, lineno, g_strdup_printf(
+			    strcmp(group, "clamd") && strcmp(group, "checks") &&
+			    strcmp(group, "sandbox"))
+				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;
 		}
 		if ((eq = strchr(line, '=')) == NULL) {
-			problem(errors, path, lineno, g_strdup_printf(
+			problem(errors, where, path, lineno, g_strdup_printf(
 			    "not a key = value line: %s", line));
 			continue;
 		}
 		*eq = '\0';
 		g_strstrip(line);
 		if (group == NULL) {
-			problem(errors, path, lineno, g_strdup_printf(
+			problem(errors, where, path, lineno, g_strdup_printf(
 			    "key %s before any [group]", line));
 			continue;
 		}
 		if ((k = key_find(group, line)) == NULL) {
-			problem(errors, path, lineno, g_strdup_printf(
+			problem(errors, where, path, lineno, g_strdup_printf(
 			    "unknown key %s.%s", group, line));
 			continue;
 		}
 		if (key_set(c, k, g_strstrip(eq + 1), &why) != 0)
-			problem(errors, path, lineno, g_strdup_printf(
+			problem(errors, where, path, lineno, g_strdup_printf(
 			    "%s.%s %s", group, k->key, why));
 	}
+	if (errors->len == before)
+		check_relations(c, errors, where, path);
 	return (int)(errors->len - before);
 }

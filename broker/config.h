@@ -62,6 +62,14 @@ struct qscan_config {
 	char *clamd_mode;		/* auto, fildes, instream */
 	uint64_t clamd_max_stream_bytes;
 
+	/* The sandbox: what the kernel must give (fail closed unless
+	 * allowed), and each role's cgroup limits. */
+	char *cgroup;			/* delegated by qscan-setup */
+	gboolean allow_no_cgroup;
+	gboolean allow_weaker_sandbox;
+	uint64_t role_memory_bytes[8];	/* by enum role_id: memory.max */
+	unsigned role_pids_max;
+
 	/* Format checks switched off: bit (1 << code) per anomaly code
 	 * (record.h) for which anomaly_is_check() holds. */
 	uint64_t checks_disabled;
@@ -74,6 +82,13 @@ void config_defaults(struct qscan_config *c);
  * as "file:line: text" (line 0 when it has none); returns the number of
  * problems, 0 when the file is good.  Unknown groups and keys are errors. */
 int config_load(struct qscan_config *c, const char *path, GPtrArray *errors);
+
+/* The same from `fd`, opened by the caller (before a privilege drop) and
+ * always closed; `path` names it in messages.  When `where` is not NULL,
+ * it gets "file:line" of each problem, in step with `errors`: what a
+ * caller who may not see the configuration's content is told. */
+int config_load_fd(struct qscan_config *c, int fd, const char *path,
+    GPtrArray *errors, GPtrArray *where);
 
 void config_clear(struct qscan_config *c);
 

@@ -122,6 +122,43 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 
 static char message_id[64];
 
+/* A caller that is not root may not read the configuration: it is told
+ * where each problem is; what it is goes to the mail log only. */
+static void
+log_config_problems(GPtrArray *errors, GPtrArray *where)
+{
+	if (invoking_uid == 0) {
+		for (guint i = 0; i < errors->len; i++)
+			log_err("config: %s", (char *)errors->pdata[i]);
+		return;
+	}
+	log_open("qmail-scanner-queue", TRUE, FALSE);
+	for (guint i = 0; i < errors->len; i++)
+		log_err("config: %s", (char *)errors->pdata[i]);
+	log_open("qmail-scanner-queue", FALSE, TRUE);
+	for (guint i = 0; i < where->len; i++)
+		log_err("config: %s: error (details in the mail log)",
+		    (char *)where->pdata[i]);
+	log_open("qmail-scanner-queue", TRUE, TRUE);
+}
+
+/* The kernel must give what [sandbox] requires; then the roles' users,
+ * filter and policy (scan_setup).  Allowed weaknesses are logged. */
+static int
+sandbox_ready(const struct qscan_config *cfg, const struct privs *privs,
+    char **why)
+{
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	struct spawn_settings set;
+	int rc;
+
+	spawn_settings_from(cfg, &set);
+	rc = spawn_setup(&set, privs, warnings, why);
+	for (guint i = 0; i < warnings->len; i++)
+		log_warn("%s", (char *)warnings->pdata[i]);
+	return rc == 0 ? scan_setup(cfg, privs, why) : rc;
+}
+
 static void
 summary(const struct broker_env *be, const struct envelope *envl,
     const struct spool *sp, const struct scan *s, const char *verdict,
@@ -172,13 +209,16 @@ main(int argc, char **argv)
 	enum spool_result sr;
 	enum envelope_result er;
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *why = NULL, *work = NULL;
+	g_autoptr(GPtrArray) where = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *why = NULL, *work = NULL, *first_user = NULL;
 	char *msgid = message_id;
+	const char *config_path;
 	double setup_start;
-	int code, setup_rc;
+	int code, setup_rc, config_fd;
 
 	(void)argc;
 	(void)argv;
+	privs_reset_signals();
 	umask(077);
 	note_inherited_fifos();
 	invoking_uid = getuid();
@@ -191,20 +231,38 @@ main(int argc, char **argv)
 	log_set_message_id(msgid);
 	log_open("qmail-scanner-queue", TRUE, TRUE);
 
+	/* The configuration is opened with the rights we were started with
+	 * and parsed after the drop to the built-in broker user; then we
+	 * become the user it names, if another. */
 	config_defaults(&cfg);
-	if (config_load(&cfg, be.config_override ? be.config_override :
-	    QSCAN_CONFIG_PATH, errors) != 0) {
-		for (guint i = 0; i < errors->len; i++)
-			log_err("config: %s", (char *)errors->pdata[i]);
+	config_path = be.config_override ? be.config_override :
+	    QSCAN_CONFIG_PATH;
+	if ((config_fd = open(config_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_err("config: %s: cannot read: %s", config_path,
+		    strerror(errno));
+		return QQ_TEMP_CONFIG;
+	}
+	first_user = g_strdup(cfg.broker_user);
+	if (privs_drop(first_user, &privs, &why) != 0) {
+		close(config_fd);
+		log_err("privileges: %s", why);
+		return QQ_TEMP_INTERNAL_BUG;
+	}
+	if (config_load_fd(&cfg, config_fd, config_path, errors, where) != 0) {
+		log_config_problems(errors, where);
 		return QQ_TEMP_CONFIG;
 	}
 	log_open("qmail-scanner-queue", cfg.use_syslog, TRUE);
-	if (privs_drop(cfg.broker_user, &privs, &why) != 0) {
+	if (privs_become(cfg.broker_user, &privs, &why) != 0) {
 		log_err("privileges: %s", why);
 		return QQ_TEMP_INTERNAL_BUG;
 	}
 	if (privs.note[0])
 		log_warn("%s", privs.note);
+	if (privs.kept_groups[0])
+		log_warn("the caller's supplementary groups %s stay ours and "
+		    "the roles' (clearing them needs CAP_SETGID: install "
+		    "setuid root or with file capabilities)", privs.kept_groups);
 	log_open_file(cfg.log_file);
 
 	t.setup = now_ms() - t.start;
@@ -251,7 +309,7 @@ main(int argc, char **argv)
 	s.remote_ip = be.remote_ip;
 	s.relay = be.relay;
 	setup_start = now_ms();
-	setup_rc = scan_setup(&cfg, &privs, &why);
+	setup_rc = sandbox_ready(&cfg, &privs, &why);
 	t.setup += now_ms() - setup_start;
 	if (setup_rc != 0) {
 		log_err("sandbox: %s", why);

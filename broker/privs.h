@@ -20,11 +20,25 @@ struct privs {
 	uid_t uid;		/* what we run as now */
 	gid_t gid;
 	char note[256];		/* what could not be done, for the log */
+	/* Shared-uid mode, setuid: the caller's supplementary groups, which
+	 * no CAP_SETGID lets us clear ("" when none), for the log. */
+	char kept_groups[128];
 };
 
 /* Drops to `user` as described above.  Refuses (returns -1 with *why) to
  * go on as root or with any capability beyond CAP_SETUID/CAP_SETGID. */
 int privs_drop(const char *user, struct privs *p, char **why);
+
+/* In PRIVS_ROLE_UIDS mode, after privs_drop: becomes `user` instead (the
+ * configuration, read after the first drop, names another broker user).
+ * Nothing to do when we already are `user`, or in shared-uid mode. */
+int privs_become(const char *user, struct privs *p, char **why);
+
+/* First thing in main: every signal back to its default disposition and
+ * unblocked.  A caller of a setuid program chooses both, and exec keeps
+ * them: SIGCHLD ignored makes the kernel reap our children (waitid fails),
+ * SIGALRM blocked disarms our deadline. */
+void privs_reset_signals(void);
 
 /* Raises / lowers CAP_SETUID and CAP_SETGID in the effective set
  * (PRIVS_ROLE_UIDS only).  Return 0 or -1. */

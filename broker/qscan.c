@@ -15,6 +15,7 @@
 #include "report_json.h"
 #include "sandbox.h"
 #include "scan.h"
+#include "spawn.h"
 
 static int
 usage(void)
@@ -50,6 +51,39 @@ load_config(struct qscan_config *cfg, const char *path)
 	return -1;
 }
 
+/* A setuid qscan run by another user says only where a problem is. */
+static int
+load_config_fd(struct qscan_config *cfg, int fd, const char *path)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) where = g_ptr_array_new_with_free_func(g_free);
+	int full = getuid() == 0 || getauxval(AT_SECURE) == 0;
+
+	if (config_load_fd(cfg, fd, path, errors, where) == 0)
+		return 0;
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "%s%s\n", full ? (char *)errors->pdata[i] :
+		    (char *)where->pdata[i], full ? "" : ": error");
+	return -1;
+}
+
+/* What [sandbox] requires of the kernel, then the roles' setup. */
+static int
+sandbox_ready(const struct qscan_config *cfg, const struct privs *privs,
+    char **why)
+{
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	struct spawn_settings set;
+
+	spawn_settings_from(cfg, &set);
+	if (spawn_setup(&set, privs, warnings, why) != 0)
+		return -1;
+	for (guint i = 0; i < warnings->len; i++)
+		fprintf(stderr, "qscan: warning: %s\n",
+		    (char *)warnings->pdata[i]);
+	return scan_setup(cfg, privs, why);
+}
+
 static int
 cmd_lint(int argc, char **argv)
 {
@@ -78,19 +112,65 @@ cmd_lint(int argc, char **argv)
 	return 0;
 }
 
+/* What this kernel gives, beside the tables: the sandbox asks for it
+ * and fails closed without it unless [sandbox] allows otherwise. */
+static void
+print_kernel(const struct qscan_config *cfg, int have_cfg)
+{
+	const struct role_profile *p;
+	int abi = sandbox_landlock_abi(), flags = 0, err;
+	g_autofree char *why = NULL;
+
+	for (int r = 1; r <= ROLE_ID_MAX; r++)
+		if ((p = sandbox_profile(r)) != NULL)
+			flags |= p->clone_flags;
+	err = spawn_probe_namespaces(flags);
+	printf("kernel (what this machine gives now):\n");
+	printf("  landlock: ABI %d (%s; ABI >= %d gives the signal scope "
+	    "the tgkill(SIGABRT) allowance relies on)\n", abi,
+	    abi >= SPAWN_LANDLOCK_ABI ? "enough" : abi > 0 ? "too old" :
+	    "none", SPAWN_LANDLOCK_ABI);
+	printf("  namespaces 0x%x (user, pid, net, ipc, mount): %s%s\n",
+	    (unsigned)flags, err ? "refused: " : "available",
+	    err ? strerror(err) : "");
+	if (!have_cfg) {
+		printf("  cgroup: not probed (no configuration read)\n");
+		return;
+	}
+	/* As whoever runs us, who may not be the broker user. */
+	if (cgroup_probe(cfg->cgroup, &why) == 0)
+		printf("  cgroup: %s\n", cgroup_describe());
+	else
+		printf("  cgroup: %s\n", why);
+	printf("  sandbox.allow_no_cgroup = %s, sandbox.allow_weaker_sandbox "
+	    "= %s\n", cfg->allow_no_cgroup ? "true" : "false",
+	    cfg->allow_weaker_sandbox ? "true" : "false");
+}
+
 static int
 cmd_profiles(int argc, char **argv)
 {
-	int found = 0;
+	struct qscan_config cfg;
+	int found = 0, have_cfg;
 
+	have_cfg = load_config(&cfg, config_path()) == 0;
 	for (int r = 1; r <= ROLE_ID_MAX; r++) {
 		const struct role_profile *p = sandbox_profile(r);
 
 		if (p == NULL || (argc > 1 && strcmp(argv[1], p->name) != 0))
 			continue;
 		sandbox_profile_print(stdout, r);
+		if (have_cfg)
+			printf("cgroup limits: memory.max %llu bytes "
+			    "(sandbox.%s_memory_bytes, memfds and tmpfs "
+			    "included), pids.max %u\n\n",
+			    (unsigned long long)cfg.role_memory_bytes[r],
+			    p->name, cfg.role_pids_max);
 		found++;
 	}
+	if (found)
+		print_kernel(&cfg, have_cfg);
+	config_clear(&cfg);
 	if (!found) {
 		fprintf(stderr, "qscan: no role %s\n", argc > 1 ? argv[1] : "");
 		return 1;
@@ -155,10 +235,11 @@ cmd_check(int argc, char **argv)
 {
 	struct qscan_config cfg;
 	struct privs privs;
-	g_autofree char *why = NULL;
+	g_autofree char *why = NULL, *first_user = NULL;
 	g_autoptr(GString) out = g_string_new("[");
 	g_autofree int *fds = NULL;
-	int json = 0, i = 1, rc = 0;
+	const char *path = config_path();
+	int json = 0, i = 1, rc = 0, config_fd;
 
 	if (i < argc && strcmp(argv[i], "--json") == 0) {
 		json = 1;
@@ -166,8 +247,13 @@ cmd_check(int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage();
-	if (load_config(&cfg, config_path()) != 0)
+	/* Opened as the caller, parsed after the drop (as the broker). */
+	config_defaults(&cfg);
+	if ((config_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s:0: cannot read: %s\n", path,
+		    strerror(errno));
 		return 1;
+	}
 	log_open("qscan", FALSE, TRUE);
 	/* Open the files as the caller: qscand may not reach them. */
 	fds = g_new(int, argc);
@@ -177,11 +263,22 @@ cmd_check(int argc, char **argv)
 			    strerror(errno));
 			rc = 1;
 		}
-	if (privs_drop(cfg.broker_user, &privs, &why) != 0 ||
-	    scan_setup(&cfg, &privs, &why) != 0) {
+	first_user = g_strdup(cfg.broker_user);
+	if (privs_drop(first_user, &privs, &why) != 0) {
+		close(config_fd);
 		fprintf(stderr, "qscan: %s\n", why);
 		return 1;
 	}
+	if (load_config_fd(&cfg, config_fd, path) != 0)
+		return 1;
+	if (privs_become(cfg.broker_user, &privs, &why) != 0 ||
+	    sandbox_ready(&cfg, &privs, &why) != 0) {
+		fprintf(stderr, "qscan: %s\n", why);
+		return 1;
+	}
+	if (privs.kept_groups[0])
+		fprintf(stderr, "qscan: warning: the caller's supplementary "
+		    "groups %s stay (no CAP_SETGID)\n", privs.kept_groups);
 	for (; i < argc; i++)
 		if (fds[i] >= 0 && check_one(&cfg, &privs, argv[i], fds[i],
 		    json, out) != 0)

@@ -304,9 +304,13 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 		}
 		if (pfd[1].revents && !relay_log(rp, pending, &log_total))
 			log_open = 0;
-		if (pfd[2].revents && waitid(P_PIDFD, (id_t)rp->pidfd, &si,
-		    WEXITED) == 0)
+		/* A failed waitid is final too: polling again would spin. */
+		if (pfd[2].revents) {
+			if (waitid(P_PIDFD, (id_t)rp->pidfd, &si, WEXITED) != 0)
+				snprintf(out->detail, sizeof(out->detail),
+				    "cannot reap it: %s", strerror(errno));
 			exited = 1;
+		}
 	}
 	if (!exited) {
 		syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
@@ -328,6 +332,10 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 			    "signal %s", sigabbrev_np(si.si_status) ?
 			    sigabbrev_np(si.si_status) : "?");
 	}
+	if (out->ending == ROLE_LIMIT && si.si_status == SIGKILL)
+		role_cgroup_explain_kill(&rp->cgroup, out->detail,
+		    sizeof(out->detail));
+	role_cgroup_remove(&rp->cgroup);
 	out->ms = now_ms() - start;
 	close(rp->records_fd);
 	close(rp->log_fd);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "config.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 #include "spawn.h"
@@ -47,6 +48,79 @@ static const char *const step_names[] = {
 #define CHILD_STATUS_FD (ROLE_FD_PEER + 1)
 
 static char namespace_note[256];
+static struct spawn_settings settings;
+
+void
+spawn_settings_from(const struct qscan_config *cfg, struct spawn_settings *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->cgroup = cfg->cgroup;
+	out->allow_no_cgroup = cfg->allow_no_cgroup;
+	out->allow_weaker_sandbox = cfg->allow_weaker_sandbox;
+	for (int r = 1; r <= ROLE_ID_MAX; r++)
+		out->memory_bytes[r] = cfg->role_memory_bytes[r];
+	out->pids_max = cfg->role_pids_max;
+}
+
+int
+spawn_setup(const struct spawn_settings *set, const struct privs *p,
+    GPtrArray *warnings, char **why)
+{
+	int abi = sandbox_landlock_abi();
+	char *cg_why = NULL;
+
+	settings = *set;
+	settings.cgroup = NULL;		/* not kept: used here only */
+	if (abi < SPAWN_LANDLOCK_ABI) {
+		if (!set->allow_weaker_sandbox) {
+			*why = g_strdup_printf("the kernel's Landlock ABI is %d, "
+			    "below %d (signal scope, which the roles' "
+			    "tgkill(SIGABRT) allowance relies on): no service "
+			    "(sandbox.allow_weaker_sandbox = true runs anyway)",
+			    abi, SPAWN_LANDLOCK_ABI);
+			return -1;
+		}
+		g_ptr_array_add(warnings, g_strdup_printf("weaker sandbox "
+		    "allowed: Landlock ABI %d, below %d (no signal scope)",
+		    abi, SPAWN_LANDLOCK_ABI));
+	}
+	if (cgroup_setup(set->cgroup, p, &cg_why) != 0) {
+		if (!set->allow_no_cgroup) {
+			*why = g_strdup_printf("%s: no service without role "
+			    "memory limits (sandbox.allow_no_cgroup = true "
+			    "runs anyway)", cg_why);
+			g_free(cg_why);
+			return -1;
+		}
+		g_ptr_array_add(warnings, g_strdup_printf("no role memory "
+		    "limits, allowed by sandbox.allow_no_cgroup: %s", cg_why));
+		g_free(cg_why);
+	}
+	return 0;
+}
+
+int
+spawn_probe_namespaces(int flags)
+{
+	struct clone_args args;
+	int pidfd = -1, err;
+	long pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_PIDFD | (unsigned)flags;
+	args.pidfd = (uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return errno;
+	err = 0;
+	if (waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED) != 0)
+		err = errno;
+	close(pidfd);
+	return err;
+}
 
 const char *
 spawn_namespace_note(void)
@@ -285,6 +359,7 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 
 	memset(rp, 0, sizeof(*rp));
 	rp->pid = -1;
+	rp->cgroup.dir_fd = -1;
 	if (prof == NULL) {
 		*why = g_strdup("no sandbox profile for this role");
 		return -1;
@@ -300,21 +375,36 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 		*why = g_strdup_printf("pipes: %s", strerror(errno));
 		goto fail;
 	}
+	if (role_cgroup_create(&rp->cgroup, s->role,
+	    settings.memory_bytes[s->role], settings.pids_max, why) != 0)
+		goto fail;
 
 	memset(&args, 0, sizeof(args));
 	args.flags = CLONE_PIDFD | (unsigned)prof->clone_flags;
 	args.pidfd = (uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
+	/* v2: born in its cgroup, never charged to ours. */
+	if (rp->cgroup.dir_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)rp->cgroup.dir_fd;
+	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSPC ||
 	    errno == EUSERS)) {
-		/* Log what the kernel refused, then go on without it. */
+		/* Fail closed, unless the site allowed roles without them. */
+		if (!settings.allow_weaker_sandbox) {
+			*why = g_strdup_printf("kernel refused namespaces 0x%x "
+			    "(%s): no service (sandbox.allow_weaker_sandbox = "
+			    "true runs roles without them)",
+			    (unsigned)prof->clone_flags, strerror(errno));
+			goto fail;
+		}
 		if (namespace_note[0] == '\0')
 			snprintf(namespace_note, sizeof(namespace_note),
-			    "kernel refused namespaces 0x%x (%s): roles run "
-			    "without them", (unsigned)prof->clone_flags,
-			    strerror(errno));
-		args.flags = CLONE_PIDFD;
+			    "weaker sandbox allowed: kernel refused namespaces "
+			    "0x%x (%s): roles run without them",
+			    (unsigned)prof->clone_flags, strerror(errno));
+		args.flags &= ~(uint64_t)prof->clone_flags;
 		pid = syscall(SYS_clone3, &args, sizeof(args));
 	}
 	if (pid < 0) {
@@ -329,7 +419,8 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 	rp->pid = (pid_t)pid;
 	rp->pidfd = pidfd;
 	rp->role = s->role;
-	rp->namespaces = (int)(args.flags & ~(uint64_t)CLONE_PIDFD);
+	rp->namespaces = (int)(args.flags & ~(uint64_t)(CLONE_PIDFD |
+	    CLONE_INTO_CGROUP));
 	close(go[0]); go[0] = -1;
 	close(ready[1]); ready[1] = -1;
 	close(status[1]); status[1] = -1;
@@ -340,6 +431,8 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 		*why = g_strdup("role died before its uid change");
 		goto fail_child;
 	}
+	if (role_cgroup_attach(&rp->cgroup, rp->pid, why) != 0)
+		goto fail_child;
 	if (in_userns && write_id_maps(rp->pid, s, why) != 0)
 		goto fail_child;
 	if (write(go[1], "g", 1) != 1) {
@@ -373,6 +466,7 @@ fail_child:
 	close(rp->pidfd);
 	rp->pid = -1;
 fail:
+	role_cgroup_remove(&rp->cgroup);
 	close_pair(sock);
 	close_pair(logp);
 	close_pair(go);

@@ -3,9 +3,12 @@
 #ifndef QSCAN_SPAWN_H
 #define QSCAN_SPAWN_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/filter.h>
+#include <glib.h>
 
+#include "cgroup.h"
 #include "privs.h"
 #include "record.h"
 
@@ -28,13 +31,47 @@ struct role_proc {
 	int records_fd;			/* our end of the SOCK_SEQPACKET pair */
 	int log_fd;			/* read end of the role's log pipe */
 	int namespaces;			/* CLONE_NEW* flags actually obtained */
+	struct role_cgroup cgroup;	/* removed by role_run once reaped */
 };
+
+/* What the sandbox must have, from the configuration's [sandbox]. */
+struct spawn_settings {
+	const char *cgroup;		/* the delegated cgroup's path */
+	int allow_no_cgroup;		/* run without memory/pids limits */
+	int allow_weaker_sandbox;	/* without namespaces, or an older
+					 * Landlock than SPAWN_LANDLOCK_ABI */
+	uint64_t memory_bytes[ROLE_ID_MAX + 1];	/* by enum role_id */
+	unsigned pids_max;
+};
+
+struct qscan_config;
+
+/* The settings from the configuration's [sandbox] group. */
+void spawn_settings_from(const struct qscan_config *cfg,
+    struct spawn_settings *out);
+
+/* Landlock's signal scope (ABI 6) is what keeps a role's permitted
+ * tgkill(SIGABRT) from reaching processes outside its domain. */
+#define SPAWN_LANDLOCK_ABI 6
+
+/* Once per process, after privileges are final: checks the kernel gives
+ * what the settings require (Landlock ABI, a delegated cgroup) and keeps
+ * the settings for spawn_role.  What is missing but allowed is appended
+ * to `warnings` for the log; what is missing and not allowed returns -1
+ * with *why: no service. */
+int spawn_setup(const struct spawn_settings *set, const struct privs *p,
+    GPtrArray *warnings, char **why);
+
+/* Probes whether the kernel lets us make the namespaces `flags` names
+ * (a child that exits at once): 0, or the errno clone3 gave. */
+int spawn_probe_namespaces(int flags);
 
 /* Starts the role.  On failure returns -1 with *why, and nothing is left
  * running or open. */
 int spawn_role(const struct spawn_spec *spec, struct role_proc *rp, char **why);
 
-/* Logs once per process what the kernel refused (namespaces). */
+/* What the kernel refused (namespaces) and allow_weaker_sandbox let
+ * pass, once per process, for the log; NULL when nothing. */
 const char *spawn_namespace_note(void);
 
 #endif

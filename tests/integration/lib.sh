@@ -12,8 +12,22 @@ set -eu
 T=$(mktemp -d /tmp/qscan-test.XXXXXX)
 chmod 755 "$T"
 failed=0
+# The scenario's own delegated cgroup (qscan-setup --cgroup), removed at
+# the end with whatever role cgroups a killed broker left in it.
+QS_CGROUP=/qscan-test/${T##*/}
+
+qs_cgroup_remove() {
+	for _h in /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup \
+	    /sys/fs/cgroup/unified; do
+		[ -d "$_h$QS_CGROUP" ] || continue
+		find "$_h$QS_CGROUP" -mindepth 1 -depth -type d \
+		    -exec rmdir {} \; 2>/dev/null || true
+		rmdir "$_h$QS_CGROUP" 2>/dev/null || true
+	done
+}
 
 finish() {
+	qs_cgroup_remove
 	if [ "$failed" = 0 ]; then
 		rm -rf "$T"
 	else
@@ -34,7 +48,8 @@ pass() {
 
 # qs_setup [extra config lines...]: spool, roles, stand-in, config.
 qs_setup() {
-	sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
+	sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" \
+	    --cgroup "$QS_CGROUP" >/dev/null
 	mkdir -p "$T/roles" "$T/rec"
 	chmod 777 "$T/rec"
 	qs_roles
@@ -42,6 +57,8 @@ qs_setup() {
 	cp "$QSCAN_BUILD/tests/qq-standin" "$T/qq"
 	qs_standin 0
 	{
+		echo "[sandbox]"
+		echo "cgroup = $QS_CGROUP"
 		echo "[qscan]"
 		echo "spool_dir = $T/spool"
 		echo "qmail_queue = $T/qq"

@@ -43,3 +43,22 @@ CASES
 # The crash sample is kept: it may be an exploit.
 ls "$T/spool/crashes/new/" | grep -q '\.unpack$' || fail "crash sample not kept"
 pass "crash sample kept in crashes/new"
+
+# Memory RLIMIT_AS does not count (memfd pages): the role's cgroup
+# (memory.max) stops it, the kernel's OOM killer ends it, the broker
+# says so and tempfails, and its role cgroups are gone afterwards.
+sed -i 's/^\[qscan\]$/[limits]\nmax_decoded_bytes = 16777216\nmax_expanded_bytes = 16777216\n[sandbox]\nunpack_memory_bytes = 67108864\n[qscan]/' "$T/qscan.conf"
+printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: memfd_hog 512\n\nbody\n' > "$T/m"
+qs_standin 0
+qs_run "$T/m" "$T/e"
+expect_rc 81 memfd_hog
+grep -q "role unpack failed: resource-limit (memory.max 64 MiB reached: killed by the kernel's OOM killer" "$T/stderr" ||
+    { cat "$T/stderr"; fail "memfd_hog: should end as resource-limit by memory.max"; }
+[ "$(qs_field verdict)" = tempfail ] || fail "memfd_hog: $(qs_last)"
+[ ! -f "$T/rec/message" ] || fail "memfd_hog: queued anyway"
+expect_work_empty memfd_hog
+for h in /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup; do
+	[ ! -d "$h$QS_CGROUP" ] || [ -z "$(find "$h$QS_CGROUP" -mindepth 1 -type d ! -name brokers)" ] ||
+	    fail "memfd_hog: role cgroups left in $h$QS_CGROUP"
+done
+pass "memfd_hog 512 MiB under a 64 MiB memory.max: resource-limit, exit 81"

@@ -195,6 +195,27 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 		rc = sendmsg(ROLE_FD_RECORDS, &m, MSG_NOSIGNAL);
 		_exit(rc < 0 ? HOSTILE_EXIT_SURVIVED : ROLE_EXIT_OK);
 	}
+	if (strcmp(attempt, "memfd_hog") == 0) {
+		/* Memory RLIMIT_AS does not count: arg MiB of memfd pages,
+		 * each memfd up to RLIMIT_FSIZE.  The role's cgroup must stop
+		 * it (memory.max: the OOM killer) before it returns. */
+		static char chunk[1 << 20];
+		long want = strtol(arg, NULL, 10), done = 0;
+
+		memset(chunk, 'x', sizeof(chunk));
+		while (done < want) {
+			int fd = memfd_create("hog", MFD_CLOEXEC |
+			    MFD_ALLOW_SEALING);
+
+			if (fd < 0)
+				return -1;
+			while (done < want && write(fd, chunk,
+			    sizeof(chunk)) == (ssize_t)sizeof(chunk))
+				done++;
+			/* fd stays open: its pages stay ours. */
+		}
+		return done;
+	}
 	if (strcmp(attempt, "crash") == 0) {
 		*(volatile int *)(uintptr_t)0 = 1;
 		return 0;

@@ -1,4 +1,5 @@
 /* tests: broker/config.c: defaults, values, and errors with file and line. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +79,75 @@ main(void)
 		config_clear(&c);
 		unlink(pass);
 		g_free(pass);
+	}
+
+	/* [sandbox]: defaults fail closed; the keys take their values. */
+	{
+		char *sb = write_conf("[sandbox]\ncgroup = /site/qscan\n"
+		    "allow_no_cgroup = true\nallow_weaker_sandbox = yes\n"
+		    "canary_memory_bytes = 33554432\nrole_pids_max = 4\n");
+
+		config_defaults(&c);
+		CHECK(strcmp(c.cgroup, "/qscan") == 0);
+		CHECK(!c.allow_no_cgroup && !c.allow_weaker_sandbox);
+		CHECK(c.role_memory_bytes[ROLE_UNPACK] >= c.max_decoded_bytes +
+		    c.max_expanded_bytes);
+		g_ptr_array_set_size(errors, 0);
+		CHECK_INT(config_load(&c, sb, errors), 0);
+		CHECK(strcmp(c.cgroup, "/site/qscan") == 0);
+		CHECK(c.allow_no_cgroup && c.allow_weaker_sandbox);
+		CHECK_INT(c.role_memory_bytes[ROLE_CANARY], 33554432);
+		CHECK_INT(c.role_pids_max, 4);
+		config_clear(&c);
+		unlink(sb);
+		g_free(sb);
+	}
+
+	/* The cgroup path is joined to /sys/fs/cgroup: nothing to climb. */
+	{
+		char *climb = write_conf("[sandbox]\ncgroup = /qscan/../x\n"
+		    "[sandbox]\ncgroup = qscan\n");
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, climb, errors), 2);
+		CHECK(has(errors, ":2: sandbox.cgroup takes a cgroup path"));
+		CHECK(has(errors, ":4: sandbox.cgroup takes a cgroup path"));
+		config_clear(&c);
+		unlink(climb);
+		g_free(climb);
+	}
+
+	/* The unpack role holds what it decodes: its memory.max must. */
+	{
+		char *tight = write_conf("[sandbox]\n"
+		    "unpack_memory_bytes = 1073741824\n");
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, tight, errors), 1);
+		CHECK(has(errors, ":0: sandbox.unpack_memory_bytes 1073741824 "
+		    "is below limits.max_decoded_bytes"));
+		config_clear(&c);
+		unlink(tight);
+		g_free(tight);
+	}
+
+	/* From a descriptor: "where" has file:line alone, in step. */
+	{
+		GPtrArray *at = g_ptr_array_new_with_free_func(g_free);
+		int fd = open(bad, O_RDONLY);
+
+		CHECK(fd >= 0);
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load_fd(&c, fd, "qscan.conf", errors, at), 7);
+		CHECK_INT(at->len, errors->len);
+		CHECK(strcmp(at->pdata[0], "qscan.conf:3") == 0);
+		CHECK(strcmp(at->pdata[4], "qscan.conf:9") == 0);
+		CHECK(fcntl(fd, F_GETFD) < 0);	/* closed */
+		config_clear(&c);
+		g_ptr_array_unref(at);
 	}
 
 	g_ptr_array_set_size(errors, 0);
