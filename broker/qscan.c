@@ -126,10 +126,11 @@ print_kernel(const struct qscan_config *cfg, int have_cfg)
 			flags |= p->clone_flags;
 	err = spawn_probe_namespaces(flags);
 	printf("kernel (what this machine gives now):\n");
-	printf("  landlock: ABI %d (%s; ABI >= %d gives the signal scope "
-	    "the tgkill(SIGABRT) allowance relies on)\n", abi,
-	    abi >= SPAWN_LANDLOCK_ABI ? "enough" : abi > 0 ? "too old" :
-	    "none", SPAWN_LANDLOCK_ABI);
+	printf("  landlock: ABI %d (%s; ABI >= %d adds the signal scope, "
+	    "which matters only without the pid namespace)\n", abi,
+	    abi >= SPAWN_LANDLOCK_SIGNAL_ABI ? "with signal scope" :
+	    abi > 0 ? "file rules, no signal scope" : "none: no service",
+	    SPAWN_LANDLOCK_SIGNAL_ABI);
 	printf("  namespaces 0x%x (user, pid, net, ipc, mount): %s%s\n",
 	    (unsigned)flags, err ? "refused: " : "available",
 	    err ? strerror(err) : "");

@@ -71,18 +71,12 @@ spawn_setup(const struct spawn_settings *set, const struct privs *p,
 
 	settings = *set;
 	settings.cgroup = NULL;		/* not kept: used here only */
-	if (abi < SPAWN_LANDLOCK_ABI) {
-		if (!set->allow_weaker_sandbox) {
-			*why = g_strdup_printf("the kernel's Landlock ABI is %d, "
-			    "below %d (signal scope, which the roles' "
-			    "tgkill(SIGABRT) allowance relies on): no service "
-			    "(sandbox.allow_weaker_sandbox = true runs anyway)",
-			    abi, SPAWN_LANDLOCK_ABI);
-			return -1;
-		}
-		g_ptr_array_add(warnings, g_strdup_printf("weaker sandbox "
-		    "allowed: Landlock ABI %d, below %d (no signal scope)",
-		    abi, SPAWN_LANDLOCK_ABI));
+	/* The roles deny themselves every file with Landlock: without it
+	 * there is no sandbox to weaken, so no allowance helps. */
+	if (abi < 1) {
+		*why = g_strdup("the kernel offers no Landlock, which the roles "
+		    "need to deny themselves file access: no service");
+		return -1;
 	}
 	if (cgroup_setup(set->cgroup, p, &cg_why) != 0) {
 		if (!set->allow_no_cgroup) {
@@ -402,8 +396,11 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 		if (namespace_note[0] == '\0')
 			snprintf(namespace_note, sizeof(namespace_note),
 			    "weaker sandbox allowed: kernel refused namespaces "
-			    "0x%x (%s): roles run without them",
-			    (unsigned)prof->clone_flags, strerror(errno));
+			    "0x%x (%s): roles run without them%s",
+			    (unsigned)prof->clone_flags, strerror(errno),
+			    sandbox_landlock_abi() < SPAWN_LANDLOCK_SIGNAL_ABI ?
+			    ", and without Landlock's signal scope a role's "
+			    "tgkill(SIGABRT) reaches roles of its own uid" : "");
 		args.flags &= ~(uint64_t)prof->clone_flags;
 		pid = syscall(SYS_clone3, &args, sizeof(args));
 	}

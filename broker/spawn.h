@@ -38,8 +38,7 @@ struct role_proc {
 struct spawn_settings {
 	const char *cgroup;		/* the delegated cgroup's path */
 	int allow_no_cgroup;		/* run without memory/pids limits */
-	int allow_weaker_sandbox;	/* without namespaces, or an older
-					 * Landlock than SPAWN_LANDLOCK_ABI */
+	int allow_weaker_sandbox;	/* roles without namespaces */
 	uint64_t memory_bytes[ROLE_ID_MAX + 1];	/* by enum role_id */
 	unsigned pids_max;
 };
@@ -50,9 +49,13 @@ struct qscan_config;
 void spawn_settings_from(const struct qscan_config *cfg,
     struct spawn_settings *out);
 
-/* Landlock's signal scope (ABI 6) is what keeps a role's permitted
- * tgkill(SIGABRT) from reaching processes outside its domain. */
-#define SPAWN_LANDLOCK_ABI 6
+/* Landlock's signal scope (ABI 6) keeps a role's permitted
+ * tgkill(SIGABRT) inside its domain.  The pid namespace already does
+ * (the role can name no other process), so the scope matters only in a
+ * weaker sandbox without namespaces, where roles of one uid could signal
+ * each other: Debian 12's own kernel (6.1, ABI 2) runs with namespaces
+ * and no scope. */
+#define SPAWN_LANDLOCK_SIGNAL_ABI 6
 
 /* Once per process, after privileges are final: checks the kernel gives
  * what the settings require (Landlock ABI, a delegated cgroup) and keeps
