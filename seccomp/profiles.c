@@ -83,7 +83,9 @@ const struct sandbox_rule sandbox_baseline_rules[] = {
 	  "abort() blocks signals around raise()" },
 	{ "tgkill", SANDBOX_ALLOW,
 	  { ARG_EQ(2, "sig", SIGABRT) },
-	  "abort() must end in SIGABRT, not look like a violation; other "
+	  "abort() -> raise(SIGABRT) reaches the lockdown's handler, which "
+	  "exits 76 (aborted, not a violation: a role is pid 1 of its pid "
+	  "namespace, where its own unhandled SIGABRT is ignored); other "
 	  "processes are out of reach (pid namespace, Landlock signal scope, "
 	  "own uid)" },
 	{ "sendmsg", SANDBOX_ALLOW,
@@ -257,7 +259,9 @@ const size_t sandbox_n_outer_rules =
 	  "the fixed descriptors and one part at a time", 0 }
 #define RLIMIT_CPU_ROLE \
 	{ RLIMIT_CPU, DEFAULT_ROLE_CPU_SECONDS, DEFAULT_ROLE_CPU_SECONDS + 1, \
-	  "SIGXCPU first (a limit, not a crash), SIGKILL one second later", 0 }
+	  "the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no " \
+	  "handler); the hard limit's SIGKILL one second later ends it, read " \
+	  "as a limit, not a crash", 0 }
 #define RLIMIT_MEMLOCK_0 \
 	{ RLIMIT_MEMLOCK, 0, 0, "no pinned memory", 0 }
 #define RLIMIT_NPROC_0 \
@@ -326,8 +330,9 @@ static const struct role_rlimit clamav_rlimits[] = {
 	  "libclamav's unpack buffers", 0 },
 	{ RLIMIT_CPU, 60, 61,
 	  "loading a real database takes seconds to tens of seconds before "
-	  "the first part; SIGXCPU first (a limit), SIGKILL one second "
-	  "later", 0 },
+	  "the first part; the soft limit's SIGXCPU is ignored (pid 1 of its "
+	  "namespace, no handler), the hard limit's SIGKILL one second later "
+	  "ends it, read as a limit", 0 },
 	{ RLIMIT_FSIZE, CLAMAV_TMPFS_BYTES, CLAMAV_TMPFS_BYTES,
 	  "libclamav's temporary files in its scratch tmpfs; one cannot outgrow the "
 	  "tmpfs that holds it", 0 },

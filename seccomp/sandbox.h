@@ -71,15 +71,18 @@ int sandbox_rlimits_apply(const struct role_profile *p, int *resource);
  * sandbox module.  Returns 0 or -1. */
 int sandbox_outer_filter_compile(struct sock_fprog *out);
 
-/* Spawner's child, just before exec: PR_SET_NO_NEW_PRIVS, then the
- * program from sandbox_outer_filter_compile.  Async-signal-safe (two
- * prctl calls, no libseccomp).  Returns 0 or -1 with errno. */
+/* Spawner's child (broker/spawn.c), just before exec:
+ * PR_SET_NO_NEW_PRIVS, then the program from sandbox_outer_filter_compile.
+ * Async-signal-safe (two prctl calls, no libseccomp).  Returns 0 or -1
+ * with errno. */
 int sandbox_outer_filter_install(const struct sock_fprog *prog);
 
 /* Role side, after the role's own initialisation and before it reads a
  * byte of the message: PR_SET_NO_NEW_PRIVS (again), Landlock per the
  * profile (required: fails when the kernel has no Landlock), then the
- * role's final seccomp allow-list (default: kill the process).
+ * role's final seccomp allow-list (default: kill the process).  Also
+ * sets a SIGABRT handler that exits ROLE_EXIT_ABORT: the role is pid 1 of
+ * its namespace, where an unhandled SIGABRT of its own is ignored.
  * Returns 0, or -1 with a reason in *why (static string). */
 int sandbox_role_lockdown(enum role_id role, const char **why);
 

@@ -7,7 +7,7 @@ rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
   RLIMIT_NOFILE   4096 4096; before exec, by the spawner; memfds sent but not yet taken by the broker count against it (SCM_RIGHTS in flight, for this user, across messages); the role itself holds one at a time and cannot open files
   RLIMIT_AS       2147483648 2147483648; before exec, by the spawner; GMime's tree of a 100 MiB message plus decoded parts in flight
-  RLIMIT_CPU      30 31; before exec, by the spawner; SIGXCPU first (a limit, not a crash), SIGKILL one second later
+  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    1090519040 1090519040; before exec, by the spawner; memfd writes count: one part up to max_decoded_bytes, plus one write buffer of overshoot before the walker stops
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -215,7 +215,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
   allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() must end in SIGABRT, not look like a violation; other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
