@@ -184,8 +184,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: return from a signal handler the kernel set up
   allow         read (0)
       why: read the descriptors the role was given
-  allow         write (1) if arg0 fd in ROLE_FD_RECORDS .. ROLE_NOFILE - 1 [1..31, 64 bits, as aligned masked blocks]
-      why: log lines on fd 2, part contents into memfds; never fd 0: a role must not be able to write the message descriptor
+  allow         write (1) if arg0 fd == ROLE_FD_LOG [== 0x2, 64 bits]
+      why: log lines on fd 2 (role_log); records go by sendmsg, and fd 0, the message, is never writable
   allow         close (3)
       why: release descriptors (GMime streams, memfds after sending)
   allow         brk (12)
@@ -281,4 +281,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 83 instructions, sha256 dfbc83573b41517499c1d058ca10b6666edd0b937588e98fb6168709add44d5d
+  final: 71 instructions, sha256 61c3ea064acbfa05651bef918ecf1319985a69860263a4d133d66d7d2c600f51

@@ -353,6 +353,29 @@ try_write_fd1(void)
 }
 
 static int
+try_write_fd2(void)
+{
+	return errno_of(write(2, "", 0));
+}
+
+/* A memfd on fd 3 and a second on fd 4, made before lockdown: the
+ * unpack role's writes are pinned to fd 3. */
+static int
+prepare_fd4(void)
+{
+	int a = memfd_create("part", MFD_CLOEXEC);
+	int b = memfd_create("part", MFD_CLOEXEC);
+
+	return a == 3 && b == 4 ? 0 : -1;
+}
+
+static int
+try_write_fd4(void)
+{
+	return errno_of(write(4, "x", 1));
+}
+
+static int
 try_open_passwd(void)
 {
 	return errno_of(open("/etc/passwd", O_RDONLY));
@@ -830,6 +853,10 @@ static const struct death_case cases[] = {
 	  try_open_passwd, FAILS(EACCES) },
 	{ "canary: sendmsg on fd 1 works", ROLE_CANARY, CONFINE_FINAL,
 	  NULL, try_sendmsg_fd1, WORKS },
+	{ "canary: write(1) kills", ROLE_CANARY, CONFINE_FINAL, NULL,
+	  try_write_fd1, VIOLATES },
+	{ "canary: write(2), a log line, works", ROLE_CANARY, CONFINE_FINAL,
+	  NULL, try_write_fd2, WORKS },
 
 	{ "unpack: socket(AF_INET) kills", ROLE_UNPACK, CONFINE_FINAL, NULL,
 	  try_socket_inet, VIOLATES },
@@ -880,8 +907,12 @@ static const struct death_case cases[] = {
 	  try_write_fd0, VIOLATES },
 	{ "unpack: write(0x100000000) kills", ROLE_UNPACK, CONFINE_FINAL,
 	  NULL, try_write_fd0_high_word, VIOLATES },
-	{ "unpack: write(1) works", ROLE_UNPACK, CONFINE_FINAL, NULL,
-	  try_write_fd1, WORKS },
+	{ "unpack: write(1) kills (records go by sendmsg)", ROLE_UNPACK,
+	  CONFINE_FINAL, NULL, try_write_fd1, VIOLATES },
+	{ "unpack: write(2), a log line, works", ROLE_UNPACK, CONFINE_FINAL,
+	  NULL, try_write_fd2, WORKS },
+	{ "unpack: write(4) kills (a part memfd is fd 3)", ROLE_UNPACK,
+	  CONFINE_FINAL, prepare_fd4, try_write_fd4, VIOLATES },
 	{ "unpack: openat(/etc/passwd) is EACCES", ROLE_UNPACK, CONFINE_FINAL,
 	  NULL, try_open_passwd, FAILS(EACCES) },
 	{ "unpack: stat(/etc/passwd) is EACCES", ROLE_UNPACK, CONFINE_FINAL,
