@@ -35,6 +35,29 @@ verdict_name(enum verdict v)
 	}
 }
 
+/* A configured scanner whose profile needs a uid of its own cannot run
+ * when roles share ours (a broker installed setuid qscand): 1 with *why. */
+static int
+shared_uid_refused(const struct qscan_config *cfg, const struct privs *privs,
+    char **why)
+{
+	if (privs->mode != PRIVS_SHARED_UID)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_scanners; i++) {
+		const struct role_profile *p = sandbox_profile(cfg->scanners[i]);
+
+		if (p != NULL && p->own_uid_why != NULL) {
+			*why = g_strdup_printf("scanner %s refused: roles share "
+			    "our uid (broker installed setuid %s), and %s; "
+			    "install it setuid root or with file capabilities "
+			    "(qscan-setup --setuid or --setcap), or scan with "
+			    "clamd", p->name, cfg->broker_user, p->own_uid_why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 scan_setup(const struct qscan_config *cfg, const struct privs *privs,
     char **why)
@@ -67,6 +90,8 @@ scan_setup(const struct qscan_config *cfg, const struct privs *privs,
 			return -1;
 		}
 	}
+	if (shared_uid_refused(cfg, privs, why))
+		return -1;
 	for (int r = 1; r <= ROLE_ID_MAX; r++) {
 		if (privs->mode == PRIVS_SHARED_UID) {
 			role_uid[r] = privs->uid;

@@ -27,6 +27,7 @@ enum child_step {
 	STEP_SYNC = 1, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_VERIFY,
 	STEP_CAPS, STEP_RLIMIT, STEP_FDS, STEP_FILTER, STEP_EXEC,
 	STEP_DUMPABLE, STEP_PDEATHSIG, STEP_TMPFS,
+	STEP_HIDE,
 };
 
 static const char *const step_names[] = {
@@ -38,6 +39,7 @@ static const char *const step_names[] = {
 	[STEP_EXEC] = "exec", [STEP_DUMPABLE] = "dumpable",
 	[STEP_PDEATHSIG] = "pdeathsig",
 	[STEP_TMPFS] = "private tmpfs (needs user and mount namespaces)",
+	[STEP_HIDE] = "hiding a directory (needs user and mount namespaces)",
 };
 
 /* The fd the child reports a failure on; closed by exec (CLOEXEC).
@@ -95,6 +97,22 @@ child_drop_caps(int bounding)
 	for (int i = 0; i < 2; i++)
 		if (data[i].effective || data[i].permitted || data[i].inheritable)
 			return -1;
+	return 0;
+}
+
+/* An empty, read-only tmpfs over prof->hidden_dir, in the role's own
+ * mount namespace: what its filter would let it stat is not there.
+ * Returns 0 or -1 (no user namespace: the mount would be the host's). */
+static int
+child_hide_dir(const struct role_profile *prof, int in_userns)
+{
+	if (prof->hidden_dir == NULL)
+		return 0;
+	if (!in_userns ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("qscan-hidden", prof->hidden_dir, "tmpfs", MS_RDONLY |
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0)
+		return -1;
 	return 0;
 }
 
@@ -164,6 +182,8 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 		    MS_NODEV | MS_NOEXEC, opts) != 0)
 			child_fail(status_fd, STEP_TMPFS);
 	}
+	if (child_hide_dir(prof, in_userns) != 0)
+		child_fail(status_fd, STEP_HIDE);
 	if (child_drop_caps(in_userns) != 0)
 		child_fail(status_fd, STEP_CAPS);
 

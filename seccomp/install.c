@@ -28,6 +28,8 @@ action_to_scmp(enum sandbox_action a)
 		return SCMP_ACT_ALLOW;
 	case SANDBOX_EACCES:
 		return SCMP_ACT_ERRNO(EACCES);
+	case SANDBOX_EPERM:
+		return SCMP_ACT_ERRNO(EPERM);
 	case SANDBOX_ENOSYS:
 		return SCMP_ACT_ERRNO(ENOSYS);
 	case SANDBOX_KILL:

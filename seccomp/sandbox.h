@@ -48,6 +48,13 @@ struct role_profile {
 	 * place the role may write: LANDLOCK_PRIVATE_DIR names it too). */
 	const char *tmpfs_dir;
 	unsigned long long tmpfs_bytes;
+	/* When set, the spawner mounts an empty, read-only tmpfs over this
+	 * directory in the role's mount namespace: hidden from a role whose
+	 * filter lets it stat paths. */
+	const char *hidden_dir;
+	/* When set, the role needs a uid of its own (PRIVS_ROLE_UIDS): a
+	 * broker whose roles share its uid refuses to run it, saying why. */
+	const char *own_uid_why;
 	/* final allow-list beyond the common baseline: private to sandbox
 	 * code, installed by sandbox_role_lockdown, printed by profile_print */
 	const struct sandbox_rule *rules;

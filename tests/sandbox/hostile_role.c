@@ -1,6 +1,7 @@
 /* tests: the hostile role (TEST ONLY, built with -Dhostile_role=true);
  * untrusted on purpose: behaves like the unpack role up to lockdown, then
- * attempts what the message's "X-Hostile: <attempt> [arg]" line asks. */
+ * attempts what the message's "X-Hostile: <attempt> [arg]" line asks.
+ * Installed as qscan-clamav, it plays the clamav scanner instead. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -203,8 +204,75 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 	_exit(ROLE_EXIT_USAGE);
 }
 
+/* ---- playing the clamav scanner (installed as qscan-clamav) ----------- */
+
+/* Spawned by the broker as its clamav scanner (that profile's uid,
+ * scratch tmpfs and hidden /etc), locked down as clamav; the attempt
+ * comes in a part it is asked to scan: "X-Hostile: <attempt> [arg]". */
+static long
+hostile_clamav_attempt(const char *attempt, const char *arg)
+{
+	struct stat st;
+
+	if (strcmp(attempt, "chmod_owned") == 0)
+		/* A file of this uid outside scratch: mode changes are no
+		 * Landlock right, so the filter must refuse them. */
+		return chmod(arg, 0666);
+	if (strcmp(attempt, "stat_shadow") == 0)
+		return stat("/etc/shadow", &st);
+	role_log("hostile: unknown clamav attempt");
+	_exit(ROLE_EXIT_USAGE);
+}
+
+static void __attribute__((noreturn))
+hostile_clamav_main(void)
+{
+	static uint8_t rec[RECORD_MAX];
+	static char part[65536];
+	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
+	const char *why;
+	ssize_t n;
+	long rc;
+	int fd;
+
+	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR, &why) < 0) {
+		role_log("hostile: lockdown failed: %s", why);
+		_exit(ROLE_EXIT_INIT);
+	}
+	role_send_hello(ROLE_CLAMAV);
+	for (;;) {
+		if (role_recv(rec, &fd) <= 0) {
+			role_log("hostile: no X-Hostile line in any part");
+			_exit(ROLE_EXIT_USAGE);
+		}
+		if (fd < 0)
+			continue;
+		n = pread(fd, part, sizeof(part), 0);
+		close(fd);
+		if (n > 0 && hostile_find(part, (size_t)n, attempt, arg) == 0)
+			break;
+	}
+	errno = 0;
+	rc = hostile_clamav_attempt(attempt, arg);
+	role_log("hostile: %s survived: returned %ld, errno %d (%s)", attempt,
+	    rc, errno, strerror(errno));
+	_exit(HOSTILE_EXIT_SURVIVED);
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+/* The role the broker started this binary as: its argv[0]. */
+static int
+hostile_is(const char *argv0, const char *role_helper)
+{
+	const char *base = argv0 != NULL ? strrchr(argv0, '/') : NULL;
+
+	base = base != NULL ? base + 1 : argv0;
+	return base != NULL && strcmp(base, role_helper) == 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
 	const char *why, *msg = NULL;
@@ -212,6 +280,8 @@ main(void)
 	pid_t parent;
 	long rc;
 
+	if (argc > 0 && hostile_is(argv[0], "qscan-clamav"))
+		hostile_clamav_main();
 	/* As the unpack role does: map the message before lockdown. */
 	if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
 		role_log("hostile: cannot stat the message");

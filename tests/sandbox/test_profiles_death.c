@@ -381,6 +381,13 @@ try_open_passwd(void)
 	return errno_of(open("/etc/passwd", O_RDONLY));
 }
 
+/* For the roles with an empty /etc: a file every system has elsewhere. */
+static int
+try_open_usr(void)
+{
+	return errno_of(open("/bin/sh", O_RDONLY));
+}
+
 static int
 try_stat_passwd(void)
 {
@@ -400,6 +407,40 @@ try_mkdir_tmp(void)
 		return 0;
 	}
 	return errno;
+}
+
+/* A file of the role's own uid outside its scratch directory, as a
+ * shared-uid role would find the spool: chmod must not change it. */
+static int
+try_chmod_own_file(void)
+{
+	char file[96];
+	struct stat st;
+	int fd, rc;
+
+	snprintf(file, sizeof(file), "/tmp/qscan-death-chmod-%d",
+	    (int)getuid());
+	unlink(file);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return EXIT_SETUP_FAILED;
+	close(fd);
+	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR,
+	    &(const char *){ NULL }) < 0)
+		return EXIT_LOCKDOWN_FAILED;
+	rc = errno_of(chmod(file, 0666));
+	/* fstat on a descriptor is what libclamav uses; the path is ours. */
+	if (stat(file, &st) != 0 || (st.st_mode & 07777) != 0600)
+		rc = 30;
+	return rc;
+}
+
+static int
+try_stat_shadow(void)
+{
+	struct stat st;
+
+	return errno_of(stat("/etc/shadow", &st));
 }
 
 /* What libclamav does in its temporary directory. */
@@ -599,7 +640,8 @@ try_clamav_tmp_work(void)
 
 	snprintf(dir, sizeof(dir), "%s/scantemp", ROLE_SCRATCH_DIR);
 	snprintf(file, sizeof(file), "%s/part", dir);
-	if (mkdir(dir, 0700) < 0 || chmod(dir, 0700) < 0)
+	/* cli_rmdirs' chmod fails softly and changes nothing. */
+	if (mkdir(dir, 0700) < 0 || chmod(dir, 0700) == 0 || errno != EPERM)
 		return 20;
 	fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_TRUNC, 0600);
 	if (fd < 0)
@@ -943,8 +985,8 @@ static const struct death_case cases[] = {
 
 	/* clamav: real files beneath its private directory (Landlock), the
 	 * rest as every role */
-	{ "clamav: openat(/etc/passwd) is EACCES (Landlock, not seccomp)",
-	  ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL, try_open_passwd,
+	{ "clamav: openat(/bin/sh) is EACCES (Landlock, not seccomp)",
+	  ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL, try_open_usr,
 	  FAILS(EACCES) },
 	{ "clamav: mkdir elsewhere in /tmp is EACCES (Landlock)",
 	  ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL, try_mkdir_tmp, FAILS(EACCES) },
@@ -977,6 +1019,13 @@ static const struct death_case cases[] = {
 	  NULL, try_mmap_exec, VIOLATES },
 	{ "clamav: ftruncate kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
 	  try_ftruncate_private, VIOLATES },
+	{ "clamav: chmod of its own file outside scratch is EPERM, the mode "
+	  "stays", ROLE_CLAMAV, CONFINE_SPAWNED, NULL, try_chmod_own_file,
+	  FAILS(EPERM) },
+	{ "clamav: stat(/etc/shadow) is ENOENT (an empty /etc)", ROLE_CLAMAV,
+	  CONFINE_FINAL_DIR, NULL, try_stat_shadow, FAILS(ENOENT) },
+	{ "unpack: stat(/etc/shadow) is EACCES (soft, baseline)", ROLE_UNPACK,
+	  CONFINE_FINAL, NULL, try_stat_shadow, FAILS(EACCES) },
 	{ "clamav: abort ends in exit 76, its SIGABRT handler (pid 1)", ROLE_CLAMAV, CONFINE_FINAL_DIR,
 	  NULL, try_abort, ABORTS },
 	{ "clamav: lockdown without a directory fails", ROLE_CLAMAV,
@@ -1061,8 +1110,8 @@ static const struct death_case cases[] = {
 	  WORKS },
 	{ "landlock dir: execve beneath it is EACCES (and noexec)", ROLE_CLAMAV,
 	  CONFINE_LANDLOCK_DIR, NULL, try_private_dir_exec, FAILS(EACCES) },
-	{ "landlock dir: open(/etc/passwd) is EACCES", ROLE_CLAMAV,
-	  CONFINE_LANDLOCK_DIR, NULL, try_open_passwd, FAILS(EACCES) },
+	{ "landlock dir: open(/bin/sh) is EACCES", ROLE_CLAMAV,
+	  CONFINE_LANDLOCK_DIR, NULL, try_open_usr, FAILS(EACCES) },
 	{ "landlock dir: mkdir elsewhere in /tmp is EACCES", ROLE_CLAMAV,
 	  CONFINE_LANDLOCK_DIR, NULL, try_mkdir_tmp, FAILS(EACCES) },
 };
