@@ -210,7 +210,7 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 
 	/* Limits after the descriptors: the broker may hold thousands of
 	 * part memfds, which RLIMIT_NOFILE would not let us move. */
-	if (sandbox_rlimits_apply(prof, NULL) != 0)
+	if (sandbox_rlimits_apply(prof) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
 	if (sandbox_outer_filter_install(s->outer_filter) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_FILTER);

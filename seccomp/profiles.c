@@ -555,7 +555,7 @@ sandbox_profile_by_name(const char *name)
 }
 
 int
-sandbox_rlimits_apply(const struct role_profile *p, int *resource)
+sandbox_rlimits_apply(const struct role_profile *p)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct role_rlimit *l = &p->rlimits[i];
@@ -563,11 +563,8 @@ sandbox_rlimits_apply(const struct role_profile *p, int *resource)
 
 		if (l->after_exec)
 			continue;
-		if (setrlimit(l->resource, &rl) < 0) {
-			if (resource)
-				*resource = l->resource;
+		if (setrlimit(l->resource, &rl) < 0)
 			return -1;
-		}
 	}
 	return 0;
 }

@@ -67,11 +67,10 @@ const struct role_profile *sandbox_profile(enum role_id role);
 /* The table entry whose name is `name` ("unpack"), or NULL. */
 const struct role_profile *sandbox_profile_by_name(const char *name);
 
-/* Spawner's child, between fork and exec: sets every rlimit of the
- * profile that is not marked after_exec.  Async-signal-safe (setrlimit
- * only).  Returns 0, or -1 with errno and the failing resource in
- * *resource when resource is not NULL. */
-int sandbox_rlimits_apply(const struct role_profile *p, int *resource);
+/* Spawner's child (broker/spawn.c), between clone and exec: sets every
+ * rlimit of the profile that is not marked after_exec.  Async-signal-safe
+ * (setrlimit only).  Returns 0, or -1 with errno. */
+int sandbox_rlimits_apply(const struct role_profile *p);
 
 /* Broker side, once per process: compiles the outer filter (what no role
  * may ever do, default allow) to BPF.  The program stays owned by the

@@ -7,7 +7,9 @@ set -eu
 [ "$(id -u)" = 0 ] || { echo "Bail out! the death tests need root (role users, uid changes)"; exit 1; }
 : "${QSCAN_SRC:?run through meson test}"
 T=$(mktemp -d /tmp/qscan-death.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# The chmod case's file is the role's own, outside its scratch directory
+# (which Landlock then keeps it from removing).
+trap 'rm -rf "$T"; rm -f /tmp/qscan-death-chmod-*' EXIT
 chmod 755 "$T"
 sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
 cp "$1" "$T/test-profiles-death"

@@ -411,26 +411,30 @@ try_mkdir_tmp(void)
 
 /* A file of the role's own uid outside its scratch directory, as a
  * shared-uid role would find the spool: chmod must not change it. */
+static char own_file[96];
+
+static int
+prepare_own_file(void)
+{
+	int fd;
+
+	snprintf(own_file, sizeof(own_file), "/tmp/qscan-death-chmod-%d",
+	    (int)getuid());
+	unlink(own_file);
+	fd = open(own_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 static int
 try_chmod_own_file(void)
 {
-	char file[96];
 	struct stat st;
-	int fd, rc;
+	int rc = errno_of(chmod(own_file, 0666));
 
-	snprintf(file, sizeof(file), "/tmp/qscan-death-chmod-%d",
-	    (int)getuid());
-	unlink(file);
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return EXIT_SETUP_FAILED;
-	close(fd);
-	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR,
-	    &(const char *){ NULL }) < 0)
-		return EXIT_LOCKDOWN_FAILED;
-	rc = errno_of(chmod(file, 0666));
-	/* fstat on a descriptor is what libclamav uses; the path is ours. */
-	if (stat(file, &st) != 0 || (st.st_mode & 07777) != 0600)
+	if (stat(own_file, &st) != 0 || (st.st_mode & 07777) != 0600)
 		rc = 30;
 	return rc;
 }
@@ -1020,7 +1024,8 @@ static const struct death_case cases[] = {
 	{ "clamav: ftruncate kills", ROLE_CLAMAV, CONFINE_FINAL_DIR, NULL,
 	  try_ftruncate_private, VIOLATES },
 	{ "clamav: chmod of its own file outside scratch is EPERM, the mode "
-	  "stays", ROLE_CLAMAV, CONFINE_SPAWNED, NULL, try_chmod_own_file,
+	  "stays", ROLE_CLAMAV, CONFINE_FINAL_DIR, prepare_own_file,
+	  try_chmod_own_file,
 	  FAILS(EPERM) },
 	{ "clamav: stat(/etc/shadow) is ENOENT (an empty /etc)", ROLE_CLAMAV,
 	  CONFINE_FINAL_DIR, NULL, try_stat_shadow, FAILS(ENOENT) },
