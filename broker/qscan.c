@@ -84,6 +84,23 @@ sandbox_ready(const struct qscan_config *cfg, const struct privs *privs,
 	return scan_setup(cfg, privs, why);
 }
 
+/* What lint cannot see (how the broker binary is installed) but must
+ * say: a scanner that needs a uid of its own is refused by a broker
+ * installed setuid qscand. */
+static void
+lint_own_uid_scanners(const struct qscan_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_scanners; i++) {
+		const struct role_profile *p = sandbox_profile(cfg->scanners[i]);
+
+		if (p != NULL && p->own_uid_why != NULL)
+			printf("note: scanner %s needs a uid of its own: a broker "
+			    "installed setuid %s (roles share its uid) refuses "
+			    "service, since %s\n", p->name, cfg->broker_user,
+			    p->own_uid_why);
+	}
+}
+
 static int
 cmd_lint(int argc, char **argv)
 {
@@ -93,6 +110,7 @@ cmd_lint(int argc, char **argv)
 	if (load_config(&cfg, path) != 0)
 		return 1;
 	printf("%s: ok\n", path);
+	lint_own_uid_scanners(&cfg);
 	if (strcmp(cfg.policy_file, "none") != 0) {
 		g_autoptr(GPtrArray) errors =
 		    g_ptr_array_new_with_free_func(g_free);

@@ -23,7 +23,7 @@
 #include "qscan_limits.h"
 
 #define RECORD_MAGIC	0x52435351u	/* "QSCR" */
-#define RECORD_VERSION	2u
+#define RECORD_VERSION	3u
 #define RECORD_HEADER_LEN 8u
 
 enum rec_type {
@@ -70,7 +70,11 @@ enum rec_type {
 	 * at most HEADER_FIELDS_MAX, all before the first REC_PART.  Policy
 	 * matches any header by name; REC_HEADER keeps the six facts. */
 	REC_HEADER_FIELD = 13,
-	REC_TYPE_MAX = 13,
+	/* canary -> broker, once after HELLO: u32 uid, u32 gid (before
+	 * lockdown), u32 pid (1 in its own pid namespace), u32 errno of an
+	 * open() after lockdown (EACCES); see broker/canary_report.h */
+	REC_CANARY_REPORT = 14,
+	REC_TYPE_MAX = 14,
 };
 
 enum scan_result {

@@ -184,6 +184,8 @@ classify(struct role_outcome *out, const siginfo_t *si, int killed_by_us,
 			out->ending = ROLE_DONE;
 		else if (si->si_status == ROLE_EXIT_PEER_TIMEOUT)
 			out->ending = ROLE_PEER_TIMEOUT;
+		else if (si->si_status == ROLE_EXIT_ABORT)
+			out->ending = ROLE_ABORT;
 		else if (si->si_status == 0) {
 			out->ending = ROLE_BAD_RECORDS;
 			snprintf(out->detail, sizeof(out->detail),

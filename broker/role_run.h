@@ -15,7 +15,8 @@ enum role_ending {
 	ROLE_EXITED,		/* exit status other than 0 */
 	ROLE_VIOLATION,		/* SIGSYS: the sandbox stopped it */
 	ROLE_CRASH,		/* SIGSEGV, SIGBUS, SIGILL, SIGFPE */
-	ROLE_ABORT,		/* SIGABRT */
+	ROLE_ABORT,		/* SIGABRT, or exit ROLE_EXIT_ABORT: abort()
+				 * after lockdown (a role is pid 1) */
 	ROLE_LIMIT,		/* SIGXCPU, SIGXFSZ, SIGKILL we did not send */
 	ROLE_TIMEOUT,		/* past its wall-clock limit; we killed it */
 	ROLE_PEER_TIMEOUT,	/* exit ROLE_EXIT_PEER_TIMEOUT: its server was slow */

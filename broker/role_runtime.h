@@ -22,6 +22,9 @@
 #define ROLE_EXIT_IO		74	/* records could not be sent */
 #define ROLE_EXIT_PEER_TIMEOUT	75	/* the peer (clamd) did not answer in
 					 * time: the broker answers 52, not 81 */
+#define ROLE_EXIT_ABORT		76	/* abort() after lockdown: the
+					 * lockdown's SIGABRT handler (pid 1
+					 * ignores an unhandled SIGABRT) */
 
 /* One log line to the broker, cut at ROLE_LOG_LINE_MAX; never blocks long
  * (the broker drains the pipe).  Async-signal-safe enough for roles. */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "canary_report.h"
 #include "clamd_connect.h"
 #include "log.h"
 #include "role_runtime.h"
@@ -33,6 +34,29 @@ verdict_name(enum verdict v)
 	case VERDICT_TEMPFAIL:	return "tempfail";
 	default:		return "unknown";
 	}
+}
+
+/* A configured scanner whose profile needs a uid of its own cannot run
+ * when roles share ours (a broker installed setuid qscand): 1 with *why. */
+static int
+shared_uid_refused(const struct qscan_config *cfg, const struct privs *privs,
+    char **why)
+{
+	if (privs->mode != PRIVS_SHARED_UID)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_scanners; i++) {
+		const struct role_profile *p = sandbox_profile(cfg->scanners[i]);
+
+		if (p != NULL && p->own_uid_why != NULL) {
+			*why = g_strdup_printf("scanner %s refused: roles share "
+			    "our uid (broker installed setuid %s), and %s; "
+			    "install it setuid root or with file capabilities "
+			    "(qscan-setup --setuid or --setcap), or scan with "
+			    "clamd", p->name, cfg->broker_user, p->own_uid_why);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -67,6 +91,8 @@ scan_setup(const struct qscan_config *cfg, const struct privs *privs,
 			return -1;
 		}
 	}
+	if (shared_uid_refused(cfg, privs, why))
+		return -1;
 	for (int r = 1; r <= ROLE_ID_MAX; r++) {
 		if (privs->mode == PRIVS_SHARED_UID) {
 			role_uid[r] = privs->uid;
@@ -126,56 +152,60 @@ start_role(struct scan *s, enum role_id role, char *const *argv,
 	return start_role_peer(s, role, argv, message_fd, -1, rp, why);
 }
 
-/* ---- canary: HELLO, then death by SIGSYS ------------------------------ */
+/* ---- canary: HELLO, its report, then death by SIGSYS ------------------ */
 
 static int
 canary_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
     const char **why)
 {
-	int *hello = ctx;
-	struct rec_reader r;
+	struct canary_decoder *d = ctx;
 
-	if (fd >= 0)
-		close(fd);
-	if (*hello || rec_open(&r, buf, len) != REC_HELLO || fd >= 0) {
-		*why = "canary sent more than a hello";
+	if (canary_decoder_feed(d, buf, len, fd) != 0) {
+		*why = d->error;
 		return -1;
 	}
-	if (rec_get_hello(&r, ROLE_CANARY) != 0) {
-		*why = "bad canary hello";
-		return -1;
-	}
-	*hello = 1;
 	return 0;
 }
 
 static int
 canary_complete(void *ctx)
 {
-	return *(int *)ctx;
+	return canary_decoder_done(ctx);
 }
 
 static int
 run_canary(struct scan *s)
 {
 	char *argv[] = { "qscan-canary", NULL };
+	struct canary_expect expect = {
+		.uid = role_uid[ROLE_CANARY], .gid = role_gid[ROLE_CANARY],
+		.broker_uid = s->privs->uid,
+		.own_uid = s->privs->mode == PRIVS_ROLE_UIDS,
+	};
+	struct canary_decoder dec;
 	struct role_proc rp;
 	g_autofree char *why = NULL;
-	int hello = 0;
+	char wrong[192] = "";
 
+	canary_decoder_init(&dec);
 	if (start_role(s, ROLE_CANARY, argv, -1, &rp, &why) != 0) {
 		fail(s, FAIL_SANDBOX, "canary could not start: %s", why);
 		return -1;
 	}
 	role_run(&rp, s->cfg->role_timeout_ms, &(struct role_io){
-	    canary_consume, canary_complete, NULL, &hello }, &s->canary);
-	if (s->canary.ending != ROLE_VIOLATION || !hello) {
-		log_err("SANDBOX BROKEN: the canary was not killed by seccomp "
-		    "(%s, %s, hello %s): refusing to scan",
-		    role_ending_name(s->canary.ending), s->canary.detail,
-		    hello ? "seen" : "missing");
-		fail(s, FAIL_SANDBOX, "canary %s (%s): no sandbox, no service",
-		    role_ending_name(s->canary.ending), s->canary.detail);
+	    canary_consume, canary_complete, NULL, &dec }, &s->canary);
+	if (s->canary.ending == ROLE_VIOLATION && !canary_decoder_done(&dec))
+		snprintf(wrong, sizeof(wrong), "no report");
+	else if (s->canary.ending == ROLE_VIOLATION)
+		canary_report_check(&dec.report, &expect, wrong, sizeof(wrong));
+	if (s->canary.ending != ROLE_VIOLATION || wrong[0] != '\0') {
+		log_err("SANDBOX BROKEN: the canary was not a fully confined "
+		    "role killed by its final filter (%s, %s%s%s): refusing "
+		    "to scan", role_ending_name(s->canary.ending),
+		    s->canary.detail, wrong[0] ? ", " : "", wrong);
+		fail(s, FAIL_SANDBOX, "canary %s (%s%s%s): no sandbox, no "
+		    "service", role_ending_name(s->canary.ending),
+		    s->canary.detail, wrong[0] ? ", " : "", wrong);
 		return -1;
 	}
 	return 0;

@@ -6,14 +6,12 @@
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,8 +26,9 @@
 /* Steps the child reports when it fails before exec. */
 enum child_step {
 	STEP_SYNC = 1, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_VERIFY,
-	STEP_CAPS, STEP_RLIMIT, STEP_FDS, STEP_NNP, STEP_FILTER, STEP_EXEC,
+	STEP_CAPS, STEP_RLIMIT, STEP_FDS, STEP_FILTER, STEP_EXEC,
 	STEP_DUMPABLE, STEP_PDEATHSIG, STEP_TMPFS,
+	STEP_HIDE,
 };
 
 static const char *const step_names[] = {
@@ -37,10 +36,11 @@ static const char *const step_names[] = {
 	[STEP_SETGROUPS] = "setgroups", [STEP_SETUID] = "setresuid",
 	[STEP_VERIFY] = "uid check", [STEP_CAPS] = "dropping capabilities",
 	[STEP_RLIMIT] = "rlimits", [STEP_FDS] = "descriptors",
-	[STEP_NNP] = "no_new_privs", [STEP_FILTER] = "outer filter",
+	[STEP_FILTER] = "no_new_privs and the outer filter",
 	[STEP_EXEC] = "exec", [STEP_DUMPABLE] = "dumpable",
 	[STEP_PDEATHSIG] = "pdeathsig",
 	[STEP_TMPFS] = "private tmpfs (needs user and mount namespaces)",
+	[STEP_HIDE] = "hiding a directory (needs user and mount namespaces)",
 };
 
 /* The fd the child reports a failure on; closed by exec (CLOEXEC).
@@ -168,6 +168,22 @@ child_drop_caps(int bounding)
 	return 0;
 }
 
+/* An empty, read-only tmpfs over prof->hidden_dir, in the role's own
+ * mount namespace: what its filter would let it stat is not there.
+ * Returns 0 or -1 (no user namespace: the mount would be the host's). */
+static int
+child_hide_dir(const struct role_profile *prof, int in_userns)
+{
+	if (prof->hidden_dir == NULL)
+		return 0;
+	if (!in_userns ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("qscan-hidden", prof->hidden_dir, "tmpfs", MS_RDONLY |
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0)
+		return -1;
+	return 0;
+}
+
 static void __attribute__((noreturn))
 child_run(const struct spawn_spec *s, const struct role_profile *prof,
     int in_userns, int go_fd, int ready_fd, int status_fd, int msg_fd,
@@ -234,6 +250,8 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 		    MS_NODEV | MS_NOEXEC, opts) != 0)
 			child_fail(status_fd, STEP_TMPFS);
 	}
+	if (child_hide_dir(prof, in_userns) != 0)
+		child_fail(status_fd, STEP_HIDE);
 	if (child_drop_caps(in_userns) != 0)
 		child_fail(status_fd, STEP_CAPS);
 
@@ -260,18 +278,9 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 
 	/* Limits after the descriptors: the broker may hold thousands of
 	 * part memfds, which RLIMIT_NOFILE would not let us move. */
-	for (size_t i = 0; i < prof->n_rlimits; i++) {
-		struct rlimit rl = { prof->rlimits[i].soft, prof->rlimits[i].hard };
-
-		if (prof->rlimits[i].after_exec)
-			continue;
-		if (setrlimit(prof->rlimits[i].resource, &rl) != 0)
-			child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
-	}
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		child_fail(CHILD_STATUS_FD, STEP_NNP);
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, s->outer_filter) != 0)
+	if (sandbox_rlimits_apply(prof) != 0)
+		child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
+	if (sandbox_outer_filter_install(s->outer_filter) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_FILTER);
 	execve(s->helper, s->argv, envp);
 	child_fail(CHILD_STATUS_FD, STEP_EXEC);

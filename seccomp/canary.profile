@@ -7,7 +7,7 @@ rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
   RLIMIT_NOFILE   32 32; before exec, by the spawner; the fixed descriptors and one part at a time
   RLIMIT_AS       268435456 268435456; before exec, by the spawner; the canary only locks down and dies
-  RLIMIT_CPU      30 31; before exec, by the spawner; SIGXCPU first (a limit, not a crash), SIGKILL one second later
+  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    0 0; before exec, by the spawner; the canary writes no file
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -184,8 +184,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: return from a signal handler the kernel set up
   allow         read (0)
       why: read the descriptors the role was given
-  allow         write (1) if arg0 fd in ROLE_FD_RECORDS .. ROLE_NOFILE - 1 [1..31, 64 bits, as aligned masked blocks]
-      why: log lines on fd 2, part contents into memfds; never fd 0: a role must not be able to write the message descriptor
+  allow         write (1) if arg0 fd == ROLE_FD_LOG [== 0x2, 64 bits]
+      why: log lines on fd 2 (role_log); records go by sendmsg, and fd 0, the message, is never writable
   allow         close (3)
       why: release descriptors (GMime streams, memfds after sending)
   allow         brk (12)
@@ -215,7 +215,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
   allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() must end in SIGABRT, not look like a violation; other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
@@ -281,4 +281,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 83 instructions, sha256 dfbc83573b41517499c1d058ca10b6666edd0b937588e98fb6168709add44d5d
+  final: 71 instructions, sha256 61c3ea064acbfa05651bef918ecf1319985a69860263a4d133d66d7d2c600f51

@@ -4,11 +4,13 @@ user: qscan-clamav (default; own uid and gid, no supplementary groups, no capabi
 namespaces: user pid net ipc mount (clone flags 0x78020000)
 descriptors: 0 /dev/null; 1 records (SOCK_SEQPACKET to the broker; parts arrive on it as sealed memfds); 2 log pipe; all others closed
 tmpfs: /var/lib/qscan/scratch, 1073741824 bytes, empty, mode 0700, owned by the role, nosuid nodev noexec, in its own mount namespace (mounted by the spawner)
+hidden: /etc, an empty read-only tmpfs over it in the role's mount namespace (mounted by the spawner)
+shared uid: refused (a broker installed setuid qscand does not run this role): its filter lets it stat any path (Landlock does not cover stat): with qscand's uid it could stat inside qscand's 0700 spool
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
   RLIMIT_NOFILE   64 64; before exec, by the spawner; the fixed descriptors, the part in hand, and one libclamav temporary file per nesting level it unpacks
   RLIMIT_AS       4294967296 4294967296; before exec, by the spawner; a real signature database needs about 1.2 GiB once compiled (docs.clamav.net), and grows; plus parts mapped for scanning and libclamav's unpack buffers
-  RLIMIT_CPU      60 61; before exec, by the spawner; loading a real database takes seconds to tens of seconds before the first part; SIGXCPU first (a limit), SIGKILL one second later
+  RLIMIT_CPU      60 61; before exec, by the spawner; loading a real database takes seconds to tens of seconds before the first part; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler), the hard limit's SIGKILL one second later ends it, read as a limit
   RLIMIT_FSIZE    1073741824 1073741824; before exec, by the spawner; libclamav's temporary files in its scratch tmpfs; one cannot outgrow the tmpfs that holds it
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -215,7 +217,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
   allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() must end in SIGABRT, not look like a violation; other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
@@ -242,7 +244,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
   allow         openat (257)
       why: libclamav's temporary files and directories; Landlock refuses every path outside its scratch directory (EACCES), so a charset module nobody pre-loaded still fails softly
   allow         newfstatat (262)
-      why: glibc's fstat() on parts and temporary files, and stat() of temporary paths (Landlock confines the paths)
+      why: glibc's fstat() (a descriptor, AT_EMPTY_PATH) on parts and temporary files, and stat()/lstat() of absolute temporary paths (AT_FDCWD: cli_rmdirs walks its directories with them and loops if they fail).  Seccomp cannot read the path (an absolute one ignores dirfd, AT_EMPTY_PATH a non-empty one) and Landlock does not cover stat: the role sees an empty /etc (see hidden), and its own uid keeps it out of qscand's 0700 spool
   allow         pread64 (17)
       why: libclamav's fmap reads parts and temporary files by offset
   allow         lseek (8)
@@ -251,8 +253,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: libclamav checks how a descriptor was opened before mapping it
   allow         mkdir (83)
       why: a temporary directory per unpacked container (OLE2, mail, HTML)
-  allow         chmod (90)
-      why: libclamav makes its temporary directories 0700 again
+  errno EPERM   chmod (90)
+      why: soft: cli_rmdirs makes each temporary directory 0700 again before removing it and ignores the result (it made them 0700); Landlock has no right for mode changes, so none is allowed
   allow         unlink (87)
       why: removing temporary files after each scan
   allow         rmdir (84)
@@ -302,4 +304,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 107 instructions, sha256 b10ec14697ed9eeeba95c3fb13667a519cf9fb5b33033c5a7c6465d1cf3e23d1
+  final: 108 instructions, sha256 8e7cc312cb2a979b3b416aa652309eb11eb4167a496a73535e871f1d22e895b3

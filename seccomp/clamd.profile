@@ -7,7 +7,7 @@ rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
   RLIMIT_NOFILE   16 16; before exec, by the spawner; the fixed descriptors, the clamd socket and the part in hand
   RLIMIT_AS       536870912 536870912; before exec, by the spawner; records and one INSTREAM chunk buffer; no content is parsed here
-  RLIMIT_CPU      30 31; before exec, by the spawner; SIGXCPU first (a limit, not a crash), SIGKILL one second later
+  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    0 0; before exec, by the spawner; writes no file: parts go to clamd as descriptors or chunks on the socket
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -214,7 +214,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
   allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() must end in SIGABRT, not look like a violation; other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   replaced      sendmsg (46): clamd's own entries below replace this one
   errno EACCES  open (2)
       why: soft: gconv and zoneinfo probes degrade instead of dying; Landlock would refuse the open anyway

@@ -1,7 +1,8 @@
 /* seccomp: the review room; turns the tables into BPF and installs it, in
- * the broker (outer filter, compiled once), the spawner's child (install
- * only) and each role (lockdown).  Trusted code, runs in untrusted roles. */
+ * the broker (outer filter, compiled once), the spawner's child (rlimits
+ * and the outer filter, no allocation) and each role (lockdown).  Trusted code, runs in untrusted roles. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +14,7 @@
 
 #include <seccomp.h>
 
+#include "role_runtime.h"
 #include "sandbox_tables.h"
 
 /* The kernel refuses longer programs; our tables are far below. */
@@ -26,6 +28,8 @@ action_to_scmp(enum sandbox_action a)
 		return SCMP_ACT_ALLOW;
 	case SANDBOX_EACCES:
 		return SCMP_ACT_ERRNO(EACCES);
+	case SANDBOX_EPERM:
+		return SCMP_ACT_ERRNO(EPERM);
 	case SANDBOX_ENOSYS:
 		return SCMP_ACT_ERRNO(ENOSYS);
 	case SANDBOX_KILL:
@@ -282,6 +286,30 @@ rlimits_after_exec(const struct role_profile *p, const char **why)
 	return 0;
 }
 
+/* A role is pid 1 of its pid namespace, and the kernel ignores a signal
+ * pid 1 sends itself when no handler is set: abort()'s raise(SIGABRT) would
+ * do nothing, glibc would then reset the handler (rt_sigaction: killed by
+ * the final filter, SIGSYS, read as a violation) or reach its hlt
+ * (SIGSEGV, read as a crash).  With this handler an abort after lockdown
+ * ends in ROLE_EXIT_ABORT, which the broker reads as "aborted". */
+static void
+abort_handler(int sig)
+{
+	(void)sig;
+	_exit(ROLE_EXIT_ABORT);
+}
+
+static int
+abort_handler_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = abort_handler;
+	sigfillset(&sa.sa_mask);
+	return sigaction(SIGABRT, &sa, NULL);
+}
+
 int
 sandbox_role_lockdown(enum role_id role, const char **why)
 {
@@ -311,6 +339,10 @@ sandbox_role_lockdown_dir(enum role_id role, const char *dir,
 	}
 	if (rlimits_after_exec(p, why) < 0)
 		goto fail;
+	if (abort_handler_install() < 0) {
+		*why = "installing the SIGABRT handler failed";
+		goto fail;
+	}
 	/* Required: a kernel without Landlock gets no service, never a
 	 * silently weaker sandbox (the xz lesson). */
 	if (sandbox_landlock_restrict(p->landlock, dir, why) < 0)

@@ -164,6 +164,13 @@ sandbox_profile_print(FILE *out, enum role_id role)
 		    "by the role, nosuid nodev noexec, in its own mount "
 		    "namespace (mounted by the spawner)\n", p->tmpfs_dir,
 		    p->tmpfs_bytes);
+	if (p->hidden_dir != NULL)
+		fprintf(out, "hidden: %s, an empty read-only tmpfs over it in "
+		    "the role's mount namespace (mounted by the spawner)\n",
+		    p->hidden_dir);
+	if (p->own_uid_why != NULL)
+		fprintf(out, "shared uid: refused (a broker installed setuid "
+		    "qscand does not run this role): %s\n", p->own_uid_why);
 	print_rlimits(out, p);
 
 	fprintf(out, "outer filter (the spawner installs it before exec; "

@@ -48,6 +48,13 @@ struct role_profile {
 	 * place the role may write: LANDLOCK_PRIVATE_DIR names it too). */
 	const char *tmpfs_dir;
 	unsigned long long tmpfs_bytes;
+	/* When set, the spawner mounts an empty, read-only tmpfs over this
+	 * directory in the role's mount namespace: hidden from a role whose
+	 * filter lets it stat paths. */
+	const char *hidden_dir;
+	/* When set, the role needs a uid of its own (PRIVS_ROLE_UIDS): a
+	 * broker whose roles share its uid refuses to run it, saying why. */
+	const char *own_uid_why;
 	/* final allow-list beyond the common baseline: private to sandbox
 	 * code, installed by sandbox_role_lockdown, printed by profile_print */
 	const struct sandbox_rule *rules;
@@ -60,26 +67,28 @@ const struct role_profile *sandbox_profile(enum role_id role);
 /* The table entry whose name is `name` ("unpack"), or NULL. */
 const struct role_profile *sandbox_profile_by_name(const char *name);
 
-/* Spawner's child, between fork and exec: sets every rlimit of the
- * profile that is not marked after_exec.  Async-signal-safe (setrlimit
- * only).  Returns 0, or -1 with errno and the failing resource in
- * *resource when resource is not NULL. */
-int sandbox_rlimits_apply(const struct role_profile *p, int *resource);
+/* Spawner's child (broker/spawn.c), between clone and exec: sets every
+ * rlimit of the profile that is not marked after_exec.  Async-signal-safe
+ * (setrlimit only).  Returns 0, or -1 with errno. */
+int sandbox_rlimits_apply(const struct role_profile *p);
 
 /* Broker side, once per process: compiles the outer filter (what no role
  * may ever do, default allow) to BPF.  The program stays owned by the
  * sandbox module.  Returns 0 or -1. */
 int sandbox_outer_filter_compile(struct sock_fprog *out);
 
-/* Spawner's child, just before exec: PR_SET_NO_NEW_PRIVS, then the
- * program from sandbox_outer_filter_compile.  Async-signal-safe (two
- * prctl calls, no libseccomp).  Returns 0 or -1 with errno. */
+/* Spawner's child (broker/spawn.c), just before exec:
+ * PR_SET_NO_NEW_PRIVS, then the program from sandbox_outer_filter_compile.
+ * Async-signal-safe (two prctl calls, no libseccomp).  Returns 0 or -1
+ * with errno. */
 int sandbox_outer_filter_install(const struct sock_fprog *prog);
 
 /* Role side, after the role's own initialisation and before it reads a
  * byte of the message: PR_SET_NO_NEW_PRIVS (again), Landlock per the
  * profile (required: fails when the kernel has no Landlock), then the
- * role's final seccomp allow-list (default: kill the process).
+ * role's final seccomp allow-list (default: kill the process).  Also
+ * sets a SIGABRT handler that exits ROLE_EXIT_ABORT: the role is pid 1 of
+ * its namespace, where an unhandled SIGABRT of its own is ignored.
  * Returns 0, or -1 with a reason in *why (static string). */
 int sandbox_role_lockdown(enum role_id role, const char **why);
 

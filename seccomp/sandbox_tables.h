@@ -13,6 +13,7 @@
 enum sandbox_action {
 	SANDBOX_ALLOW = 0,
 	SANDBOX_EACCES,		/* soft denial of a known probe */
+	SANDBOX_EPERM,		/* soft denial of a call whose result is ignored */
 	SANDBOX_ENOSYS,		/* ENOSYS: libc falls back to an older call */
 	SANDBOX_KILL,		/* kill the whole process (SIGSYS) */
 };

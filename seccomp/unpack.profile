@@ -7,7 +7,7 @@ rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
   RLIMIT_NOFILE   4096 4096; before exec, by the spawner; memfds sent but not yet taken by the broker count against it (SCM_RIGHTS in flight, for this user, across messages); the role itself holds one at a time and cannot open files
   RLIMIT_AS       2147483648 2147483648; before exec, by the spawner; GMime's tree of a 100 MiB message plus decoded parts in flight
-  RLIMIT_CPU      30 31; before exec, by the spawner; SIGXCPU first (a limit, not a crash), SIGKILL one second later
+  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    1090519040 1090519040; before exec, by the spawner; memfd writes count: one part up to max_decoded_bytes, plus one write buffer of overshoot before the walker stops
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -184,8 +184,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: return from a signal handler the kernel set up
   allow         read (0)
       why: read the descriptors the role was given
-  allow         write (1) if arg0 fd in ROLE_FD_RECORDS .. ROLE_NOFILE - 1 [1..31, 64 bits, as aligned masked blocks]
-      why: log lines on fd 2, part contents into memfds; never fd 0: a role must not be able to write the message descriptor
+  replaced      write (1): unpack's own entries below replace this one
   allow         close (3)
       why: release descriptors (GMime streams, memfds after sending)
   allow         brk (12)
@@ -215,7 +214,7 @@ final filter (the role installs it at lockdown, before reading the message; defa
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
   allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() must end in SIGABRT, not look like a violation; other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
@@ -239,6 +238,10 @@ final filter (the role installs it at lockdown, before reading the message; defa
   errno ENOSYS  clone3 (435)
       why: its flags live in memory seccomp cannot read; ENOSYS makes glibc fall back to clone, which kills
  unpack only:
+  allow         write (1) if arg0 fd == ROLE_FD_LOG [== 0x2, 64 bits]
+      why: log lines on fd 2 (role_log), restated because this table takes write over
+  allow         write (1) if arg0 fd == UNPACK_FD_PART [== 0x3, 64 bits]
+      why: a decoded part into its memfd: the lowest free descriptor, fd 3, since lockdown leaves only 0-2 open and the role holds one part at a time (a role holding more fails closed, never writes fd 0 or 1)
   allow         memfd_create (319) if arg1 flags & MFD_ALLOW_SEALING == MFD_ALLOW_SEALING [& 0x2 == 0x2]
       why: one memfd per decoded part; it must be sealable before it is sent
   allow         fcntl (72) if arg1 cmd == F_ADD_SEALS [== 0x409, 64 bits]
@@ -284,4 +287,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 95 instructions, sha256 95e8ff04279ddc4369826e012f50fc9231134568fd753038b019376d6df311f2
+  final: 84 instructions, sha256 b777daa2bc2e7cba599034c63f93ea6f59cc166f3ff5a703f0e64e0cde3c59b4

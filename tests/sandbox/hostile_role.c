@@ -1,6 +1,8 @@
 /* tests: the hostile role (TEST ONLY, built with -Dhostile_role=true);
  * untrusted on purpose: behaves like the unpack role up to lockdown, then
- * attempts what the message's "X-Hostile: <attempt> [arg]" line asks. */
+ * attempts what the message's "X-Hostile: <attempt> [arg]" line asks.
+ * Installed as qscan-clamav, it plays the clamav scanner instead; as
+ * qscan-canary, a canary that lies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,8 +15,11 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include "canary_report.h"
 #include "record.h"
 #include "role_runtime.h"
 #include "sandbox.h"
@@ -224,8 +229,150 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 	_exit(ROLE_EXIT_USAGE);
 }
 
+/* ---- playing the clamav scanner (installed as qscan-clamav) ----------- */
+
+/* Spawned by the broker as its clamav scanner (that profile's uid,
+ * scratch tmpfs and hidden /etc), locked down as clamav; the attempt
+ * comes in a part it is asked to scan: "X-Hostile: <attempt> [arg]". */
+static long
+hostile_clamav_attempt(const char *attempt, const char *arg)
+{
+	struct stat st;
+
+	if (strcmp(attempt, "chmod_owned") == 0)
+		/* A file of this uid outside scratch: mode changes are no
+		 * Landlock right, so the filter must refuse them. */
+		return chmod(arg, 0666);
+	if (strcmp(attempt, "stat_shadow") == 0)
+		return stat("/etc/shadow", &st);
+	role_log("hostile: unknown clamav attempt");
+	_exit(ROLE_EXIT_USAGE);
+}
+
+static void __attribute__((noreturn))
+hostile_clamav_main(void)
+{
+	static uint8_t rec[RECORD_MAX];
+	static char part[65536];
+	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
+	const char *why;
+	ssize_t n;
+	long rc;
+	int fd;
+
+	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR, &why) < 0) {
+		role_log("hostile: lockdown failed: %s", why);
+		_exit(ROLE_EXIT_INIT);
+	}
+	role_send_hello(ROLE_CLAMAV);
+	for (;;) {
+		if (role_recv(rec, &fd) <= 0) {
+			role_log("hostile: no X-Hostile line in any part");
+			_exit(ROLE_EXIT_USAGE);
+		}
+		if (fd < 0)
+			continue;
+		n = pread(fd, part, sizeof(part), 0);
+		close(fd);
+		if (n > 0 && hostile_find(part, (size_t)n, attempt, arg) == 0)
+			break;
+	}
+	errno = 0;
+	rc = hostile_clamav_attempt(attempt, arg);
+	role_log("hostile: %s survived: returned %ld, errno %d (%s)", attempt,
+	    rc, errno, strerror(errno));
+	_exit(HOSTILE_EXIT_SURVIVED);
+}
+
+/* ---- playing a lying canary (installed as qscan-canary) --------------- */
+
+/* The lie is the first word of the file "hostile-canary" beside this
+ * binary, read before lockdown (the broker gives a canary no message). */
+static void
+hostile_canary_lie(char *lie)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	int fd;
+
+	lie[0] = '\0';
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/hostile-canary", exe);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, exe, HOSTILE_WORD_MAX - 1);
+	close(fd);
+	if (n > 0)
+		hostile_word(exe, exe + n, lie);
+}
+
+/* As seccomp/canary_main.c, but telling `lie`: "none" (the truth),
+ * "no_report", "wrong_uid", "wrong_pid", "open_ok", "lives" (the truth,
+ * then exit 0) or "outer_only" (no lockdown: what it reports is what an
+ * outer filter alone shows, and the outer filter kills it). */
+static void __attribute__((noreturn))
+hostile_canary_main(void)
+{
+	char lie[HOSTILE_WORD_MAX];
+	struct rec_writer w;
+	const char *why;
+	uint32_t uid = (uint32_t)getuid(), gid = (uint32_t)getgid();
+	uint32_t pid, open_errno;
+	int fd, outer_only;
+
+	hostile_canary_lie(lie);
+	outer_only = strcmp(lie, "outer_only") == 0;
+	if (!outer_only && sandbox_role_lockdown(ROLE_CANARY, &why) < 0) {
+		role_log("hostile canary: lockdown failed: %s", why);
+		_exit(ROLE_EXIT_INIT);
+	}
+	pid = (uint32_t)getpid();
+	fd = open(CANARY_OPEN_PATH, O_RDONLY | O_CLOEXEC);
+	open_errno = fd < 0 ? (uint32_t)errno : 0;
+	role_send_hello(ROLE_CANARY);
+	if (strcmp(lie, "wrong_uid") == 0)
+		uid++;
+	if (strcmp(lie, "wrong_pid") == 0)
+		pid = 2;
+	if (strcmp(lie, "open_ok") == 0)
+		open_errno = 0;
+	if (strcmp(lie, "no_report") != 0) {
+		rec_begin(&w, REC_CANARY_REPORT);
+		rec_put_u32(&w, uid);
+		rec_put_u32(&w, gid);
+		rec_put_u32(&w, pid);
+		rec_put_u32(&w, open_errno);
+		role_send(&w, -1);
+	}
+	if (strcmp(lie, "lives") == 0)
+		_exit(ROLE_EXIT_OK);
+	/* The outer filter kills AF_INET; only the final one AF_UNIX. */
+	socket(outer_only ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
+	_exit(ROLE_EXIT_OK);
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+/* The role the broker started this binary as: its argv[0]. */
+static int
+hostile_is(const char *argv0, const char *role_helper)
+{
+	const char *base = argv0 != NULL ? strrchr(argv0, '/') : NULL;
+
+	base = base != NULL ? base + 1 : argv0;
+	return base != NULL && strcmp(base, role_helper) == 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
 	const char *why, *msg = NULL;
@@ -233,6 +380,10 @@ main(void)
 	pid_t parent;
 	long rc;
 
+	if (argc > 0 && hostile_is(argv[0], "qscan-clamav"))
+		hostile_clamav_main();
+	if (argc > 0 && hostile_is(argv[0], "qscan-canary"))
+		hostile_canary_main();
 	/* As the unpack role does: map the message before lockdown. */
 	if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
 		role_log("hostile: cannot stat the message");
