@@ -67,9 +67,12 @@ canary_report_check(const struct canary_report *r,
 	else if (e->own_uid && r->uid == (uint32_t)e->broker_uid)
 		snprintf(why, whysz, "canary runs as the broker's uid %u",
 		    r->uid);
-	else if (r->pid != 1)
+	else if (e->own_pid_ns && r->pid != 1)
 		snprintf(why, whysz, "canary is pid %u, not pid 1 of its own "
 		    "pid namespace", r->pid);
+	else if (!e->own_pid_ns && r->pid != (uint32_t)e->pid)
+		snprintf(why, whysz, "canary says pid %u, but we started "
+		    "pid %u", r->pid, (unsigned)e->pid);
 	else if (r->open_errno != EACCES)
 		snprintf(why, whysz, "canary's open(%s) after lockdown gave "
 		    "errno %u, not EACCES", CANARY_OPEN_PATH, r->open_errno);

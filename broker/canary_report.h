@@ -1,7 +1,8 @@
 /* broker: the canary's report (REC_CANARY_REPORT) and its decoder; reads
  * what a role sent, so strict.  The canary shows what only a fully
  * confined role shows: the uid the spawner gave it, pid 1 of its own pid
- * namespace, open() refused after lockdown; then it dies by a call only
+ * namespace (or, in a weaker sandbox the site allowed, the pid we gave
+ * it), open() refused after lockdown; then it dies by a call only
  * the final filter kills (DESIGN 3: a canary that lives, or reports
  * anything else, means no sandbox and no service). */
 #ifndef QSCAN_CANARY_REPORT_H
@@ -44,6 +45,8 @@ struct canary_expect {
 	gid_t gid;
 	uid_t broker_uid;	/* ours */
 	int own_uid;		/* 1: roles have uids of their own */
+	int own_pid_ns;		/* 1: spawned in a pid namespace of its own */
+	pid_t pid;		/* else: its pid, as we see it */
 };
 
 /* 0 when the report shows a fully confined role; -1 with what is wrong

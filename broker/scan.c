@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -192,6 +193,8 @@ run_canary(struct scan *s)
 		fail(s, FAIL_SANDBOX, "canary could not start: %s", why);
 		return -1;
 	}
+	expect.own_pid_ns = (rp.namespaces & CLONE_NEWPID) != 0;
+	expect.pid = rp.pid;
 	role_run(&rp, s->cfg->role_timeout_ms, &(struct role_io){
 	    canary_consume, canary_complete, NULL, &dec }, &s->canary);
 	if (s->canary.ending == ROLE_VIOLATION && !canary_decoder_done(&dec))

@@ -21,8 +21,8 @@ chmod 644 "$T/m" "$T/e"
 mkdir -p "$T/bin"
 chmod 755 "$T/bin"
 cp "$QSCAN_BUILD/qmail-scanner-queue" "$T/bin/"
-chown qscand "$T/bin/qmail-scanner-queue"
-chmod 4711 "$T/bin/qmail-scanner-queue"
+chown qscand:qscand "$T/bin/qmail-scanner-queue"
+chmod 6711 "$T/bin/qmail-scanner-queue"
 
 qs_standin 0
 set +e

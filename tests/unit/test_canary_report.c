@@ -96,8 +96,9 @@ decoder_cases(void)
 static void
 check_cases(void)
 {
-	const struct canary_expect own = { 1000, 1001, 999, 1 };
-	const struct canary_expect shared = { 999, 998, 999, 0 };
+	const struct canary_expect own = { 1000, 1001, 999, 1, 1, 4242 };
+	const struct canary_expect shared = { 999, 998, 999, 0, 1, 4242 };
+	const struct canary_expect no_pid_ns = { 1000, 1001, 999, 1, 0, 4242 };
 	struct canary_report r = { 1000, 1001, 1, EACCES };
 	char why[192];
 
@@ -119,11 +120,18 @@ check_cases(void)
 	/* Own uids: the broker's uid is refused even when expected. */
 	r = (struct canary_report){ 999, 1001, 1, EACCES };
 	CHECK_INT(canary_report_check(&r, &(struct canary_expect){ 999, 1001,
-	    999, 1 }, why, sizeof(why)), -1);
+	    999, 1, 1, 4242 }, why, sizeof(why)), -1);
 	CHECK(strstr(why, "broker's uid") != NULL);
 	/* Shared uid (setuid qscand): the broker's uid is the role's. */
 	r = (struct canary_report){ 999, 998, 1, EACCES };
 	CHECK_INT(canary_report_check(&r, &shared, why, sizeof(why)), 0);
+	/* A weaker sandbox the site allowed (no pid namespace): the pid we
+	 * started, and pid 1 is then a lie. */
+	r = (struct canary_report){ 1000, 1001, 4242, EACCES };
+	CHECK_INT(canary_report_check(&r, &no_pid_ns, why, sizeof(why)), 0);
+	r.pid = 1;
+	CHECK_INT(canary_report_check(&r, &no_pid_ns, why, sizeof(why)), -1);
+	CHECK(strstr(why, "we started pid 4242") != NULL);
 }
 
 int
