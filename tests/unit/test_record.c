@@ -1,4 +1,5 @@
-/* tests: the record format (broker/record.c) and the unpack decoder
+/* tests: the record format (broker/record.c), the unpack role's record
+ * order (broker/part_order.c) and the unpack decoder
  * (broker/unpack_facts.c): what is accepted, and every refusal. */
 #include <fcntl.h>
 #include <string.h>
