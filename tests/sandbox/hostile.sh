@@ -89,6 +89,20 @@ oversize|81|role unpack failed: bad-records (record 2: record larger than RECORD
 slow 5000|52|role unpack failed: timeout (killed after 1500 ms)
 CASES
 
+# The same memfd flood when the broker's own descriptors run out first
+# (a caller's RLIMIT_NOFILE below max_parts; the role still gets its
+# 4096): the broker says it is its own shortage and tempfails.
+hostile_message "$T/m" memfd_flood
+qs_standin 0
+(ulimit -n 5000 && qs_run "$T/m" "$T/e" && echo "$rc" > "$T/rc")
+rc=$(cat "$T/rc")
+expect_rc 81 "memfd_flood, broker short of descriptors"
+grep -q "role unpack failed: bad-records (record [0-9]*: descriptors truncated (ours: out of descriptors?))" "$T/stderr" ||
+    { cat "$T/stderr"; fail "memfd_flood, broker short of descriptors: log"; }
+[ ! -f "$T/rec/message" ] || fail "memfd_flood, broker short of descriptors: queued anyway"
+expect_work_empty "memfd_flood, broker short of descriptors"
+pass "memfd_flood, broker short of descriptors: exit 81, out of descriptors (ours)"
+
 # signal_broker at the broker's own pid: the message names the pid of
 # the process that reads it (a wrapper that execs the broker, so both
 # share it).  The role's pid namespace hides the broker (ESRCH) and its

@@ -94,13 +94,12 @@ hostile_send_end(void)
 	role_send(&w, -1);
 }
 
-
-/* A sealed memfd holding `len` bytes of 'x', as the unpack role makes
- * them; -1 when the sandbox refused. */
+/* A sealed memfd of `len` bytes, as the unpack role makes them; -1 when
+ * the sandbox refused. */
 static int
 hostile_memfd(size_t len)
 {
-	static const char x[HOSTILE_FLOOD_PART] = { 'x' };
+	static const char x[HOSTILE_FLOOD_PART];
 	int fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	if (fd < 0)
