@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <glib.h>
 
+#include "part_order.h"
 #include "record.h"
 
 struct part_fact {
@@ -58,6 +59,7 @@ struct unpack_decoder {
 	unsigned max_parts;		/* what the broker asked for */
 	uint64_t max_decoded;
 	uint32_t anomalies_seen;
+	struct part_order order;	/* part_order.h: the records' order */
 	char error[160];		/* why the last record was refused */
 };
 

@@ -8,7 +8,9 @@
  * many bytes, never NUL, never longer than RECORD_STR_MAX.  The first record
  * a role sends is REC_HELLO carrying RECORD_MAGIC and RECORD_VERSION; the
  * last is REC_END.  At most one descriptor (a sealed memfd) rides on a
- * record, and only on REC_CONTENT.  Bump RECORD_VERSION on any change.
+ * record, and only on REC_CONTENT.  The unpack role's records come in the
+ * order broker/part_order.h writes down.  Bump RECORD_VERSION on any
+ * change.
  *
  * Writing is role-side (rec_writer), reading is broker-side (rec_reader):
  * open, typed gets, then rec_end(), which fails when bytes are left over.

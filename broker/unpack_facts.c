@@ -1,8 +1,7 @@
 /* broker: decoder for the unpack role's records; hostile input, trusted code.
  *
- * Order: HELLO, then any of PART / FILENAME / HEADER / HEADER_FIELD /
- * ANOMALY / CONTENT, then END.  A HEADER_FIELD of the top-level message
- * comes before the first PART, at most HEADER_FIELDS_MAX in all.  PART indexes run 0, 1, 2...; a parent is an earlier part; a
+ * Order: HELLO, then the records in the order part_order.h writes down,
+ * then END; at most HEADER_FIELDS_MAX header fields in all.  PART indexes run 0, 1, 2...; a parent is an earlier part; a
  * FILENAME or CONTENT names an existing part; CONTENT comes at most once
  * per part, with a sealed memfd of exactly the declared size. */
 #include <fcntl.h>
@@ -93,6 +92,7 @@ unpack_decoder_init(struct unpack_decoder *d, struct message_facts *f,
 	d->state = ST_WANT_HELLO;
 	d->max_parts = max_parts;
 	d->max_decoded = max_decoded;
+	part_order_init(&d->order);
 }
 
 int
@@ -323,6 +323,8 @@ unpack_decoder_feed(struct unpack_decoder *d, const uint8_t *buf, size_t len,
     int fd)
 {
 	struct rec_reader r;
+	struct part_order order = d->order;	/* kept when accepted */
+	const char *why;
 	int type, rc;
 
 	type = rec_open(&r, buf, len);
@@ -336,6 +338,8 @@ unpack_decoder_feed(struct unpack_decoder *d, const uint8_t *buf, size_t len,
 	else if (fd >= 0 && type != REC_CONTENT)
 		rc = refuse(d, "descriptor on a record that takes none",
 		    (unsigned)type);
+	else if ((why = part_order_next_record(&order, buf, len)) != NULL)
+		rc = refuse(d, why, (unsigned)type);
 	else {
 		switch (type) {
 		case REC_PART:		rc = decode_part(d, &r); break;
@@ -351,6 +355,8 @@ unpack_decoder_feed(struct unpack_decoder *d, const uint8_t *buf, size_t len,
 			break;
 		}
 	}
+	if (rc == 0)
+		d->order = order;
 	if (fd >= 0)
 		close(fd);
 	return rc;

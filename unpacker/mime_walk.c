@@ -46,8 +46,9 @@ struct walk {
 	uint64_t arc_members;	/* archive members and TNEF attachments */
 	uint64_t arc_expanded;	/* bytes read out of archives */
 	/* A cut string of the part being reported waits until its content
-	 * is out: a part's first records are always PART, FILENAME...,
-	 * CONTENT.  Only the first cut field is named. */
+	 * is out: a part's first records are always PART, its FILENAMEs,
+	 * its CONTENT (broker/part_order.h).  Only the first cut field is
+	 * named. */
 	const char *cut_what;
 	unsigned n_cut;
 	uint64_t part_anomalies;	/* against the budget above */
@@ -1023,16 +1024,26 @@ walk_check_names(struct walk *w, const char *ct_name, const char *disp_name,
  * WALK_EXTRA_NAMES per source, so the part stays under PART_FILENAMES_MAX. */
 #define WALK_EXTRA_NAMES ((PART_FILENAMES_MAX - 2) / 2)
 
+/* The other values of one parameter; they point into GMime's list. */
+struct walk_extra {
+	const char *first;
+	const char *v[WALK_EXTRA_NAMES];
+	unsigned n;
+};
+
+/* Reports them as filenames: with the part's other names, before its
+ * content (broker/part_order.h). */
 static void
 walk_extra_names(struct walk *w, uint32_t idx, GMimeParamList *list,
     const char *param, const char *first, enum filename_source src,
-    const char *detected, struct fc_findings *f)
+    struct walk_extra *out)
 {
 	int n = list != NULL ? g_mime_param_list_length(list) : 0;
-	unsigned extra = 0;
 	int seen_first = 0;
 
-	for (int i = 0; i < n && extra < WALK_EXTRA_NAMES; i++) {
+	out->first = first;
+	out->n = 0;
+	for (int i = 0; i < n && out->n < WALK_EXTRA_NAMES; i++) {
 		GMimeParam *p = g_mime_param_list_get_parameter_at(list, i);
 		const char *name = p != NULL ? g_mime_param_get_name(p) : NULL;
 		const char *value = p != NULL ? g_mime_param_get_value(p) : NULL;
@@ -1046,13 +1057,24 @@ walk_extra_names(struct walk *w, uint32_t idx, GMimeParamList *list,
 			continue;
 		}
 		walk_emit_filename(w, idx, src, value, strlen(value));
+		out->v[out->n++] = value;
+	}
+}
+
+/* The checks on them, after the part's other findings. */
+static void
+walk_check_extra(struct walk *w, const struct walk_extra *e,
+    const char *detected, struct fc_findings *f)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		const char *value = e->v[i];
+
 		fc_check_filename(value, strlen(value), f);
 		fc_check_part_type(w->str[WS_TYPE], detected, value,
 		    strlen(value), f);
-		if (first != NULL)
-			fc_check_filenames_differ(first, strlen(first), value,
-			    strlen(value), f);
-		extra++;
+		if (e->first != NULL)
+			fc_check_filenames_differ(e->first, strlen(e->first),
+			    value, strlen(value), f);
 	}
 }
 
@@ -1067,6 +1089,7 @@ walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
 	const char *encoding, *ct_name, *disp_name;
 	const char *detected = "";
 	struct fc_findings f;
+	struct walk_extra ct_extra, disp_extra;
 	g_autofree char *type = NULL;
 	g_autofree char *enc_trim = NULL;
 	uint32_t idx;
@@ -1112,6 +1135,12 @@ walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
 	if (disp_name != NULL)
 		walk_emit_filename(w, idx, FN_DISPOSITION_FILENAME, disp_name,
 		    strlen(disp_name));
+	walk_extra_names(w, idx, ct != NULL ?
+	    g_mime_content_type_get_parameters(ct) : NULL, "name", ct_name,
+	    FN_CONTENT_TYPE_NAME, &ct_extra);
+	walk_extra_names(w, idx, disp != NULL ?
+	    g_mime_content_disposition_get_parameters(disp) : NULL,
+	    "filename", disp_name, FN_DISPOSITION_FILENAME, &disp_extra);
 	if (body != NULL)
 		walk_emit_content(w, idx, body->data, body->len);
 	walk_flush_cut(w, idx);
@@ -1121,12 +1150,8 @@ walk_object(struct walk *w, GMimeObject *obj, uint32_t parent,
 	if (kind == PART_MULTIPART)
 		walk_check_multipart(GMIME_MULTIPART(obj), ct, &f);
 	walk_check_names(w, ct_name, disp_name, detected, &f);
-	walk_extra_names(w, idx, ct != NULL ?
-	    g_mime_content_type_get_parameters(ct) : NULL, "name", ct_name,
-	    FN_CONTENT_TYPE_NAME, detected, &f);
-	walk_extra_names(w, idx, disp != NULL ?
-	    g_mime_content_disposition_get_parameters(disp) : NULL,
-	    "filename", disp_name, FN_DISPOSITION_FILENAME, detected, &f);
+	walk_check_extra(w, &ct_extra, detected, &f);
+	walk_check_extra(w, &disp_extra, detected, &f);
 	walk_report_findings(w, idx, &f);
 
 	if (kind == PART_MULTIPART) {

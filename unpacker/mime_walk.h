@@ -15,10 +15,12 @@
  * paths, not IMAP section numbers (IMAP gives a message/rfc822 body and
  * the message itself different rules; one rule is easier to check).
  *
- * Order of callbacks for one part: on_part, then on_filename for each
- * declared name (Content-Type name first, then Content-Disposition
- * filename, both reported when both exist, even when equal), then
- * on_content (leaf and uuencoded parts only, always exactly once, also
+ * Order of callbacks for one part (the record order of
+ * broker/part_order.h, which the broker enforces): on_part, then
+ * on_filename for each declared name (Content-Type name first, then
+ * Content-Disposition filename, both reported when both exist, even when
+ * equal; then any further name= values, then any further filename=
+ * values), then on_content (leaf and uuencoded parts only, always exactly once, also
  * when empty), then on_anomaly for that part's own anomalies (cut
  * strings first, then the format checks of format_checks.h), then its
  * children.  Message header facts, then every header field of the

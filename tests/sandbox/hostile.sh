@@ -1,26 +1,38 @@
 #!/bin/sh
 # A hostile role (test-only build) attempts what roles must not do, through
-# the real broker.  Each attempt is stopped, the broker logs which role and
-# how it ended, and the message tempfails.
+# the real broker, in the unpack role's place and then in the clamav
+# role's.  Each attempt is stopped, the broker logs which role and how it
+# ended, and the message tempfails.
 . "$(dirname "$0")/../integration/lib.sh"
 qs_setup "[limits]" "role_timeout_ms = 1500"
 qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
 qs_env "$T/e" a@b.example c@d.example
 
-# attempt [arg] | expected exit | expected log text
-while IFS='|' read -r attempt code pattern; do
-	printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: %s\n\nbody\n' "$attempt" > "$T/m"
-	qs_standin 0
-	# fd 3 open in the broker, as a caller might leave it: no role
-	# without a peer may see it.
-	qs_run "$T/m" "$T/e" 3< /etc/hostname
-	expect_rc "$code" "$attempt"
-	[ "$code" = 0 ] || [ ! -f "$T/rec/message" ] || fail "$attempt: queued anyway"
-	[ "$pattern" = - ] || grep -q -- "$pattern" "$T/stderr" || { cat "$T/stderr"; fail "$attempt: log should say '$pattern'"; }
-	[ "$code" = 0 ] || [ "$(qs_field verdict)" = tempfail ] || fail "$attempt: $(qs_last)"
-	expect_work_empty "$attempt"
-	pass "$attempt: exit $code, $pattern"
-done <<'CASES'
+# hostile_message FILE ATTEMPT...: a small message asking for ATTEMPT.
+hostile_message() {
+	f=$1; shift
+	printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: %s\n\nbody\n' "$*" > "$f"
+}
+
+# Reads "attempt [arg] | expected exit | expected log text" lines.
+run_cases() {
+	while IFS='|' read -r attempt code pattern; do
+		hostile_message "$T/m" "$attempt"
+		qs_standin 0
+		# fd 3 open in the broker, as a caller might leave it: no
+		# role without a peer may see it.
+		qs_run "$T/m" "$T/e" 3< /etc/hostname
+		expect_rc "$code" "$attempt"
+		[ "$code" = 0 ] || [ ! -f "$T/rec/message" ] || fail "$attempt: queued anyway"
+		[ "$code" != 0 ] || [ -f "$T/rec/message" ] || fail "$attempt: not queued"
+		[ "$pattern" = - ] || grep -q -- "$pattern" "$T/stderr" || { cat "$T/stderr"; fail "$attempt: log should say '$pattern'"; }
+		[ "$code" = 0 ] || [ "$(qs_field verdict)" = tempfail ] || fail "$attempt: $(qs_last)"
+		expect_work_empty "$attempt"
+		pass "$attempt: exit $code, $pattern"
+	done
+}
+
+run_cases <<'CASES'
 none|0|-
 open_passwd|81|role unpack: hostile: open_passwd survived: returned -1, errno 13
 socket_inet|81|role unpack failed: sandbox-violation (signal SYS)
@@ -47,6 +59,7 @@ pass "crash sample kept in crashes/new"
 # Memory RLIMIT_AS does not count (memfd pages): the role's cgroup
 # (memory.max) stops it, the kernel's OOM killer ends it, the broker
 # says so and tempfails, and its role cgroups are gone afterwards.
+cp "$T/qscan.conf" "$T/qscan.conf.before-hog"
 sed -i 's/^\[qscan\]$/[limits]\nmax_decoded_bytes = 16777216\nmax_expanded_bytes = 16777216\n[sandbox]\nunpack_memory_bytes = 67108864\n[qscan]/' "$T/qscan.conf"
 printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: memfd_hog 512\n\nbody\n' > "$T/m"
 qs_standin 0
@@ -62,3 +75,103 @@ for h in /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup; do
 	    fail "memfd_hog: role cgroups left in $h$QS_CGROUP"
 done
 pass "memfd_hog 512 MiB under a 64 MiB memory.max: resource-limit, exit 81"
+mv "$T/qscan.conf.before-hog" "$T/qscan.conf"
+
+# Records out of the order broker/part_order.h writes down, one break
+# each (HELLO is record 1; see hostile_order for the step letters): the
+# role sent them all and exited 0, the broker refused the first one out
+# of order.  The first line is the order the MIME walk sends, accepted.
+run_cases <<'CASES'
+order H,D,N,P0M,F0,N,P1L,F1,F1,C1,N,P2U,F2,C2,E|0|role unpack: hostile: order H,D,N,P0M,F0,N,P1L,F1,F1,C1,N,P2U,F2,C2,E: all records sent
+order P0L,F0,C0,F0,E|81|role unpack failed: bad-records (record 5: filename not right after its part
+order P0M,N,F0,E|81|role unpack failed: bad-records (record 4: filename not right after its part
+order P0M,P1L,C1,F0,E|81|role unpack failed: bad-records (record 5: filename not right after its part
+order P0L,N,C0,E|81|role unpack failed: bad-records (record 3: anomaly between a part and its content
+order P0M,C0,E|81|role unpack failed: bad-records (record 3: content for a part that takes none
+order P0L,C0,C0,E|81|role unpack failed: bad-records (record 4: content not right after its part and filenames
+order P0M,P1L,C0,E|81|role unpack failed: bad-records (record 4: content not right after its part and filenames
+order P0M,P1L,P2L,E|81|role unpack failed: bad-records (record 4: part before the previous part's content
+order P0M,P1A,F1,E|81|role unpack failed: bad-records (record 5: end before the last part's content
+order P0M,H,E|81|role unpack failed: bad-records (record 3: header record after the first part
+order P0M,D,E|81|role unpack failed: bad-records (record 3: header record after the first part
+order E,N|81|role unpack failed: bad-records (record 3: record after end
+CASES
+
+# Floods and oversize records: each bounded by the broker, never a hang,
+# never accepted.  The memfd flood stops at max_parts (default 10000)
+# descriptors, the record flood at max_parts + 64 anomalies; a role that
+# keeps sending slowly is still killed at its deadline.
+run_cases <<'CASES'
+memfd_flood|81|role unpack failed: bad-records (record [0-9]*: more parts than allowed
+record_flood|81|role unpack failed: bad-records (record [0-9]*: too many anomalies
+many_fds 2|81|role unpack failed: bad-records (record 3: more than one descriptor on a record
+many_fds 250|81|role unpack failed: bad-records (record 3: more than one descriptor on a record
+oversize|81|role unpack failed: bad-records (record 2: record larger than RECORD_MAX
+slow 5000|52|role unpack failed: timeout (killed after 1500 ms)
+CASES
+
+# The same memfd flood when the broker's own descriptors run out first
+# (a caller's RLIMIT_NOFILE below max_parts; the role still gets its
+# 4096): the broker says it is its own shortage and tempfails.
+hostile_message "$T/m" memfd_flood
+qs_standin 0
+(ulimit -n 5000 && qs_run "$T/m" "$T/e" && echo "$rc" > "$T/rc")
+rc=$(cat "$T/rc")
+expect_rc 81 "memfd_flood, broker short of descriptors"
+grep -q "role unpack failed: bad-records (record [0-9]*: descriptors truncated (ours: out of descriptors?))" "$T/stderr" ||
+    { cat "$T/stderr"; fail "memfd_flood, broker short of descriptors: log"; }
+[ ! -f "$T/rec/message" ] || fail "memfd_flood, broker short of descriptors: queued anyway"
+expect_work_empty "memfd_flood, broker short of descriptors"
+pass "memfd_flood, broker short of descriptors: exit 81, out of descriptors (ours)"
+
+# signal_broker at the broker's own pid: the message names the pid of
+# the process that reads it (a wrapper that execs the broker, so both
+# share it).  The role's pid namespace hides the broker (ESRCH) and its
+# uid and Landlock's signal scope would refuse it (EPERM): either way the
+# broker lives to log the ending and tempfail.
+signal_case() {
+	role=$1
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	cat > "$T/self-broker" <<EOF
+#!/bin/sh
+printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: signal_broker %s\n\nbody\n' "\$\$" > "$T/fifo" &
+exec "$QSCAN_BUILD/qmail-scanner-queue" < "$T/fifo"
+EOF
+	chmod 755 "$T/self-broker"
+	hostile_message "$T/m" none
+	qs_standin 0
+	QS_BROKER="$T/self-broker" qs_run "$T/m" "$T/e"
+	expect_rc 81 "signal_broker ($role)"
+	grep -q "role $role: hostile: signal_broker survived: returned -1, errno [13] " "$T/stderr" ||
+	    { cat "$T/stderr"; fail "signal_broker ($role): the signal was not refused"; }
+	[ "$(qs_field verdict)" = tempfail ] || fail "signal_broker ($role): $(qs_last)"
+	[ ! -f "$T/rec/message" ] || fail "signal_broker ($role): queued anyway"
+	expect_work_empty "signal_broker ($role)"
+	pass "signal_broker ($role): refused, the broker logged and tempfailed"
+}
+signal_case unpack
+
+# The hostile role in the clamav role's place (the broker runs
+# <role_dir>/qscan-clamav; the real unpack role runs first): clamav's
+# lockdown, and the line read from the raw message it is sent to scan.
+qs_setup "scanners = clamav" "[limits]" "role_timeout_ms = 1500"
+qs_roles
+cp "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-clamav"
+chmod 755 "$T/roles/qscan-clamav"
+run_cases <<'CASES'
+none|0|-
+bad_verdict|81|scanner clamav failed: bad-records (record 3: verdict for a part not asked for, or out of order
+open_passwd|81|role clamav: hostile: open_passwd survived: returned -1, errno 2 (No such file or directory)
+socket_inet|81|scanner clamav failed: sandbox-violation (signal SYS)
+execve|81|scanner clamav failed: sandbox-violation (signal SYS)
+fork|81|scanner clamav failed: sandbox-violation (signal SYS)
+ptrace|81|scanner clamav failed: sandbox-violation (signal SYS)
+mmap_exec|81|scanner clamav failed: sandbox-violation (signal SYS)
+write_message|81|scanner clamav failed: sandbox-violation (signal SYS)
+crash|81|scanner clamav failed: crashed (signal SEGV)
+sleep|52|scanner clamav failed: timeout (killed after 1500 ms)
+record_flood|81|scanner clamav failed: bad-records (record 2: second record is not engine
+oversize|81|scanner clamav failed: bad-records (record 2: record larger than RECORD_MAX
+CASES
+signal_case clamav

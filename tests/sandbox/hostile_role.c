@@ -1,8 +1,9 @@
 /* tests: the hostile role (TEST ONLY, built with -Dhostile_role=true);
  * untrusted on purpose: behaves like the unpack role up to lockdown, then
  * attempts what the message's "X-Hostile: <attempt> [arg]" line asks.
- * Installed as qscan-clamav, it plays the clamav scanner instead; as
- * qscan-canary, a canary that lies. */
+ * Installed as qscan-clamav it takes the clamav role's place instead:
+ * clamav's lockdown and hello, and the line is read from the raw message
+ * the broker sends it to scan; as qscan-canary, it is a canary that lies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,6 +29,10 @@
 #define HOSTILE_EXIT_SURVIVED	3	/* the attempt did not kill us */
 #define HOSTILE_WORD_MAX	256
 #define X32_SYSCALL_BIT		0x40000000
+/* Descriptors on one record for many_fds: SCM_MAX_FD is 253. */
+#define HOSTILE_FDS_MAX		250
+/* Part size in the memfd flood. */
+#define HOSTILE_FLOOD_PART	4096
 
 static const char hostile_header[] = "X-Hostile:";
 
@@ -89,6 +95,277 @@ hostile_send_end(void)
 	rec_put_u32(&w, 0);
 	rec_put_u32(&w, 0);
 	role_send(&w, -1);
+}
+
+/* A sealed memfd of `len` bytes, as the unpack role makes them; -1 when
+ * the sandbox refused. */
+static int
+hostile_memfd(size_t len)
+{
+	static const char x[HOSTILE_FLOOD_PART];
+	int fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	while (len > 0) {
+		size_t n = len < sizeof(x) ? len : sizeof(x);
+
+		if (write(fd, x, n) != (ssize_t)n)
+			return -1;
+		len -= n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+	    F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+		return -1;
+	return fd;
+}
+
+static void
+hostile_send_part(uint32_t index, uint16_t kind, uint64_t size)
+{
+	struct rec_writer w;
+
+	rec_begin(&w, REC_PART);
+	rec_put_u32(&w, index);
+	rec_put_u32(&w, index == 0 ? REC_NO_PARENT : 0);
+	rec_put_u16(&w, index == 0 ? 0 : 1);
+	rec_put_u16(&w, kind);
+	rec_put_u16(&w, 0);
+	rec_put_u64(&w, size);
+	rec_put_str(&w, "1", 1);
+	rec_put_str(&w, "text/plain", 10);
+	rec_put_str(&w, "", 0);
+	rec_put_str(&w, "", 0);
+	rec_put_str(&w, "", 0);
+	role_send(&w, -1);
+}
+
+static void
+hostile_send_content(uint32_t part, uint64_t size, int fd)
+{
+	struct rec_writer w;
+
+	rec_begin(&w, REC_CONTENT);
+	rec_put_u32(&w, part);
+	rec_put_u64(&w, size);
+	role_send(&w, fd);
+	close(fd);
+}
+
+static void
+hostile_send_anomaly(void)
+{
+	struct rec_writer w;
+
+	rec_begin(&w, REC_ANOMALY);
+	rec_put_u32(&w, REC_NO_PARENT);
+	rec_put_u16(&w, ANOM_DOUBLE_EXTENSION);
+	rec_put_str(&w, "x", 1);
+	role_send(&w, -1);
+}
+
+/* "order STEPS": sends the records STEPS names, comma-separated, as a
+ * role whose walk had them in the wrong order would: P<i><kind> a part
+ * (kind L leaf, M multipart, G message, U uuencoded, A archive member,
+ * T TNEF attachment; part 0 is the root, the others its children), F<i>
+ * a filename, C<i> an empty sealed memfd as content, N an anomaly, H a
+ * header fact, D a header field, E the end with the right counts. */
+static long
+hostile_order(const char *steps)
+{
+	static const char kinds[] = "LMGUAT";
+	struct rec_writer w;
+	uint32_t parts = 0, anomalies = 0;
+	unsigned headers = 0;
+	const char *p = steps;
+
+	while (*p != '\0') {
+		char op = *p++;
+		char *end;
+		unsigned long i = strtoul(p, &end, 10);
+		const char *k;
+		int fd;
+
+		p = end;
+		switch (op) {
+		case 'P':
+			if (*p == '\0' || (k = strchr(kinds, *p)) == NULL)
+				return -1;
+			p++;
+			hostile_send_part((uint32_t)i, (uint16_t)(k - kinds), 0);
+			parts++;
+			break;
+		case 'F':
+			rec_begin(&w, REC_FILENAME);
+			rec_put_u32(&w, (uint32_t)i);
+			rec_put_u8(&w, FN_DISPOSITION_FILENAME);
+			rec_put_str(&w, "late.exe", 8);
+			role_send(&w, -1);
+			break;
+		case 'C':
+			if ((fd = hostile_memfd(0)) < 0)
+				return -1;
+			hostile_send_content((uint32_t)i, 0, fd);
+			break;
+		case 'N':
+			hostile_send_anomaly();
+			anomalies++;
+			break;
+		case 'H':
+			rec_begin(&w, REC_HEADER);
+			rec_put_u8(&w, (uint8_t)(headers++ % (HDR_FACT_MAX + 1)));
+			rec_put_str(&w, "h", 1);
+			role_send(&w, -1);
+			break;
+		case 'D':
+			rec_begin(&w, REC_HEADER_FIELD);
+			rec_put_u32(&w, REC_NO_PARENT);
+			rec_put_str(&w, "X-A", 3);
+			rec_put_str(&w, "b", 1);
+			role_send(&w, -1);
+			break;
+		case 'E':
+			rec_begin(&w, REC_END);
+			rec_put_u32(&w, parts);
+			rec_put_u32(&w, anomalies);
+			role_send(&w, -1);
+			break;
+		default:
+			return -1;
+		}
+		if (*p == ',')
+			p++;
+	}
+	/* Every record went through: the broker took the order. */
+	role_log("hostile: order %s: all records sent", steps);
+	_exit(ROLE_EXIT_OK);
+}
+
+/* "memfd_flood": part after part, each with its own memfd, without end:
+ * the broker must stop taking descriptors at its part limit. */
+static long
+hostile_memfd_flood(void)
+{
+	hostile_send_part(0, PART_MULTIPART, 0);
+	for (uint32_t i = 1;; i++) {
+		int fd = hostile_memfd(HOSTILE_FLOOD_PART);
+
+		if (fd < 0)
+			return -1;
+		hostile_send_part(i, PART_LEAF, HOSTILE_FLOOD_PART);
+		hostile_send_content(i, HOSTILE_FLOOD_PART, fd);
+	}
+}
+
+/* "record_flood": valid anomaly records without end. */
+static void __attribute__((noreturn))
+hostile_record_flood(void)
+{
+	for (;;)
+		hostile_send_anomaly();
+}
+
+/* "many_fds N": one CONTENT record with N descriptors (one memfd, sent N
+ * times) where one may ride. */
+static long
+hostile_many_fds(const char *arg)
+{
+	union {
+		char cbuf[CMSG_SPACE(sizeof(int) * HOSTILE_FDS_MAX)];
+		struct cmsghdr align;
+	} ctl;
+	int fds[HOSTILE_FDS_MAX];
+	struct rec_writer w;
+	struct iovec iov;
+	struct msghdr m;
+	struct cmsghdr *c;
+	unsigned long n = strtoul(arg, NULL, 10);
+	uint32_t payload;
+	int fd;
+
+	if (n < 2 || n > HOSTILE_FDS_MAX || (fd = hostile_memfd(0)) < 0)
+		return -1;
+	for (unsigned long i = 0; i < n; i++)
+		fds[i] = fd;
+	hostile_send_part(0, PART_LEAF, 0);
+	rec_begin(&w, REC_CONTENT);
+	rec_put_u32(&w, 0);
+	rec_put_u64(&w, 0);
+	payload = (uint32_t)(w.len - RECORD_HEADER_LEN);
+	memcpy(w.buf + 4, &payload, sizeof(payload));	/* x86_64: LE */
+	iov.iov_base = w.buf;
+	iov.iov_len = w.len;
+	memset(&m, 0, sizeof(m));
+	memset(&ctl, 0, sizeof(ctl));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.cbuf;
+	m.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	if (sendmsg(ROLE_FD_RECORDS, &m, MSG_NOSIGNAL) < 0)
+		return -1;
+	hostile_send_end();
+	_exit(ROLE_EXIT_OK);
+}
+
+/* "oversize": one datagram larger than RECORD_MAX, its header saying so. */
+static long
+hostile_oversize(void)
+{
+	static uint8_t big[RECORD_MAX + 1024];
+	struct iovec iov = { big, sizeof(big) };
+	struct msghdr m;
+	uint16_t type = REC_ANOMALY;
+	uint32_t payload = sizeof(big) - RECORD_HEADER_LEN;
+
+	memcpy(big, &type, sizeof(type));
+	memcpy(big + 4, &payload, sizeof(payload));
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (sendmsg(ROLE_FD_RECORDS, &m, MSG_NOSIGNAL) < 0)
+		return -1;
+	hostile_send_end();
+	_exit(ROLE_EXIT_OK);
+}
+
+static double
+hostile_now_ms(void)
+{
+	struct timespec ts;
+
+	/* The vDSO answers: no system call, none needed on the list. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* "slow MS": one valid record every 100 ms for MS ms, then the end: a
+ * role that keeps talking must still be stopped at its deadline. */
+static long
+hostile_slow(const char *arg)
+{
+	double start = hostile_now_ms();
+	double last = start;
+	unsigned long total = strtoul(arg, NULL, 10);
+	uint32_t anomalies = 0;
+	struct rec_writer w;
+
+	while (hostile_now_ms() - start < (double)total) {
+		if (hostile_now_ms() - last < 100)
+			continue;
+		last = hostile_now_ms();
+		hostile_send_anomaly();
+		anomalies++;
+	}
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 0);
+	rec_put_u32(&w, anomalies);
+	role_send(&w, -1);
+	_exit(ROLE_EXIT_OK);
 }
 
 /* Each attempt returns only when the sandbox let it run to completion. */
@@ -221,67 +498,33 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 		}
 		return done;
 	}
+	if (strcmp(attempt, "order") == 0)
+		return hostile_order(arg);
+	if (strcmp(attempt, "memfd_flood") == 0)
+		return hostile_memfd_flood();
+	if (strcmp(attempt, "record_flood") == 0)
+		hostile_record_flood();
+	if (strcmp(attempt, "many_fds") == 0)
+		return hostile_many_fds(arg);
+	if (strcmp(attempt, "oversize") == 0)
+		return hostile_oversize();
+	if (strcmp(attempt, "slow") == 0)
+		return hostile_slow(arg);
+	if (strcmp(attempt, "chmod_owned") == 0)
+		/* A file of this uid outside scratch: mode changes are no
+		 * Landlock right, so the filter must refuse them. */
+		return chmod(arg, 0666);
+	if (strcmp(attempt, "stat_shadow") == 0) {
+		struct stat st;
+
+		return stat("/etc/shadow", &st);
+	}
 	if (strcmp(attempt, "crash") == 0) {
 		*(volatile int *)(uintptr_t)0 = 1;
 		return 0;
 	}
 	role_log("hostile: unknown attempt");
 	_exit(ROLE_EXIT_USAGE);
-}
-
-/* ---- playing the clamav scanner (installed as qscan-clamav) ----------- */
-
-/* Spawned by the broker as its clamav scanner (that profile's uid,
- * scratch tmpfs and hidden /etc), locked down as clamav; the attempt
- * comes in a part it is asked to scan: "X-Hostile: <attempt> [arg]". */
-static long
-hostile_clamav_attempt(const char *attempt, const char *arg)
-{
-	struct stat st;
-
-	if (strcmp(attempt, "chmod_owned") == 0)
-		/* A file of this uid outside scratch: mode changes are no
-		 * Landlock right, so the filter must refuse them. */
-		return chmod(arg, 0666);
-	if (strcmp(attempt, "stat_shadow") == 0)
-		return stat("/etc/shadow", &st);
-	role_log("hostile: unknown clamav attempt");
-	_exit(ROLE_EXIT_USAGE);
-}
-
-static void __attribute__((noreturn))
-hostile_clamav_main(void)
-{
-	static uint8_t rec[RECORD_MAX];
-	static char part[65536];
-	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
-	const char *why;
-	ssize_t n;
-	long rc;
-	int fd;
-
-	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR, &why) < 0) {
-		role_log("hostile: lockdown failed: %s", why);
-		_exit(ROLE_EXIT_INIT);
-	}
-	role_send_hello(ROLE_CLAMAV);
-	for (;;) {
-		if (role_recv(rec, &fd) <= 0) {
-			role_log("hostile: no X-Hostile line in any part");
-			_exit(ROLE_EXIT_USAGE);
-		}
-		if (fd < 0)
-			continue;
-		n = pread(fd, part, sizeof(part), 0);
-		close(fd);
-		if (n > 0 && hostile_find(part, (size_t)n, attempt, arg) == 0)
-			break;
-	}
-	errno = 0;
-	rc = hostile_clamav_attempt(attempt, arg);
-	role_log("hostile: %s survived: returned %ld, errno %d (%s)", attempt,
-	    rc, errno, strerror(errno));
-	_exit(HOSTILE_EXIT_SURVIVED);
 }
 
 /* ---- playing a lying canary (installed as qscan-canary) --------------- */
@@ -359,57 +602,134 @@ hostile_canary_main(void)
 	_exit(ROLE_EXIT_OK);
 }
 
-/* ---- dispatch -------------------------------------------------------- */
-
-/* The role the broker started this binary as: its argv[0]. */
-static int
-hostile_is(const char *argv0, const char *role_helper)
+/* As the clamav role: ENGINE, then one verdict per request.  `bad`: the
+ * first verdict names another part than the one asked. */
+static void __attribute__((noreturn))
+hostile_scanner(uint32_t first, int bad)
 {
-	const char *base = argv0 != NULL ? strrchr(argv0, '/') : NULL;
+	static uint8_t buf[RECORD_MAX];
+	struct rec_writer w;
+	struct rec_reader r;
+	uint32_t part = first, verdicts = 0;
+	uint64_t size;
+	ssize_t n;
+	int fd;
 
-	base = base != NULL ? base + 1 : argv0;
-	return base != NULL && strcmp(base, role_helper) == 0;
+	rec_begin(&w, REC_ENGINE);
+	rec_put_str(&w, "hostile", 7);
+	rec_put_str(&w, "0", 1);
+	rec_put_str(&w, "0 signatures", 12);
+	role_send(&w, -1);
+	for (;;) {
+		rec_begin(&w, REC_VERDICT);
+		rec_put_u32(&w, bad ? part + 1 : part);
+		rec_put_u8(&w, SCAN_CLEAN);
+		rec_put_str(&w, "", 0);
+		role_send(&w, -1);
+		verdicts++;
+		if ((n = role_recv(buf, &fd)) <= 0)
+			_exit(ROLE_EXIT_IO);
+		if (fd >= 0)
+			close(fd);
+		if (rec_open(&r, buf, (size_t)n) == REC_SCAN_END)
+			break;
+		if (rec_get_u32(&r, &part) || rec_get_u64(&r, &size))
+			_exit(ROLE_EXIT_IO);
+	}
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, verdicts);
+	rec_put_u32(&w, 0);
+	role_send(&w, -1);
+	_exit(ROLE_EXIT_OK);
+}
+
+/* The clamav role's place: its lockdown and hello, then the first
+ * request, which with scan_raw is the raw message. */
+static const char *
+hostile_clamav_start(size_t *len, uint32_t *first)
+{
+	static uint8_t buf[RECORD_MAX];
+	struct rec_reader r;
+	const char *why;
+	uint64_t size;
+	ssize_t n;
+	void *msg;
+	int fd;
+
+	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR,
+	    &why) < 0) {
+		role_log("hostile: lockdown failed: %s", why);
+		_exit(ROLE_EXIT_INIT);
+	}
+	role_send_hello(ROLE_CLAMAV);
+	if ((n = role_recv(buf, &fd)) <= 0 || fd < 0 ||
+	    rec_open(&r, buf, (size_t)n) != REC_SCAN ||
+	    rec_get_u32(&r, first) || rec_get_u64(&r, &size) || size == 0) {
+		role_log("hostile: no first request with a descriptor");
+		_exit(ROLE_EXIT_USAGE);
+	}
+	msg = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (msg == MAP_FAILED) {
+		role_log("hostile: cannot map the request");
+		_exit(ROLE_EXIT_INIT);
+	}
+	*len = (size_t)size;
+	return msg;
 }
 
 int
 main(int argc, char **argv)
 {
 	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
-	const char *why, *msg = NULL;
+	const char *why, *msg = NULL, *name;
 	struct stat st;
+	size_t len = 0;
+	uint32_t first = 0;
 	pid_t parent;
 	long rc;
+	int clamav;
 
-	if (argc > 0 && hostile_is(argv[0], "qscan-clamav"))
-		hostile_clamav_main();
-	if (argc > 0 && hostile_is(argv[0], "qscan-canary"))
+	/* The broker runs each role helper as qscan-<role>. */
+	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	name = name != NULL ? name + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(name, "qscan-canary") == 0)
 		hostile_canary_main();
-	/* As the unpack role does: map the message before lockdown. */
-	if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
-		role_log("hostile: cannot stat the message");
-		_exit(ROLE_EXIT_INIT);
-	}
-	if (st.st_size > 0) {
-		msg = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-		    ROLE_FD_MESSAGE, 0);
-		if (msg == MAP_FAILED) {
-			role_log("hostile: cannot map the message");
-			_exit(ROLE_EXIT_INIT);
-		}
-	}
+	clamav = strcmp(name, "qscan-clamav") == 0;
 	/* getppid is not on the final list: ask before lockdown. */
 	parent = getppid();
-	if (sandbox_role_lockdown(ROLE_UNPACK, &why) < 0) {
-		role_log("hostile: lockdown failed: %s", why);
-		_exit(ROLE_EXIT_INIT);
+	if (clamav)
+		msg = hostile_clamav_start(&len, &first);
+	else {
+		/* As the unpack role does: map the message before lockdown. */
+		if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
+			role_log("hostile: cannot stat the message");
+			_exit(ROLE_EXIT_INIT);
+		}
+		if (st.st_size > 0) {
+			msg = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			    MAP_PRIVATE, ROLE_FD_MESSAGE, 0);
+			if (msg == MAP_FAILED) {
+				role_log("hostile: cannot map the message");
+				_exit(ROLE_EXIT_INIT);
+			}
+			len = (size_t)st.st_size;
+		}
+		if (sandbox_role_lockdown(ROLE_UNPACK, &why) < 0) {
+			role_log("hostile: lockdown failed: %s", why);
+			_exit(ROLE_EXIT_INIT);
+		}
+		role_send_hello(ROLE_UNPACK);
 	}
-	role_send_hello(ROLE_UNPACK);
 
-	if (msg == NULL ||
-	    hostile_find(msg, (size_t)st.st_size, attempt, arg) < 0) {
+	if (msg == NULL || hostile_find(msg, len, attempt, arg) < 0) {
 		role_log("hostile: no X-Hostile line in the message");
 		_exit(ROLE_EXIT_USAGE);
 	}
+	if (clamav && strcmp(attempt, "none") == 0)
+		hostile_scanner(first, 0);
+	if (clamav && strcmp(attempt, "bad_verdict") == 0)
+		hostile_scanner(first, 1);
 	if (strcmp(attempt, "none") == 0) {
 		hostile_send_end();
 		_exit(ROLE_EXIT_OK);

@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include "mime_walk.h"
+#include "part_order.h"
 
 static int failures;
 
@@ -582,6 +583,121 @@ test_walk_header_fields(void)
 	got_free(g);
 }
 
+/* The walk's callbacks, fed to the broker's own order (part_order.h). */
+struct order_check {
+	struct part_order o;
+	const char *why;	/* the first break */
+	unsigned seen;		/* callbacks before it */
+	int truncated_on_1;	/* ANOM_TRUNCATED_STRING about part 1 */
+};
+
+static void
+order_feed(struct order_check *c, unsigned type, uint32_t part,
+    unsigned kind)
+{
+	const char *why = part_order_next(&c->o, type, part, kind);
+
+	if (why != NULL && c->why == NULL)
+		c->why = why;
+	if (c->why == NULL)
+		c->seen++;
+}
+
+static void
+order_part(void *ctx, const struct walk_part *p)
+{
+	order_feed(ctx, REC_PART, p->index, p->kind);
+}
+
+static void
+order_name(void *ctx, uint32_t part, enum filename_source source,
+    const char *name, size_t len)
+{
+	order_feed(ctx, REC_FILENAME, part, 0);
+}
+
+static void
+order_header(void *ctx, enum header_fact which, const char *value,
+    size_t len)
+{
+	order_feed(ctx, REC_HEADER, 0, 0);
+}
+
+static void
+order_field(void *ctx, uint32_t part, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	order_feed(ctx, REC_HEADER_FIELD, part, 0);
+}
+
+static void
+order_anomaly(void *ctx, uint32_t part, enum anomaly_code code,
+    const char *detail)
+{
+	struct order_check *c = ctx;
+
+	if (part == 1 && code == ANOM_TRUNCATED_STRING)
+		c->truncated_on_1 = 1;
+	order_feed(c, REC_ANOMALY, part, 0);
+}
+
+static void
+order_content(void *ctx, uint32_t part, const uint8_t *data, size_t len)
+{
+	order_feed(ctx, REC_CONTENT, part, 0);
+}
+
+static const struct walk_sink order_sink = {
+	.on_part = order_part,
+	.on_filename = order_name,
+	.on_header = order_header,
+	.on_header_field = order_field,
+	.on_anomaly = order_anomaly,
+	.on_content = order_content,
+};
+
+/* Second and later name= and filename= values are the part's names too:
+ * they come with the first ones, before its content, and a cut one is
+ * said like any cut string of the part. */
+static void
+test_walk_record_order(void)
+{
+	GString *m = g_string_new(
+	    "Subject: x\r\n"
+	    "Content-Type: multipart/mixed; boundary=m\r\n\r\n"
+	    "--m\r\n"
+	    "Content-Type: application/octet-stream; name=a.txt; "
+	    "name=b.exe\r\n"
+	    "Content-Disposition: attachment; filename=c.txt; "
+	    "filename=d.exe; filename=\"");
+	struct order_check c;
+	struct walk_stats st;
+	struct got *g;
+
+	for (unsigned i = 0; i < RECORD_STR_MAX + 10; i++)
+		g_string_append_c(m, 'x');
+	g_string_append(m, ".exe\"\r\n\r\nhello\r\n--m--\r\n");
+
+	memset(&c, 0, sizeof(c));
+	part_order_init(&c.o);
+	CHECK(mime_walk((const uint8_t *)m->str, m->len, &wide, &order_sink,
+	    &c, &st) == 0);
+	order_feed(&c, REC_END, 0, 0);
+	if (c.why != NULL)
+		fprintf(stderr, "after %u callbacks: %s\n", c.seen, c.why);
+	CHECK(c.why == NULL);
+	CHECK(st.parts == 2 && st.filenames == 5);
+	CHECK(c.truncated_on_1);
+
+	g = walk_text(m->str, &wide);
+	CHECK(strcmp(name_of(g, 1, FN_CONTENT_TYPE_NAME) ?: "", "a.txt") == 0);
+	CHECK(g->n_names == 5 && strcmp(g->name[2].name, "b.exe") == 0);
+	CHECK(g->part[1].contents == 1);
+	CHECK(count_anom(g, ANOM_FILENAME_MISMATCH) == 1);
+	got_free(g);
+	g_string_free(m, TRUE);
+}
+
 int
 main(void)
 {
@@ -595,6 +711,7 @@ main(void)
 	test_walk_strings();
 	test_walk_header_fields();
 	test_walk_big_shapes();
+	test_walk_record_order();
 	if (failures > 0) {
 		fprintf(stderr, "test_mime_walk: %d check(s) failed\n", failures);
 		return 1;

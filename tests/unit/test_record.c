@@ -1,4 +1,5 @@
-/* tests: the record format (broker/record.c) and the unpack decoder
+/* tests: the record format (broker/record.c), the unpack role's record
+ * order (broker/part_order.c) and the unpack decoder
  * (broker/unpack_facts.c): what is accepted, and every refusal. */
 #include <fcntl.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "check.h"
 #include "facts.h"
+#include "part_order.h"
 
 static struct rec_writer w;
 
@@ -63,6 +65,32 @@ header_field(uint32_t part_index, const char *name, const char *value)
 	rec_put_str(&w, value, strlen(value));
 }
 
+static void
+content(uint32_t part_index, uint64_t size)
+{
+	rec_begin(&w, REC_CONTENT);
+	rec_put_u32(&w, part_index);
+	rec_put_u64(&w, size);
+}
+
+static void
+filename(uint32_t part_index, const char *name)
+{
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u32(&w, part_index);
+	rec_put_u8(&w, FN_DISPOSITION_FILENAME);
+	rec_put_str(&w, name, strlen(name));
+}
+
+static void
+anomaly(uint32_t part_index, uint16_t code)
+{
+	rec_begin(&w, REC_ANOMALY);
+	rec_put_u32(&w, part_index);
+	rec_put_u16(&w, code);
+	rec_put_str(&w, "", 0);
+}
+
 /* Finishes the record in w (fills its length) and feeds it. */
 static int
 feed(struct unpack_decoder *d, int fd)
@@ -104,6 +132,10 @@ test_good_stream(void)
 	struct unpack_decoder d;
 
 	start(&d, &f);
+	rec_begin(&w, REC_HEADER);
+	rec_put_u8(&w, HDR_SUBJECT);
+	rec_put_str(&w, "hi", 2);
+	CHECK_INT(feed(&d, -1), 0);
 	part(0, REC_NO_PARENT, 0, 5);
 	CHECK_INT(feed(&d, -1), 0);
 	rec_begin(&w, REC_FILENAME);
@@ -115,10 +147,6 @@ test_good_stream(void)
 	rec_put_u32(&w, 0);
 	rec_put_u64(&w, 5);
 	CHECK_INT(feed(&d, sealed_memfd("hello", 5, 1)), 0);
-	rec_begin(&w, REC_HEADER);
-	rec_put_u8(&w, HDR_SUBJECT);
-	rec_put_str(&w, "hi", 2);
-	CHECK_INT(feed(&d, -1), 0);
 	rec_begin(&w, REC_ANOMALY);
 	rec_put_u32(&w, REC_NO_PARENT);
 	rec_put_u16(&w, ANOM_LIMIT_PARTS);
@@ -280,6 +308,8 @@ test_version2(void)
 	CHECK_INT(feed(&d, -1), -1);
 	part_full(0, REC_NO_PARENT, 0, PART_LEAF, 0, "application/zip");
 	CHECK_INT(feed(&d, -1), 0);
+	content(0, 0);
+	CHECK_INT(feed(&d, sealed_memfd("", 0, 1)), 0);
 	part_full(1, 0, 1, PART_ARCHIVE_MEMBER, PART_FLAG_ENCRYPTED, "");
 	CHECK_INT(feed(&d, -1), 0);
 	rec_begin(&w, REC_FILENAME);
@@ -292,6 +322,8 @@ test_version2(void)
 	rec_put_u8(&w, FN_SOURCE_MAX + 1);
 	rec_put_str(&w, "x", 1);
 	CHECK_INT(feed(&d, -1), -1);
+	content(1, 0);
+	CHECK_INT(feed(&d, sealed_memfd("", 0, 1)), 0);
 	/* The top-level message's fields come before the first part. */
 	header_field(REC_NO_PARENT, "Subject", "late");
 	CHECK_INT(feed(&d, -1), -1);
@@ -441,6 +473,225 @@ test_scanner_stream(void)
 	scanner_result_clear(&res);
 }
 
+/* One record of an order case: type, part, kind. */
+struct order_step {
+	unsigned type;
+	uint32_t part;
+	unsigned kind;
+};
+
+#define ORDER_STEPS_MAX 8
+
+/* The last step of each case is out of order, every step before it is
+ * legal; the same cases go through the module and the decoder. */
+static const struct {
+	const char *what;
+	struct order_step s[ORDER_STEPS_MAX];
+	unsigned n;
+} order_cases[] = {
+	{ "filename after the part's content", { { REC_PART, 0, PART_LEAF },
+	    { REC_FILENAME, 0, 0 }, { REC_CONTENT, 0, 0 },
+	    { REC_FILENAME, 0, 0 } }, 4 },
+	{ "filename after the part's anomaly", { { REC_PART, 0,
+	    PART_MULTIPART }, { REC_ANOMALY, 0, 0 }, { REC_FILENAME, 0, 0 } },
+	    3 },
+	{ "filename for an earlier part", { { REC_PART, 0, PART_MULTIPART },
+	    { REC_PART, 1, PART_MULTIPART }, { REC_FILENAME, 0, 0 } }, 3 },
+	{ "filename after a child", { { REC_PART, 0, PART_MESSAGE },
+	    { REC_PART, 1, PART_MULTIPART }, { REC_FILENAME, 0, 0 } }, 3 },
+	{ "filename before any part", { { REC_FILENAME, 0, 0 } }, 1 },
+	{ "content before any part", { { REC_CONTENT, 0, 0 } }, 1 },
+	{ "content for a multipart", { { REC_PART, 0, PART_MULTIPART },
+	    { REC_CONTENT, 0, 0 } }, 2 },
+	{ "content for a message part", { { REC_PART, 0, PART_MESSAGE },
+	    { REC_CONTENT, 0, 0 } }, 2 },
+	{ "content twice", { { REC_PART, 0, PART_LEAF },
+	    { REC_CONTENT, 0, 0 }, { REC_CONTENT, 0, 0 } }, 3 },
+	{ "content for an earlier part", { { REC_PART, 0, PART_MULTIPART },
+	    { REC_PART, 1, PART_LEAF }, { REC_CONTENT, 0, 0 } }, 3 },
+	{ "content after an anomaly", { { REC_PART, 0, PART_MULTIPART },
+	    { REC_PART, 1, PART_UUENCODED }, { REC_ANOMALY, 0, 0 } }, 3 },
+	{ "part before the previous leaf's content", { { REC_PART, 0,
+	    PART_MULTIPART }, { REC_PART, 1, PART_LEAF },
+	    { REC_PART, 2, PART_LEAF } }, 3 },
+	{ "part before an archive member's content", { { REC_PART, 0,
+	    PART_LEAF }, { REC_CONTENT, 0, 0 }, { REC_PART, 1,
+	    PART_ARCHIVE_MEMBER }, { REC_FILENAME, 1, 0 }, { REC_PART, 2,
+	    PART_TNEF_ATTACHMENT } }, 5 },
+	{ "end before the last part's content", { { REC_PART, 0,
+	    PART_TNEF_ATTACHMENT }, { REC_FILENAME, 0, 0 }, { REC_END, 0, 0 } },
+	    3 },
+	{ "header fact after the first part", { { REC_PART, 0,
+	    PART_MULTIPART }, { REC_HEADER, 0, 0 } }, 2 },
+	{ "header field after the first part", { { REC_HEADER_FIELD, 0, 0 },
+	    { REC_PART, 0, PART_MULTIPART }, { REC_HEADER_FIELD, 0, 0 } }, 3 },
+	{ "record after end", { { REC_END, 0, 0 }, { REC_ANOMALY, 0, 0 } },
+	    2 },
+};
+
+static void
+test_part_order(void)
+{
+	static const struct order_step good[] = {
+		{ REC_HEADER, 0, 0 }, { REC_HEADER_FIELD, 0, 0 },
+		{ REC_ANOMALY, 0, 0 }, { REC_HEADER, 0, 0 },
+		{ REC_PART, 0, PART_MULTIPART }, { REC_FILENAME, 0, 0 },
+		{ REC_ANOMALY, 0, 0 },
+		{ REC_PART, 1, PART_LEAF }, { REC_FILENAME, 1, 0 },
+		{ REC_FILENAME, 1, 0 }, { REC_CONTENT, 1, 0 },
+		{ REC_ANOMALY, 1, 0 }, { REC_ANOMALY, 0, 0 },
+		{ REC_PART, 2, PART_UUENCODED }, { REC_CONTENT, 2, 0 },
+		{ REC_PART, 3, PART_ARCHIVE_MEMBER }, { REC_FILENAME, 3, 0 },
+		{ REC_CONTENT, 3, 0 },
+		{ REC_PART, 4, PART_MESSAGE }, { REC_PART, 5, PART_LEAF },
+		{ REC_CONTENT, 5, 0 }, { REC_ANOMALY, 3, 0 },
+		{ REC_END, 0, 0 },
+	};
+	struct part_order o;
+
+	part_order_init(&o);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(part_order_next(&o, good[i].type, good[i].part,
+		    good[i].kind) == NULL);
+	/* A message without parts. */
+	part_order_init(&o);
+	CHECK(part_order_next(&o, REC_ANOMALY, REC_NO_PARENT, 0) == NULL);
+	CHECK(part_order_next(&o, REC_END, 0, 0) == NULL);
+
+	for (size_t c = 0; c < sizeof(order_cases) / sizeof(order_cases[0]);
+	    c++) {
+		unsigned n = order_cases[c].n;
+		const struct order_step *s = order_cases[c].s;
+		const char *why;
+
+		part_order_init(&o);
+		for (unsigned i = 0; i + 1 < n; i++)
+			CHECK(part_order_next(&o, s[i].type, s[i].part,
+			    s[i].kind) == NULL);
+		why = part_order_next(&o, s[n - 1].type, s[n - 1].part,
+		    s[n - 1].kind);
+		if (why == NULL)
+			fprintf(stderr, "accepted: %s\n", order_cases[c].what);
+		CHECK(why != NULL);
+	}
+	CHECK(part_kind_has_content(PART_LEAF));
+	CHECK(part_kind_has_content(PART_TNEF_ATTACHMENT));
+	CHECK(!part_kind_has_content(PART_MULTIPART));
+	CHECK(!part_kind_has_content(PART_MESSAGE));
+
+	/* A datagram too short for the fields the order reads. */
+	part_order_init(&o);
+	rec_begin(&w, REC_FILENAME);
+	rec_put_u16(&w, 0);
+	w.buf[4] = 2;
+	CHECK(part_order_next_record(&o, w.buf, w.len) != NULL);
+}
+
+/* The record of one order step, as the role would send it. */
+static void
+order_record(const struct order_step *s)
+{
+	switch (s->type) {
+	case REC_PART:
+		part_full(s->part, s->part == 0 ? REC_NO_PARENT : 0,
+		    s->part == 0 ? 0 : 1, (uint16_t)s->kind, 0, "");
+		break;
+	case REC_FILENAME:
+		filename(s->part, "a.txt");
+		break;
+	case REC_CONTENT:
+		content(s->part, 0);
+		break;
+	case REC_ANOMALY:
+		anomaly(REC_NO_PARENT, ANOM_BAD_UUENCODE);
+		break;
+	case REC_HEADER:
+		rec_begin(&w, REC_HEADER);
+		rec_put_u8(&w, HDR_DATE);
+		rec_put_str(&w, "today", 5);
+		break;
+	case REC_HEADER_FIELD:
+		header_field(REC_NO_PARENT, "X-A", "b");
+		break;
+	case REC_END:
+	default:
+		rec_begin(&w, REC_END);
+		break;
+	}
+}
+
+/* The broker's decoder refuses each out-of-order case, for the reason
+ * part_order gives, and a refused record leaves the order as it was. */
+static void
+test_decoder_order(void)
+{
+	struct message_facts f;
+	struct unpack_decoder d;
+	uint32_t parts, anomalies;
+
+	for (size_t c = 0; c < sizeof(order_cases) / sizeof(order_cases[0]);
+	    c++) {
+		unsigned n = order_cases[c].n;
+		const struct order_step *s = order_cases[c].s;
+		struct part_order o;
+		const char *why = NULL;
+
+		part_order_init(&o);
+		for (unsigned i = 0; i < n; i++)
+			why = part_order_next(&o, s[i].type, s[i].part,
+			    s[i].kind);
+		CHECK(why != NULL);
+		start(&d, &f);
+		parts = anomalies = 0;
+		for (unsigned i = 0; i < n; i++) {
+			int fd = s[i].type == REC_CONTENT ?
+			    sealed_memfd("", 0, 1) : -1;
+
+			order_record(&s[i]);
+			if (s[i].type == REC_END) {
+				rec_put_u32(&w, parts);
+				rec_put_u32(&w, anomalies);
+			}
+			if (i + 1 < n) {
+				CHECK_INT(feed(&d, fd), 0);
+				parts += s[i].type == REC_PART;
+				anomalies += s[i].type == REC_ANOMALY;
+				continue;
+			}
+			CHECK_INT(feed(&d, fd), -1);
+			if (why == NULL || strstr(d.error, why) == NULL) {
+				fprintf(stderr, "%s: refused for \"%s\"\n",
+				    order_cases[c].what, d.error);
+				CHECK(0);
+			}
+		}
+		message_facts_clear(&f);
+	}
+
+	/* Refused for its contents, a CONTENT does not count as sent. */
+	start(&d, &f);
+	part(0, REC_NO_PARENT, 0, 3);
+	CHECK_INT(feed(&d, -1), 0);
+	content(0, 3);
+	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 0)), -1);
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 1);
+	rec_put_u32(&w, 0);
+	CHECK_INT(feed(&d, -1), -1);
+	CHECK(strstr(d.error, "content") != NULL);
+	content(0, 3);
+	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), 0);
+	filename(0, "late.exe");
+	CHECK_INT(feed(&d, -1), -1);
+	CHECK(strstr(d.error, "filename not right after its part") != NULL);
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 1);
+	rec_put_u32(&w, 0);
+	CHECK_INT(feed(&d, -1), 0);
+	CHECK(unpack_decoder_done(&d));
+	message_facts_clear(&f);
+}
+
 int
 main(void)
 {
@@ -450,5 +701,7 @@ main(void)
 	test_writer_limits();
 	test_version2();
 	test_anomaly_names();
+	test_part_order();
+	test_decoder_order();
 	return CHECK_DONE();
 }
