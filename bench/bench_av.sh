@@ -91,6 +91,9 @@ StreamMaxLength 25M
 SelfCheck 3600
 ConcurrentDatabaseReload no
 EOF
+# QSCAN_BENCH_CLAMD_EXTRA: more clamd.conf lines, e.g. a site's
+# "MaxFileSize 400M" (clamd then inflates the bomb's 400 MB).
+[ -z "${QSCAN_BENCH_CLAMD_EXTRA:-}" ] || printf '%s\n' "$QSCAN_BENCH_CLAMD_EXTRA" >>"$W/clamd.conf"
 CLAMD_PID=
 stop_clamd() {
 	if [ -n "$CLAMD_PID" ]; then
@@ -181,7 +184,7 @@ PY2
 			    "$(tail -n 1 "$W/lim.$c.$b" | cut -d' ' -f2)" \
 			    "$(demo_field verdict "$last")" \
 			    "$(demo_field ms "$last" | sed -n 's/.*av:\([^,]*\).*/\1/p')" \
-			    "$(printf '%s\n' "$last" | sed -n 's/ ms=[^ ]*$//; s/.* reason=//p')"
+			    "$(printf '%s\n' "$last" | sed -n 's/ ms=[^ ]*$//; s/.* reason=//p')$(demo_field unchecked "$last" | sed 's/^./ unchecked=&/')"
 		done
 	done
 }
