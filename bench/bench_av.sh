@@ -22,6 +22,15 @@
 # Runs alternate between the configurations so that drift in the
 # machine's load hits all alike.
 #
+# Then the limits table: a 400 MB zip bomb (the one of
+# tests/integration/unpack_containers.sh, about 400 KB) and a 30 MiB
+# message (a 23 MiB attachment: its raw form is over clamd's 25 MiB
+# StreamMaxLength, its part is not), QSCAN_BENCH_LIMIT_RUNS times
+# (default 3) per configuration, with the exit code, verdict, reason and
+# the broker's av stage time of the last run: what a bomb costs the
+# engines, and whether a large legitimate message bounces.
+# QSCAN_BENCH_AV_TABLES=limits prints only that table.
+#
 # The signature database is the tests' (tests/av/lib_av.sh): MD5 of
 # clam.exe plus an EICAR body signature, made here, so that loading it is
 # cheap.  With a real database (about 1 GiB, seconds to load) the clamav
@@ -82,6 +91,9 @@ StreamMaxLength 25M
 SelfCheck 3600
 ConcurrentDatabaseReload no
 EOF
+# QSCAN_BENCH_CLAMD_EXTRA: more clamd.conf lines, e.g. a site's
+# "MaxFileSize 400M" (clamd then inflates the bomb's 400 MB).
+[ -z "${QSCAN_BENCH_CLAMD_EXTRA:-}" ] || printf '%s\n' "$QSCAN_BENCH_CLAMD_EXTRA" >>"$W/clamd.conf"
 CLAMD_PID=
 stop_clamd() {
 	if [ -n "$CLAMD_PID" ]; then
@@ -125,6 +137,61 @@ runner() {
 	# $1 config, $2 message, $3 output.
 	bench_run "$DEMO_BROKER" "$2" "$W/envelope" "$3" "QSCAN_CONFIG=$W/$1.conf"
 }
+
+# limits_table: the bomb and the 30 MiB message through every backend.
+limits_table() {
+	python3 - "$W" <<'PY2'
+import base64, os, sys, zipfile
+w = sys.argv[1]
+with zipfile.ZipFile(w + "/bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    with z.open("zeros.bin", "w", force_zip64=True) as f:
+        block = bytes(1 << 20)
+        for _ in range(400):
+            f.write(block)
+def message(out, subject, name, data):
+    with open(out, "w") as m:
+        m.write("From: Bench <bench@b.example>\nTo: carol@d.example\n"
+                "Subject: %s\nMIME-Version: 1.0\n"
+                "Content-Type: multipart/mixed; boundary=B\n\n"
+                "--B\nContent-Type: text/plain\n\nattached\n"
+                "--B\nContent-Type: application/octet-stream; name=\"%s\"\n"
+                "Content-Disposition: attachment; filename=\"%s\"\n"
+                "Content-Transfer-Encoding: base64\n\n" % (subject, name, name))
+        m.write(base64.encodebytes(data).decode())
+        m.write("--B--\n")
+message(w + "/bomb.eml", "zip bomb", "bomb.zip", open(w + "/bomb.zip", "rb").read())
+message(w + "/30m.eml", "30 MiB", "video.bin", os.urandom(23 * 1024 * 1024))
+PY2
+	chmod 644 "$W/bomb.eml" "$W/30m.eml"
+	lruns=${QSCAN_BENCH_LIMIT_RUNS:-3}
+	echo
+	echo "limits: $lruns runs per case; outcome of the last run"
+	printf '%-5s %9s  %-26s %9s %4s  %-8s %6s  %s\n' case bytes path \
+	    "median ms" exit verdict "av ms" reason
+	for c in bomb 30m; do
+		for b in $BACKENDS; do
+			: >"$W/lim.$c.$b"
+			i=0
+			while [ $i -lt "$lruns" ]; do
+				runner "$b" "$W/$c.eml" "$W/lim.$c.$b"
+				i=$((i + 1))
+			done
+			last=$(grep ' verdict=' "$DEMO_LOG" | tail -n 1)
+			# shellcheck disable=SC2046  # five numbers, split on purpose
+			set -- $(bench_stats "$W/lim.$c.$b" 0 31 71)
+			printf '%-5s %9s  %-26s %9s %4s  %-8s %6s  %s\n' "$c" \
+			    "$(wc -c <"$W/$c.eml")" "$b" "$1" \
+			    "$(tail -n 1 "$W/lim.$c.$b" | cut -d' ' -f2)" \
+			    "$(demo_field verdict "$last")" \
+			    "$(demo_field ms "$last" | sed -n 's/.*av:\([^,]*\).*/\1/p')" \
+			    "$(printf '%s\n' "$last" | sed -n 's/ ms=[^ ]*$//; s/.* reason=//p')$(demo_field unchecked "$last" | sed 's/^./ unchecked=&/')"
+		done
+	done
+}
+if [ "${QSCAN_BENCH_AV_TABLES:-}" = limits ]; then
+	limits_table
+	exit 0
+fi
 
 echo "qscan AV benchmark: $RUNS runs per case, $(nproc) CPUs, $(uname -r), $(/usr/sbin/clamd --version)"
 echo "build: $BUILD   spool: $DEMO_SPOOL"
@@ -223,6 +290,8 @@ for c in 4k 1m; do
 			}
 		}'
 done
+
+limits_table
 
 if [ "$bad_total" -gt 0 ]; then
 	echo "bench_av: $bad_total run(s) did not end as expected; see $DEMO_LOG and $W/hook.stderr" >&2

@@ -76,6 +76,8 @@ static const struct key_spec keys[] = {
 	{ "qscan", "scan_raw", K_BOOL, OFF(scan_raw), 0, 0 },
 	{ "qscan", "scan_failure_action", K_CHOICE, OFF(scan_failure_action), 0, 0,
 	  failure_actions, "takes tempfail or pass" },
+	{ "qscan", "unchecked_action", K_CHOICE, OFF(unchecked_action), 0, 0,
+	  limit_actions, "takes reject, tempfail or pass" },
 	{ "qscan", "virus_action", K_CHOICE, OFF(virus_action), 0, 0,
 	  virus_actions, "takes quarantine, reject or drop" },
 	{ "qscan", "reject_text_fd", K_UINT, OFF(reject_text_fd), 0, 64 },
@@ -145,6 +147,7 @@ config_defaults(struct qscan_config *c)
 	c->role_user[ROLE_CLAMD] = g_strdup("qscan-clamd");
 	c->scan_raw = TRUE;
 	c->scan_failure_action = ACTION_TEMPFAIL;
+	c->unchecked_action = ACTION_PASS;
 	c->virus_action = VIRUS_QUARANTINE;
 	c->policy_file = g_strdup("none");
 	c->clamav_database = g_strdup("/var/lib/clamav");

@@ -48,6 +48,8 @@ struct qscan_config {
 	unsigned n_scanners;
 	gboolean scan_raw;
 	enum over_limit_action scan_failure_action;	/* tempfail or pass */
+	/* A part over an engine's own limit, unscanned by that engine. */
+	enum over_limit_action unchecked_action;
 	enum virus_action virus_action;
 	unsigned reject_text_fd;	/* 0: off */
 	char *policy_file;		/* "none": no policy */

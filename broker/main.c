@@ -87,6 +87,8 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 	g_autofree char *host = broker_env_sanitise(cfg->hostname);
 	g_autofree char *tag = NULL, *engines = scan_engine_list(s);
 	g_autofree char *not_scanned = NULL, *tags = scan_policy_tags(s);
+	g_autofree char *unchecked = scan_unchecked_list(s);
+	g_autofree char *unchecked_hdr = NULL;
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -109,14 +111,22 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 			not_scanned = g_strdup_printf("%s-Not-Scanned: %s\n",
 			    cfg->header_prefix, why);
 		}
+		/* Parts an engine left unchecked (unchecked_action = pass). */
+		if (unchecked[0]) {
+			g_autofree char *why = broker_env_header_safe(unchecked);
+
+			unchecked_hdr = g_strdup_printf("%s-Unchecked: %s\n",
+			    cfg->header_prefix, why);
+		}
 		return g_strdup_printf("%s-Diagnostics: from %s by %s "
 		    "(envelope-from <%s>, uid %u) with qscan-%s (%s%sunpack: %s. "
-		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s",
+		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s%s",
 		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
 		    "localhost", host, sender, (unsigned)invoking_uid,
 		    QSCAN_VERSION, engines, engines[0] ? " " : "",
 		    QSCAN_VERSION, safe_tag, be->relay, be->remote_ip, secs, date,
-		    not_scanned ? not_scanned : "", tags);
+		    not_scanned ? not_scanned : "",
+		    unchecked_hdr ? unchecked_hdr : "", tags);
 	}
 }
 
@@ -185,9 +195,21 @@ summary(const struct broker_env *be, const struct envelope *envl,
 	} else
 		g_string_append(line, "<>");
 	g_string_append_printf(line, " size=%llu parts=%u verdict=%s "
-	    "action=%s exit=%d reason=", (unsigned long long)(sp ? sp->seen : 0),
+	    "action=%s exit=%d ", (unsigned long long)(sp ? sp->seen : 0),
 	    s && s->facts.parts ? s->facts.parts->len : 0, verdict, action,
 	    code);
+	/* Only when an engine left a part unchecked; before reason=, which
+	 * readers take up to " ms=". */
+	if (s != NULL) {
+		g_autofree char *unchecked = scan_unchecked_list(s);
+
+		if (unchecked[0]) {
+			g_string_append(line, "unchecked=");
+			log_escape(line, unchecked);
+			g_string_append_c(line, ' ');
+		}
+	}
+	g_string_append(line, "reason=");
 	log_escape(line, reason && reason[0] ? reason : NULL);
 	g_string_append_printf(line, " ms=setup:%.1f,spool:%.1f,canary:%.1f,"
 	    "unpack:%.1f,av:%.1f,queue:%.1f,total:%.1f", t->setup, t->spool,

@@ -133,6 +133,27 @@ report_json(GString *out, const char *file, const struct scan *s,
 			g_string_append_c(out, '}');
 		}
 	}
+	/* Parts an engine left unchecked at a limit of its own. */
+	g_string_append(out, "],\"unchecked\":[");
+	for (unsigned i = 0, n = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    r->verdicts, struct verdict_fact, j);
+
+			if (v->result != SCAN_LIMIT)
+				continue;
+			g_string_append(out, n++ ? ",{\"part\":" : "{\"part\":");
+			json_str(out, v->part == REC_NO_PARENT ? "raw" :
+			    ((struct part_fact *)f->parts->pdata[v->part])->path);
+			g_string_append(out, ",\"engine\":");
+			json_str(out, role_id_name(r->role));
+			g_string_append(out, ",\"why\":");
+			json_str(out, v->name);
+			g_string_append_c(out, '}');
+		}
+	}
 	g_string_append(out, "],\"engines\":[");
 	for (unsigned i = 0; i < s->n_scanners; i++) {
 		const struct scanner_result *r = &s->scanners[i];

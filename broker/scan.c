@@ -469,8 +469,7 @@ run_scanners(struct scan *s)
 {
 	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
-	const char *limit = NULL;
-	int raw_fd = -1, failed = 0, timeout = 0, virus = 0;
+	int raw_fd = -1, failed = 0, timeout = 0, virus = 0, unchecked = 0;
 
 	if (s->cfg->scan_raw) {
 		uint32_t raw = REC_NO_PARENT;
@@ -514,8 +513,7 @@ run_scanners(struct scan *s)
 			    res->verdicts, struct verdict_fact, j);
 
 			virus |= v->result == SCAN_VIRUS;
-			if (v->result == SCAN_LIMIT && limit == NULL)
-				limit = role_id_name(role);
+			unchecked |= v->result == SCAN_LIMIT;
 		}
 	}
 	if (raw_fd >= 0)
@@ -539,10 +537,58 @@ run_scanners(struct scan *s)
 	if (failed)
 		log_warn("passing the message unscanned (scan_failure_action "
 		    "= pass): %s", s->not_scanned);
-	if (limit != NULL && s->verdict == VERDICT_CLEAN) {
+	/* A part over an engine's own limit (its size limit, mostly) says
+	 * nothing about the content: by default it passes unscanned by that
+	 * engine, the others' verdicts stand, and the trace header and the
+	 * summary line name it (amavisd's "unchecked"). */
+	if (unchecked && s->verdict == VERDICT_CLEAN) {
+		g_autofree char *list = scan_unchecked_list(s);
+
+		if (s->cfg->unchecked_action == ACTION_PASS) {
+			log_info("not scanned by every engine: %s", list);
+			return;
+		}
 		s->verdict = VERDICT_LIMITS;
-		snprintf(s->reason, sizeof(s->reason), "%s: scan limit", limit);
+		s->unchecked_decides = 1;
+		snprintf(s->reason, sizeof(s->reason), "unchecked: %s", list);
 	}
+}
+
+/* The list goes into one header line (at most 998 bytes with the name)
+ * and the summary line: entries past this many bytes are only counted. */
+#define UNCHECKED_LIST_MAX 600
+
+char *
+scan_unchecked_list(const struct scan *s)
+{
+	GString *out = g_string_new(NULL);
+	unsigned more = 0;
+
+	for (unsigned i = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    r->verdicts, struct verdict_fact, j);
+			g_autofree char *entry = NULL;
+
+			if (v->result != SCAN_LIMIT)
+				continue;
+			entry = g_strdup_printf("%s %.100s: %.200s",
+			    role_id_name(r->role), v->part == REC_NO_PARENT ?
+			    "raw" : ((struct part_fact *)
+			    s->facts.parts->pdata[v->part])->path, v->name);
+			if (out->len + strlen(entry) + 2 > UNCHECKED_LIST_MAX) {
+				more++;
+				continue;
+			}
+			g_string_append_printf(out, "%s%s", out->len ? "; " :
+			    "", entry);
+		}
+	}
+	if (more)
+		g_string_append_printf(out, "; and %u more", more);
+	return g_string_free(out, FALSE);
 }
 
 char *
@@ -698,10 +744,16 @@ scan_run(struct scan *s)
 	s->verdict = VERDICT_CLEAN;
 	s->failure = FAIL_NONE;
 	s->reason[0] = '\0';
+	s->unchecked_decides = 0;
 	if (run_canary(s) != 0)
 		return;
 	run_unpack(s);
-	if (s->verdict != VERDICT_TEMPFAIL)
+	/* A message unpack already refused (a bomb, too deep, too many
+	 * parts) is not handed to the engines: they would only spend
+	 * seconds on what is refused anyway.  With limits_action = pass it
+	 * is delivered, so it is scanned first. */
+	if (s->verdict == VERDICT_CLEAN || (s->verdict == VERDICT_LIMITS &&
+	    s->cfg->limits_action == ACTION_PASS))
 		run_scanners(s);
 	/* AV first, so a known virus is called a virus; then policy. */
 	if (loaded_policy != NULL && (s->verdict == VERDICT_CLEAN ||
@@ -737,7 +789,8 @@ scan_decide(const struct scan *s, struct decision *d)
 		d->exit_code = qq_exit_for_failure(s->failure);
 		return;
 	case VERDICT_LIMITS:
-		a = s->cfg->limits_action;
+		a = s->unchecked_decides ? s->cfg->unchecked_action :
+		    s->cfg->limits_action;
 		break;
 	case VERDICT_VIRUS:
 		switch (s->cfg->virus_action) {

@@ -43,6 +43,10 @@ struct scan {
 	/* Set when a scanner failed and scan_failure_action passed the
 	 * message anyway: for the X-...-Not-Scanned header. */
 	char not_scanned[320];
+	/* 1 when the verdict is "limits" because an engine left a part
+	 * unchecked and unchecked_action is not pass: scan_decide then
+	 * acts by unchecked_action, not limits_action. */
+	int unchecked_decides;
 	/* The policy's findings (matches, the decision) when it ran. */
 	struct policy_result policy;
 	int policy_ran;
@@ -68,6 +72,11 @@ char *scan_virus_names(const struct scan *s, int with_engine);
 /* Header lines the policy's tag rules add ("Name: value\n"...), or ""
  * (caller frees). */
 char *scan_policy_tags(const struct scan *s);
+
+/* The parts an engine left unchecked, at a limit of its own: "clamd
+ * raw: 31457280 bytes over max-stream-bytes 26214400; clamav 1.2:
+ * Heuristics.Limits.Exceeded.MaxFileSize", or "" (caller frees). */
+char *scan_unchecked_list(const struct scan *s);
 
 /* "clamav: 1.4.6/27000. clamd: 1.0.7/27000." (caller frees). */
 char *scan_engine_list(const struct scan *s);

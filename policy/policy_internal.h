@@ -93,6 +93,12 @@ void policy_evaluate_budget(const struct policy *p,
     const struct policy_input *in, struct policy_result *r,
     gint64 budget_usec);
 
+/* The clock the time budget reads, in microseconds; NULL restores
+ * g_get_monotonic_time.  For tests only: one that advances a fixed step
+ * per read makes the out-of-time path independent of the machine's
+ * speed (policy_match.c). */
+void policy_set_clock(gint64 (*now)(void));
+
 /* TRUE when addr lies within net. */
 gboolean policy_net_contains(const struct net *n, const uint8_t addr[16]);
 

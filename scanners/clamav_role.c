@@ -179,15 +179,17 @@ clamav_scan(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 	cl_error_t rc;
 
 	/* libclamav answers a part over max-file-bytes with CL_VIRUS and no
-	 * name at all (measured, 1.4.6): say it here, by the same name it
-	 * gives the limit inside containers. */
+	 * name at all (measured, 1.4.6): say it here, with the sizes.
+	 * SCAN_LIMIT, here and below: unchecked by libclamav, for the
+	 * broker's unchecked_action. */
 	if (fstat(fd, &st) != 0) {
 		snprintf(name, SCAN_NAME_MAX, "fstat: %s", strerror(errno));
 		return SCAN_ERROR;
 	}
 	if (st.st_size < 0 || (uint64_t)st.st_size > c->max_file_bytes) {
-		snprintf(name, SCAN_NAME_MAX, "%s.MaxFileSize",
-		    CLAMAV_LIMIT_PREFIX);
+		snprintf(name, SCAN_NAME_MAX, "%lld bytes over max-file-bytes "
+		    "%llu", (long long)st.st_size,
+		    (unsigned long long)c->max_file_bytes);
 		return SCAN_LIMIT;
 	}
 	rc = cl_scandesc(fd, NULL, &virname, &scanned, c->engine, &c->opts);

@@ -473,9 +473,11 @@ clamd_scan_part(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 	/* Not sent at all, in either mode: over INSTREAM clamd would cut the
 	 * stream at StreamMaxLength and close the session; over FILDES it
 	 * would stop at MaxFileSize and, without AlertExceedsMax, answer OK
-	 * for bytes it never scanned. */
+	 * for bytes it never scanned.  SCAN_LIMIT: unchecked by clamd, and
+	 * the broker's unchecked_action decides (a large raw message still
+	 * has its parts scanned). */
 	if (size > a->max_stream_bytes) {
-		snprintf(name, SCAN_NAME_MAX, "part of %llu bytes over "
+		snprintf(name, SCAN_NAME_MAX, "%llu bytes over "
 		    "max-stream-bytes %llu", (unsigned long long)size,
 		    (unsigned long long)a->max_stream_bytes);
 		return SCAN_LIMIT;

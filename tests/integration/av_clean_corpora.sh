@@ -25,3 +25,22 @@ for b in clamav fildes instream; do
 	grep 'limits:' "$T/v-$b" || true
 	pass "$b: $# corpus messages clean ($(grep -c 'limits:' "$T/v-$b" || true) at a limit)"
 done
+
+# The shipped policy on the same clean mail: what policy/default.rules
+# says its format-check rules stop, and nothing more.
+av_conf none "policy_file = $QSCAN_SRC/policy/default.rules"
+av_check "$T/out-policy.json" "$@"
+python3 - "$T/out-policy.json" <<'PY' || fail "shipped policy on clean mail: not what default.rules documents"
+import collections, json, os, sys
+stopped = collections.defaultdict(list)
+for r in json.load(open(sys.argv[1])):
+    if r["action"] != "queue":
+        rule = [m["rule"] for m in r["policy"] if m["decisive"]]
+        stopped[(rule or [r["reason"]])[0]].append(os.path.basename(r["file"]))
+for rule, files in sorted(stopped.items()):
+    print("  %s: %d (%s)" % (rule, len(files), " ".join(sorted(files))))
+# policy/default.rules, "How much clean mail each one stops".
+assert {k: len(v) for k, v in stopped.items()} == {
+    "broken-part-headers": 4, "name-filename-differ": 1}, dict(stopped)
+PY
+pass "shipped policy: clean mail stopped only as default.rules documents"

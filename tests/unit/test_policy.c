@@ -792,6 +792,17 @@ test_regex_bound(void)
 	input_reset();
 }
 
+/* A clock for the budget that advances CLOCK_STEP_USEC per read: the
+ * evaluation then runs out of time after a fixed amount of work. */
+enum { CLOCK_STEP_USEC = 10 * 1000 };
+static int clock_reads;
+
+static gint64
+stepping_clock(void)
+{
+	return (gint64)++clock_reads * CLOCK_STEP_USEC;
+}
+
 /* Out of time, the evaluation fails closed: blocking rules match, pass
  * rules do not. */
 static void
@@ -803,7 +814,6 @@ test_time_budget(void)
 	struct policy_header *h;
 	struct policy_match *m;
 	char *evil = evil_subject();
-	gint64 t;
 
 	input_reset();
 	/* Spent before the first rule. */
@@ -844,11 +854,12 @@ test_time_budget(void)
 	p = load("rule a header Subject " EVIL_RE " action pass\n"
 	    "rule b header Subject /nomatch/ action reject\n", __LINE__);
 	policy_result_init(&r);
-	t = g_get_monotonic_time();
+	policy_set_clock(stepping_clock);
+	clock_reads = 0;
 	policy_evaluate_budget(p, &in, &r, 100 * 1000);
-	printf("time budget: 256 x " EVIL_RE " on %d bytes, 100 ms budget: "
-	    "%.1f ms\n", POLICY_SUBJECT_MAX,
-	    (double)(g_get_monotonic_time() - t) / 1000);
+	policy_set_clock(NULL);
+	printf("time budget: 256 x " EVIL_RE ", 10 ms per match, 100 ms "
+	    "budget: stopped after %d clock reads\n", clock_reads);
 	CHECK(r.out_of_time);
 	CHECK_INT(r.action, POLICY_REJECT);
 	CHECK(r.matches->len == 1 &&
@@ -857,18 +868,28 @@ test_time_budget(void)
 	policy_result_clear(&r);
 	policy_free(p);
 
-	/* The full budget on the same message: bounded, fail-closed. */
+	/* The full budget on the same message: bounded, fail-closed.  The
+	 * clock moves 10 ms per read (one read per regex match), so 2 rules
+	 * x 256 limited matches certainly outlast POLICY_EVAL_BUDGET_USEC
+	 * whatever the machine's speed, and the evaluation must stop after
+	 * about budget / 10 ms matches rather than run all 512. */
 	p = load("rule a header Subject " EVIL_RE " action pass\n"
 	    "rule b header Subject " EVIL_RE " action pass\n"
 	    "rule c header Subject /nomatch/ action reject\n", __LINE__);
 	policy_result_init(&r);
-	t = g_get_monotonic_time();
+	policy_set_clock(stepping_clock);
+	clock_reads = 0;
 	policy_evaluate(p, &in, &r);
-	printf("time budget: 2 rules x 256 x " EVIL_RE " on %d bytes: "
-	    "%.1f ms, out of time: %s\n", POLICY_SUBJECT_MAX,
-	    (double)(g_get_monotonic_time() - t) / 1000,
+	policy_set_clock(NULL);
+	printf("time budget: 2 rules x 256 x " EVIL_RE ", 10 ms per match: "
+	    "stopped after %d clock reads, out of time: %s\n", clock_reads,
 	    r.out_of_time ? "yes" : "no");
+	CHECK(r.out_of_time);
 	CHECK_INT(r.action, POLICY_REJECT);
+	CHECK(clock_reads <= POLICY_EVAL_BUDGET_USEC / CLOCK_STEP_USEC + 4);
+	CHECK(r.matches->len == 1 &&
+	    g_array_index(r.matches, struct policy_match, 0).line == 3 &&
+	    g_array_index(r.matches, struct policy_match, 0).limit_hit);
 	policy_result_clear(&r);
 	policy_free(p);
 	g_free(h);
