@@ -500,6 +500,9 @@ run_scanners(struct scan *s)
 		    (int *)(void *)fds->data, parts->len, res,
 		    &s->scanner_outcome[i], &why) != 0) {
 			log_err("scanner %s failed: %s", role_id_name(role), why);
+			if (s->scanner_outcome[i].ending == ROLE_CRASH ||
+			    s->scanner_outcome[i].ending == ROLE_VIOLATION)
+				keep_crash_sample(s, role_id_name(role));
 			if (!failed)
 				snprintf(s->not_scanned, sizeof(s->not_scanned),
 				    "%s: %s", role_id_name(role), why);

@@ -174,4 +174,8 @@ sleep|52|scanner clamav failed: timeout (killed after 1500 ms)
 record_flood|81|scanner clamav failed: bad-records (record 2: second record is not engine
 oversize|81|scanner clamav failed: bad-records (record 2: record larger than RECORD_MAX
 CASES
+# A scanner that crashed or broke its filter read the message too: its
+# sample is kept as well.
+ls "$T/spool/crashes/new/" | grep -q '\.clamav$' || fail "clamav crash sample not kept"
+pass "clamav crash sample kept in crashes/new"
 signal_case clamav
