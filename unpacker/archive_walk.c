@@ -961,6 +961,21 @@ archive_walk(const uint8_t *buf, size_t len, uint32_t depth,
 }
 
 int
+archive_walk_is_archive(const uint8_t *buf, size_t len)
+{
+	locale_t prev;
+	int yes;
+
+	if (buf == NULL || len == 0)
+		return 0;
+	prev = aw_locale != (locale_t)0 ? uselocale(aw_locale) : (locale_t)0;
+	yes = aw_is_archive(buf, len);
+	if (prev != (locale_t)0)
+		uselocale(prev);
+	return yes;
+}
+
+int
 archive_walk_prepare(void)
 {
 	static const struct aw_sink quiet = { 0 };

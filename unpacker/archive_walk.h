@@ -195,6 +195,13 @@ enum aw_result archive_walk(const uint8_t *buf, size_t len, uint32_t depth,
     const struct aw_limits *lim, const struct aw_sink *sink, void *ctx,
     struct aw_stats *stats);
 
+/* Whether buf[0..len) is an archive archive_walk would open (one of its
+ * formats, or a compressed file a filter really decodes): the same rule,
+ * for a caller that must say "container not opened" past its depth
+ * without opening it.  Bytes that only begin like a compressed stream are
+ * not. */
+int archive_walk_is_archive(const uint8_t *buf, size_t len);
+
 /* Short fixed names for logs and tests ("limit-ratio", "zip", "gzip"). */
 const char *archive_walk_anomaly_name(enum aw_anomaly code);
 const char *archive_walk_format_name(enum aw_format fmt);

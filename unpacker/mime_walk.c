@@ -437,26 +437,6 @@ walk_name_is_winmail(const char *name, size_t len)
 	    "winmail.dat", 11) == 0;
 }
 
-/* The bytes announce an archive format archive_walk reads: only asked
- * when nesting is too deep to open it and say so. */
-static int
-walk_looks_archive(const uint8_t *data, size_t len)
-{
-	static const char *const types[] = {
-		"application/zip", "application/gzip", "application/x-bzip2",
-		"application/x-xz", "application/x-7z-compressed",
-		"application/vnd.rar", "application/vnd.ms-cab-compressed",
-		"application/x-cpio", "application/x-iso9660-image",
-		"application/x-tar",
-	};
-	const char *t = filetype_detect(data, len);
-
-	for (size_t i = 0; i < G_N_ELEMENTS(types); i++)
-		if (strcmp(t, types[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Reports one child of a container under the module's parent index and
  * appends its node (also when refused, so later indices still map).
  * Returns the node, valid until the next append. */
@@ -765,7 +745,7 @@ walk_container(struct walk *w, uint32_t part, uint32_t depth,
 		return;
 	is_tnef = tnef_is_tnef(data, len);
 	if (level > w->lim->max_archive_depth) {
-		if (is_tnef || walk_looks_archive(data, len))
+		if (is_tnef || archive_walk_is_archive(data, len))
 			walk_limit(w, part, ANOM_LIMIT_ARCHIVE_DEPTH,
 			    "container nested beyond max_archive_depth "
 			    "not opened");

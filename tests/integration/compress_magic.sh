@@ -189,3 +189,45 @@ assert len(m) == 1 and m[0]["depth"] == 2, gzgz["parts"]
 assert m[0]["detected_type"] == "application/x-dosexec" and m[0]["size"] == 305, m
 PY
 pass "bzh.gz: the look-alike inside a real gzip is one clean member; .gz.gz: the program"
+
+# 3. Past max_archive_depth a container is reported, not opened; a look-
+# alike there is no container (the same rule as archive_walk's).  A zip
+# holds a TNEF whose attachment is a "BZh9" text, or a real zip: with
+# max_archive_depth = 1 the attachment sits at container level 2.
+qs_setup "policy_file = $QSCAN_SRC/policy/default.rules" "[limits]" "max_archive_depth = 1"
+mkdir -p "$T/deep"
+python3 - "$T/deep" "$QSCAN_SRC/tests/tnef" <<'PY'
+import base64, io, sys, zipfile
+out = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+import make_tnef as t
+
+def zipped(name, data):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, data)
+    return b.getvalue()
+
+for name, inner in (("lookalike", b"BZh9 is how the note begins; plain words follow.\n" * 20),
+                    ("zip", zipped("inner.txt", b"a real zip at the depth limit\n"))):
+    tnef = t.message_head() + t.attachment("notes.dat", inner)
+    outer = zipped("winmail.dat", tnef)
+    with open("%s/%s.eml" % (out, name), "wb") as f:
+        f.write(b"From: a@a.example\nTo: b@b.example\nSubject: deep " + name.encode() +
+                b"\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+                b"--B\nContent-Type: text/plain\n\nsee attached\n"
+                b"--B\nContent-Type: application/zip; name=\"mail.zip\"\n"
+                b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(outer) +
+                b"--B--\n")
+PY
+qs_standin 0
+qs_run "$T/deep/lookalike.eml" "$T/env"
+expect_rc 0 "look-alike past max_archive_depth"
+[ "$(qs_field verdict)" = clean ] || fail "look-alike past max_archive_depth: $(qs_last)"
+[ -f "$T/rec/message" ] || fail "look-alike past max_archive_depth: not queued"
+pass "a look-alike past max_archive_depth is delivered clean"
+qs_standin 0
+qs_run "$T/deep/zip.eml" "$T/env"
+expect_rc 31 "zip past max_archive_depth"
+[ "$(qs_field reason)" = limit_archive_depth ] || fail "zip past max_archive_depth: $(qs_last)"
+pass "a real zip past max_archive_depth is refused (limit_archive_depth)"

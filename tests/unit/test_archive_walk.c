@@ -659,6 +659,8 @@ test_archive_lookalikes(void)
 			    (int)res, c.n_arc, c.n, c.n_anom);
 			CHECK(!t_has(&c, AW_ANOM_LIMIT_DEPTH));
 			CHECK(!t_member_is(&c, buf, len));
+			/* past the depth limit: no container to report */
+			CHECK_INT(archive_walk_is_archive(buf, len), 0);
 			if (mg->whole) {
 				/* a corrupt stream of a compression we
 				 * decode: answered so, never walked */
@@ -759,6 +761,7 @@ test_archive_lone_compressed(void)
 		CHECK(c.n_arc == 1 && c.arc[0].filter == t_filters[i].filter);
 		CHECK(c.n == 1 && c.m[0].size == sizeof(eicar) - 1 &&
 		    memcmp(c.m[0].head, eicar, sizeof(eicar) - 1) == 0);
+		CHECK_INT(archive_walk_is_archive(buf, len), 1);
 		free(buf);
 		/* "BZh9..." text, compressed: the text is the member */
 		buf = t_write(ARCHIVE_FORMAT_RAW, t_filters[i].code, "data", look,
