@@ -6,8 +6,9 @@
 # 20 s per target (fuzz/meson.build, suite fuzz-smoke); docs/fuzzing.md
 # says how to use it.
 #
-# sh fuzz/smoke.sh [-t SECONDS] [-b BUILD_DIR] [--merge] [--no-build]
-#                  [--build-only] [--campaign] [--table FILE] [TARGET...]
+# sh fuzz/smoke.sh [-t SECONDS] [-b BUILD_DIR] [--merge [--merge-max N]]
+#                  [--no-build] [--build-only] [--campaign] [--table FILE]
+#                  [TARGET...]
 #
 #   -t SECONDS    fuzzing time per target (env FUZZ_SECONDS, default 45)
 #   -b BUILD_DIR  the libFuzzer build, set up if missing (env FUZZ_BUILD,
@@ -15,6 +16,8 @@
 #   --merge       after a clean run, add the new inputs that reach new
 #                 edges to fuzz/corpus/TARGET/, minimised by libFuzzer's
 #                 -merge=1 (files named by the SHA-1 of their content)
+#   --merge-max N at most N of them per target, those that add the most
+#                 edges (env FUZZ_MERGE_MAX, default 8)
 #   --no-build    use the build as it is
 #   --build-only  set up and build, run nothing
 #   --campaign    for fuzz/campaign.sh: after a crash, save it and go on
@@ -31,10 +34,10 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${FUZZ_SECONDS:-45}
 build=${FUZZ_BUILD:-build-fuzz}
-merge=0 dobuild=1 runs=1 campaign=0 table=""
+merge=0 merge_max=${FUZZ_MERGE_MAX:-8} dobuild=1 runs=1 campaign=0 table=""
 
 usage() {
-	sed -n '9,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '9,26p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
 	-t|--seconds) [ $# -ge 2 ] || usage; seconds=$2; shift ;;
 	-b|--build) [ $# -ge 2 ] || usage; build=$2; shift ;;
 	--merge) merge=1 ;;
+	--merge-max) [ $# -ge 2 ] || usage; merge_max=$2; shift ;;
 	--no-build) dobuild=0 ;;
 	--build-only) runs=0 ;;
 	--campaign) campaign=1 ;;
@@ -168,6 +172,48 @@ fuzz_once() {
 	    "$2/corpus" >>"$2/log" 2>&1
 }
 
+# merge_seeds TARGET WORK: copies into fuzz/corpus/TARGET/ at most
+# merge_max of the inputs in WORK/corpus that reach edges the seeds do
+# not.  libFuzzer's -merge=1 picks them (-use_counters=0: for a new edge,
+# not for a new hit count of a known one) into a copy of the seeds; its
+# control file says how many new edges each one brought, and the ones
+# that brought most are kept, so that the checked-in seeds stay few.
+merge_seeds() {
+	_m=$2/merge
+	rm -rf "$_m"
+	mkdir -p "$_m/out"
+	cp "$fuzzdir/corpus/$1"/* "$_m/out/"
+	# shellcheck disable=SC2046
+	if ! "$build/fuzz/fuzz-$1" $(option_flags "$1" | grep -v '^-dict=') \
+	    -merge=1 -use_counters=0 -merge_control_file="$_m/control" \
+	    -artifact_prefix="$_m/" "$_m/out" "$2/corpus" >"$_m/log" 2>&1; then
+		echo "smoke: merging $1 failed, see $_m/log" >&2
+		return 1
+	fi
+	# The control file: the number of files, the number of them in the
+	# first directory, their paths, then "COV index edge..." lines.
+	awk 'NR == 1 { n = $1; next } NR == 2 { first = $1; next }
+		NR <= n + 2 { path[NR - 3] = $0; next }
+		$1 == "COV" && $2 >= first { cov[$2] = NF - 2 }
+		END { for (i in cov) { p = path[i]; sub(/.*\//, "", p); print cov[i], p } }
+	' "$_m/control" | sort -k1,1nr -k2 >"$_m/ranked"
+	_added=0 _left=0 _leftcov=0
+	for _f in $(cd "$_m/out" && ls); do
+		[ ! -e "$fuzzdir/corpus/$1/$_f" ] || continue
+		grep " $_f\$" "$_m/ranked" || echo "0 $_f"
+	done | sort -k1,1nr -k2 >"$_m/new"
+	while read -r _cov _f; do
+		if [ "$_added" -lt "$merge_max" ]; then
+			cp "$_m/out/$_f" "$fuzzdir/corpus/$1/$_f"
+			_added=$((_added + 1))
+		else
+			_left=$((_left + 1)) _leftcov=$((_leftcov + _cov))
+		fi
+	done <"$_m/new"
+	echo "merge: $1: $_added new seed(s) in fuzz/corpus/$1/$(
+	    [ "$_left" = 0 ] || echo "; $_left more adding $_leftcov edge(s) left out (--merge-max)")"
+}
+
 printf '%-14s %10s %8s %11s %8s  %s\n' target runs exec/s "cov start" "peak RSS" result
 failed=0
 for t in $targets; do
@@ -226,17 +272,7 @@ for t in $targets; do
 		    "${covstart:--}" "${covend:--}" "$rss" "$crashes" >>"$table"
 	fi
 	if [ "$merge" = 1 ] && [ "$crashes" = 0 ]; then
-		before=$(find "$fuzzdir/corpus/$t" -type f | wc -l)
-		mkdir -p "$work/merge"
-		# -use_counters=0: an input is kept for a new edge, not for a new
-		# hit count of a known one, which keeps the added seeds few.
-		# shellcheck disable=SC2046
-		"$build/fuzz/fuzz-$t" $(option_flags "$t" | grep -v '^-dict=') \
-		    -merge=1 -use_counters=0 -artifact_prefix="$work/merge/" \
-		    "$fuzzdir/corpus/$t" "$work/corpus" >"$work/merge.log" 2>&1 ||
-		    { echo "smoke: merging $t failed, see $work/merge.log" >&2; failed=1; }
-		after=$(find "$fuzzdir/corpus/$t" -type f | wc -l)
-		echo "merge: $t: $((after - before)) new seed(s) in fuzz/corpus/$t/"
+		merge_seeds "$t" "$work" || failed=1
 	fi
 done
 exit "$failed"
