@@ -52,8 +52,11 @@ set -e
 grep -E '^ *[0-9]+/[0-9]+ ' "$build/test-output.txt" || true
 sed -n '/^Summary of Failures/,$p' "$build/test-output.txt"
 if [ "$rc" != 0 ]; then
-	# The error logs of failed tests, for CI.
-	sed -n '/^=* [0-9]*\/[0-9]* =*$/,/^=*$/p' "$build/test-output.txt" | grep -v '^ *$' | head -400
+	# The error logs of failed tests, for CI: meson prints each from its
+	# command line (">>> ") to a closing rule of "―" (the opening one has
+	# a "✀" in it).
+	awk '/^>>> / { p = 1 } p { print } p && /^―/ && !/✀/ { p = 0 }' \
+	    "$build/test-output.txt" | grep -v '^ *$' | head -400
 fi
 ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
 fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
