@@ -15,7 +15,11 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-ng-dev
  libgmime-3.0-dev libclamav-dev libarchive-dev libglib2.0-dev python3
  libcap2-bin util-linux procps passwd clamav clamav-daemon clamav-testfiles
- libpython3.11-testsuite spamassassin tnef ytnef-tools gzip bzip2 xz-utils"
+ libpython3.11-testsuite spamassassin tnef ytnef-tools gzip bzip2 xz-utils
+ clang libclang-rt-dev"
+# clang builds the libFuzzer targets of the suite fuzz-smoke; their runtime
+# (libclang_rt.fuzzer, asan, ubsan) is in libclang-rt-dev, which clang only
+# recommends.
 # Install only what is missing: apt-get is slow even when it has nothing to do.
 missing=$(for p in $pkgs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
     grep -q 'install ok installed' || echo "$p"; done)
@@ -48,8 +52,11 @@ set -e
 grep -E '^ *[0-9]+/[0-9]+ ' "$build/test-output.txt" || true
 sed -n '/^Summary of Failures/,$p' "$build/test-output.txt"
 if [ "$rc" != 0 ]; then
-	# The error logs of failed tests, for CI.
-	sed -n '/^=* [0-9]*\/[0-9]* =*$/,/^=*$/p' "$build/test-output.txt" | grep -v '^ *$' | head -400
+	# The error logs of failed tests, for CI: meson prints each from its
+	# command line (">>> ") to a closing rule of "―" (the opening one has
+	# a "✀" in it).
+	awk '/^>>> / { p = 1 } p { print } p && /^―/ && !/✀/ { p = 0 }' \
+	    "$build/test-output.txt" | grep -v '^ *$' | head -400
 fi
 ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
 fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$build/test-output.txt")
