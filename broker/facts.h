@@ -1,5 +1,10 @@
 /* broker: the facts roles report about one message, as the broker holds
- * them after decoding; trusted data structures, hostile contents. */
+ * them after decoding; trusted data structures, hostile contents.
+ *
+ * Every string of a message's facts lives in its strings arena, at its
+ * received length: pointers into it are never freed one by one, and die
+ * with message_facts_clear.  Their bytes are charged against
+ * FACTS_STRING_BYTES_MAX (string_bytes). */
 #ifndef QSCAN_FACTS_H
 #define QSCAN_FACTS_H
 
@@ -16,7 +21,7 @@ struct part_fact {
 	uint64_t size;			/* decoded bytes */
 	char *path, *content_type, *charset, *encoding;
 	char *detected_type;		/* by magic; "" when unknown */
-	GPtrArray *filenames;		/* char * */
+	GPtrArray *filenames;		/* char *, in the strings arena */
 	GArray *filename_sources;	/* uint8_t, parallel to filenames */
 	int content_fd;			/* sealed memfd, or -1 */
 };
@@ -35,6 +40,8 @@ struct header_field_fact {
 };
 
 struct message_facts {
+	GStringChunk *strings;		/* every char * below */
+	size_t string_bytes;		/* kept in it, NULs included */
 	GPtrArray *parts;		/* struct part_fact *, index == position */
 	GArray *anomalies;		/* struct anomaly_fact */
 	char *headers[HDR_FACT_MAX + 1];	/* NULL when absent */
@@ -60,6 +67,7 @@ struct unpack_decoder {
 	uint64_t max_decoded;
 	uint32_t anomalies_seen;
 	struct part_order order;	/* part_order.h: the records' order */
+	int over_budget;		/* strings past the budget kept "" */
 	char error[160];		/* why the last record was refused */
 };
 
@@ -82,6 +90,9 @@ struct scanner_result {
 	enum role_id role;
 	char *engine, *version, *database;	/* from REC_ENGINE */
 	GArray *verdicts;		/* struct verdict_fact, request order */
+	/* The verdicts' names at their length; SCANNER_STRING_BYTES_MAX. */
+	GStringChunk *strings;
+	size_t string_bytes;
 };
 
 void scanner_result_init(struct scanner_result *r, enum role_id role);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -177,6 +178,7 @@ summary(const struct broker_env *be, const struct envelope *envl,
 {
 	g_autoptr(GString) line = g_string_new(NULL);
 	double end = now_ms();
+	struct rusage ru;
 
 	g_string_append_printf(line, "id=%s ip=", message_id);
 	log_escape(line, be->remote_ip);
@@ -211,6 +213,10 @@ summary(const struct broker_env *be, const struct envelope *envl,
 	}
 	g_string_append(line, "reason=");
 	log_escape(line, reason && reason[0] ? reason : NULL);
+	/* The broker's own peak, not its roles' (RUSAGE_SELF): what the
+	 * facts of this message cost it (bench/bench_memory.sh). */
+	g_string_append_printf(line, " rss_kb=%ld",
+	    getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1L);
 	g_string_append_printf(line, " ms=setup:%.1f,spool:%.1f,canary:%.1f,"
 	    "unpack:%.1f,av:%.1f,queue:%.1f,total:%.1f", t->setup, t->spool,
 	    t->canary, t->unpack, t->av, t->queue, end - t->start);

@@ -27,6 +27,23 @@
 #define ANOMALIES_OVER_PARTS_MAX 64
 /* Filenames per part (name=, filename=, RFC 2231, uuencode). */
 #define PART_FILENAMES_MAX	8
+/* The text of one message's facts as the broker keeps it: every string of
+ * every record (paths, types, names, header values, anomaly details),
+ * each at its length plus its NUL.  An ordinary part costs about 100
+ * bytes (path "1.2", a type, "base64", two names of 20 characters), so
+ * 16 MiB holds 10 000 such parts more than ten times over and the
+ * configured ceiling of max_parts (15 000) at 1 KiB each.  Without it a
+ * message of 10 000 parts could make the broker hold 13 strings of
+ * RECORD_STR_MAX per part, over 500 MB.  The records' fixed parts are
+ * bounded by the counts (max_parts, PART_FILENAMES_MAX, HEADER_FIELDS_MAX,
+ * ANOMALIES_OVER_PARTS_MAX), a few MB at most.  Going over it is a content
+ * limit (ANOM_LIMIT_FACT_BYTES), see broker/unpack_facts.c. */
+#define FACTS_STRING_BYTES_MAX	(16u * 1024 * 1024)
+/* The same for one scanner's verdicts: names come from the engine's
+ * database ("Win.Trojan.Agent-123-0"), not from the message, so even a
+ * virus in each of 15 000 parts stays far below 4 MiB; more is a lie and
+ * fails the scanner. */
+#define SCANNER_STRING_BYTES_MAX (4u * 1024 * 1024)
 
 /* Default content limits; the configuration may lower or raise them. */
 #define DEFAULT_MAX_MESSAGE_BYTES	(100u * 1024 * 1024)	/* Q-S --max-scan-size */

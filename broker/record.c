@@ -39,6 +39,7 @@ static const char *const anomaly_names[] = {
 	[ANOM_BIDI_FILENAME] = "bidi_filename",
 	[ANOM_LIMIT_HEADER_FIELDS] = "limit_header_fields",
 	[ANOM_LIMIT_ANOMALIES] = "limit_anomalies",
+	[ANOM_LIMIT_FACT_BYTES] = "limit_fact_bytes",
 };
 
 _Static_assert(sizeof(anomaly_names) / sizeof(anomaly_names[0]) ==
@@ -57,6 +58,7 @@ anomaly_is_limit(unsigned code)
 	case ANOM_LIMIT_HEADER_FIELDS:
 	case ANOM_LIMIT_ANOMALIES:
 	case ANOM_LIMIT_EXPANSION_RATIO:
+	case ANOM_LIMIT_FACT_BYTES:
 		return 1;
 	default:
 		return 0;

@@ -167,7 +167,10 @@ enum anomaly_code {
 	ANOM_BIDI_FILENAME = 30,	/* bidi controls (RLO "gpj.exe") in a name */
 	ANOM_LIMIT_HEADER_FIELDS = 31,	/* more header fields than reported */
 	ANOM_LIMIT_ANOMALIES = 32,	/* more per-part findings than reported */
-	ANOM_CODE_MAX = 32,
+	/* The broker's own: the facts' text went over FACTS_STRING_BYTES_MAX
+	 * (broker/unpack_facts.c); later strings were kept empty. */
+	ANOM_LIMIT_FACT_BYTES = 33,
+	ANOM_CODE_MAX = 33,
 };
 
 /* 1 when the code means "content exceeded a limit": a verdict, not a failure. */

@@ -1,6 +1,8 @@
 /* broker: decoder for the scanner roles' records; hostile input, trusted
  * code.  Order: HELLO, ENGINE, then exactly one VERDICT per request in
- * request order, then END. */
+ * request order, then END.  Verdict names are kept at their length in the
+ * result's arena, within SCANNER_STRING_BYTES_MAX: they come from the
+ * engine, so more is the scanner's lie and fails it. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,12 +13,8 @@ enum { ST_WANT_HELLO, ST_WANT_ENGINE, ST_VERDICTS, ST_DONE };
 
 /* Engine names and versions are short; a longer one is a lie. */
 #define ENGINE_STR_MAX 256
-
-static void
-verdict_fact_clear(gpointer p)
-{
-	g_free(((struct verdict_fact *)p)->name);
-}
+/* Arena blocks: most verdicts are clean and nameless. */
+#define SCANNER_ARENA_BLOCK 4096
 
 void
 scanner_result_init(struct scanner_result *r, enum role_id role)
@@ -24,7 +22,7 @@ scanner_result_init(struct scanner_result *r, enum role_id role)
 	memset(r, 0, sizeof(*r));
 	r->role = role;
 	r->verdicts = g_array_new(FALSE, TRUE, sizeof(struct verdict_fact));
-	g_array_set_clear_func(r->verdicts, verdict_fact_clear);
+	r->strings = g_string_chunk_new(SCANNER_ARENA_BLOCK);
 }
 
 void
@@ -34,6 +32,8 @@ scanner_result_clear(struct scanner_result *r)
 	g_clear_pointer(&r->version, g_free);
 	g_clear_pointer(&r->database, g_free);
 	g_clear_pointer(&r->verdicts, g_array_unref);
+	g_clear_pointer(&r->strings, g_string_chunk_free);
+	r->string_bytes = 0;
 }
 
 void
@@ -102,7 +102,8 @@ decode_engine(struct scanner_decoder *d, struct rec_reader *r)
 static int
 decode_verdict(struct scanner_decoder *d, struct rec_reader *r)
 {
-	g_autofree char *name = g_malloc(RECORD_STR_MAX + 1);
+	char name[RECORD_STR_MAX + 1];
+	size_t len;
 	struct verdict_fact v;
 	uint32_t part;
 	uint8_t result;
@@ -110,7 +111,7 @@ decode_verdict(struct scanner_decoder *d, struct rec_reader *r)
 
 	rec_get_u32(r, &part);
 	rec_get_u8(r, &result);
-	rec_get_str(r, name, RECORD_STR_MAX + 1);
+	rec_get_str(r, name, sizeof(name));
 	if (rec_end(r) || result > SCAN_RESULT_MAX)
 		return refuse(d, "malformed verdict", REC_VERDICT);
 	if (got >= d->n_parts || d->parts[got] != part)
@@ -118,9 +119,15 @@ decode_verdict(struct scanner_decoder *d, struct rec_reader *r)
 		    "order", REC_VERDICT);
 	if (result == SCAN_VIRUS && name[0] == '\0')
 		return refuse(d, "virus without a name", REC_VERDICT);
+	len = strlen(name);	/* no NUL inside: the received length */
+	if (len > 0 && len + 1 > SCANNER_STRING_BYTES_MAX - d->res->string_bytes)
+		return refuse(d, "verdict names over the budget", REC_VERDICT);
+	d->res->string_bytes += len > 0 ? len + 1 : 0;
 	v.part = part;
 	v.result = result;
-	v.name = g_steal_pointer(&name);
+	/* A clean verdict has no name: one shared "". */
+	v.name = len == 0 ? g_string_chunk_insert_const(d->res->strings, "") :
+	    g_string_chunk_insert_len(d->res->strings, name, (gssize)len);
 	g_array_append_val(d->res->verdicts, v);
 	return 0;
 }

@@ -3,7 +3,19 @@
  * Order: HELLO, then the records in the order part_order.h writes down,
  * then END; at most HEADER_FIELDS_MAX header fields in all.  PART indexes run 0, 1, 2...; a parent is an earlier part; a
  * FILENAME or CONTENT names an existing part; CONTENT comes at most once
- * per part, with a sealed memfd of exactly the declared size. */
+ * per part, with a sealed memfd of exactly the declared size.
+ *
+ * Memory: every string is kept at its received length in the message's
+ * arena (facts.h), and all of them together within FACTS_STRING_BYTES_MAX.
+ * Going over it is a content limit, not the role's fault: an honest role
+ * on absurd but real content gets there (a tar.gz of 10 000 members whose
+ * names are 4 KiB long is a few KB of mail), and such a message deserves
+ * a verdict, not a tempfail retried for days.  A lying role gains nothing
+ * by it: it could send any limit anomaly itself.  So past the budget the
+ * records are checked as before, parts and their content are kept (AV
+ * still scans every part), their strings are kept empty rather than cut
+ * (a cut "invoice.pdf.exe" would read as a PDF), and the message gets one
+ * ANOM_LIMIT_FACT_BYTES from the broker: verdict limits. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,16 +29,18 @@ enum { ST_WANT_HELLO, ST_BODY, ST_DONE };
 
 #define SEALS_REQUIRED (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL)
 
+/* Block size of the strings arena (GStringChunk rounds it up to a power
+ * of two).  A string that does not fit the rest of a block opens a new one
+ * and leaves that rest unused: with blocks of 16 strings of RECORD_STR_MAX
+ * about 1/16 at most is lost that way. */
+#define FACTS_ARENA_BLOCK	(16 * RECORD_STR_MAX)
+
 static void
 part_fact_free(gpointer p)
 {
 	struct part_fact *pf = p;
 
-	g_free(pf->path);
-	g_free(pf->content_type);
-	g_free(pf->charset);
-	g_free(pf->encoding);
-	g_free(pf->detected_type);
+	/* The strings are the arena's. */
 	g_ptr_array_unref(pf->filenames);
 	g_array_unref(pf->filename_sources);
 	if (pf->content_fd >= 0)
@@ -34,31 +48,14 @@ part_fact_free(gpointer p)
 	g_free(pf);
 }
 
-static void
-anomaly_fact_clear(gpointer p)
-{
-	g_free(((struct anomaly_fact *)p)->detail);
-}
-
-static void
-header_field_fact_free(gpointer p)
-{
-	struct header_field_fact *h = p;
-
-	g_free(h->name);
-	g_free(h->value);
-	g_free(h);
-}
-
 void
 message_facts_init(struct message_facts *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->strings = g_string_chunk_new(FACTS_ARENA_BLOCK);
 	f->parts = g_ptr_array_new_with_free_func(part_fact_free);
 	f->anomalies = g_array_new(FALSE, TRUE, sizeof(struct anomaly_fact));
-	g_array_set_clear_func(f->anomalies, anomaly_fact_clear);
-	f->header_fields = g_ptr_array_new_with_free_func(
-	    header_field_fact_free);
+	f->header_fields = g_ptr_array_new_with_free_func(g_free);
 }
 
 void
@@ -68,7 +65,9 @@ message_facts_clear(struct message_facts *f)
 	g_clear_pointer(&f->anomalies, g_array_unref);
 	g_clear_pointer(&f->header_fields, g_ptr_array_unref);
 	for (int i = 0; i <= HDR_FACT_MAX; i++)
-		g_clear_pointer(&f->headers[i], g_free);
+		f->headers[i] = NULL;
+	g_clear_pointer(&f->strings, g_string_chunk_free);
+	f->string_bytes = 0;
 }
 
 const struct anomaly_fact *
@@ -108,6 +107,41 @@ refuse(struct unpack_decoder *d, const char *why, unsigned type)
 	return -1;
 }
 
+/* The first string past the budget: one limit anomaly of the broker's
+ * own, message-wide, not counted with the role's (END counts those). */
+static void
+facts_over_budget(struct unpack_decoder *d)
+{
+	char detail[64];
+	struct anomaly_fact a;
+
+	d->over_budget = 1;
+	snprintf(detail, sizeof(detail), "facts over %u bytes of text",
+	    FACTS_STRING_BYTES_MAX);
+	a.part = REC_NO_PARENT;
+	a.code = ANOM_LIMIT_FACT_BYTES;
+	a.detail = g_string_chunk_insert(d->facts->strings, detail);
+	g_array_append_val(d->facts->anomalies, a);
+}
+
+/* s (as rec_get_str gives it: no NUL inside, so strlen is its received
+ * length), kept at its length in the arena and charged to the budget;
+ * "" (shared) when empty or past the budget. */
+static char *
+keep_str(struct unpack_decoder *d, const char *s)
+{
+	struct message_facts *f = d->facts;
+	size_t len = strlen(s);
+
+	if (len > 0 && !d->over_budget &&
+	    len + 1 > FACTS_STRING_BYTES_MAX - f->string_bytes)
+		facts_over_budget(d);
+	if (len == 0 || d->over_budget)
+		return g_string_chunk_insert_const(f->strings, "");
+	f->string_bytes += len + 1;
+	return g_string_chunk_insert_len(f->strings, s, (gssize)len);
+}
+
 static struct part_fact *
 known_part(struct unpack_decoder *d, uint32_t index)
 {
@@ -128,11 +162,10 @@ decode_hello(struct unpack_decoder *d, struct rec_reader *r)
 static int
 decode_part(struct unpack_decoder *d, struct rec_reader *r)
 {
-	g_autofree char *path = g_malloc(RECORD_STR_MAX + 1);
-	g_autofree char *ctype = g_malloc(RECORD_STR_MAX + 1);
-	g_autofree char *charset = g_malloc(RECORD_STR_MAX + 1);
-	g_autofree char *enc = g_malloc(RECORD_STR_MAX + 1);
-	g_autofree char *detected = g_malloc(RECORD_STR_MAX + 1);
+	/* Read whole before anything is kept; the stack, not the heap. */
+	char path[RECORD_STR_MAX + 1], ctype[RECORD_STR_MAX + 1];
+	char charset[RECORD_STR_MAX + 1], enc[RECORD_STR_MAX + 1];
+	char detected[RECORD_STR_MAX + 1];
 	struct part_fact *pf;
 	uint32_t index, parent;
 	uint16_t depth, kind, flags;
@@ -144,11 +177,11 @@ decode_part(struct unpack_decoder *d, struct rec_reader *r)
 	rec_get_u16(r, &kind);
 	rec_get_u16(r, &flags);
 	rec_get_u64(r, &size);
-	rec_get_str(r, path, RECORD_STR_MAX + 1);
-	rec_get_str(r, ctype, RECORD_STR_MAX + 1);
-	rec_get_str(r, charset, RECORD_STR_MAX + 1);
-	rec_get_str(r, enc, RECORD_STR_MAX + 1);
-	rec_get_str(r, detected, RECORD_STR_MAX + 1);
+	rec_get_str(r, path, sizeof(path));
+	rec_get_str(r, ctype, sizeof(ctype));
+	rec_get_str(r, charset, sizeof(charset));
+	rec_get_str(r, enc, sizeof(enc));
+	rec_get_str(r, detected, sizeof(detected));
 	if (rec_end(r))
 		return refuse(d, "malformed part", REC_PART);
 	if (index != d->facts->parts->len)
@@ -170,12 +203,12 @@ decode_part(struct unpack_decoder *d, struct rec_reader *r)
 	pf->kind = kind;
 	pf->flags = flags;
 	pf->size = size;
-	pf->path = g_steal_pointer(&path);
-	pf->content_type = g_steal_pointer(&ctype);
-	pf->charset = g_steal_pointer(&charset);
-	pf->encoding = g_steal_pointer(&enc);
-	pf->detected_type = g_steal_pointer(&detected);
-	pf->filenames = g_ptr_array_new_with_free_func(g_free);
+	pf->path = keep_str(d, path);
+	pf->content_type = keep_str(d, ctype);
+	pf->charset = keep_str(d, charset);
+	pf->encoding = keep_str(d, enc);
+	pf->detected_type = keep_str(d, detected);
+	pf->filenames = g_ptr_array_new();
 	pf->filename_sources = g_array_new(FALSE, FALSE, sizeof(uint8_t));
 	pf->content_fd = -1;
 	g_ptr_array_add(d->facts->parts, pf);
@@ -185,21 +218,21 @@ decode_part(struct unpack_decoder *d, struct rec_reader *r)
 static int
 decode_filename(struct unpack_decoder *d, struct rec_reader *r)
 {
-	g_autofree char *name = g_malloc(RECORD_STR_MAX + 1);
+	char name[RECORD_STR_MAX + 1];
 	struct part_fact *pf;
 	uint32_t part;
 	uint8_t source;
 
 	rec_get_u32(r, &part);
 	rec_get_u8(r, &source);
-	rec_get_str(r, name, RECORD_STR_MAX + 1);
+	rec_get_str(r, name, sizeof(name));
 	if (rec_end(r) || source > FN_SOURCE_MAX)
 		return refuse(d, "malformed filename", REC_FILENAME);
 	if ((pf = known_part(d, part)) == NULL)
 		return refuse(d, "filename for unknown part", REC_FILENAME);
 	if (pf->filenames->len >= PART_FILENAMES_MAX)
 		return refuse(d, "too many filenames", REC_FILENAME);
-	g_ptr_array_add(pf->filenames, g_steal_pointer(&name));
+	g_ptr_array_add(pf->filenames, keep_str(d, name));
 	g_array_append_val(pf->filename_sources, source);
 	return 0;
 }
@@ -207,30 +240,29 @@ decode_filename(struct unpack_decoder *d, struct rec_reader *r)
 static int
 decode_header(struct unpack_decoder *d, struct rec_reader *r)
 {
-	g_autofree char *value = g_malloc(HEADER_VALUE_MAX + 1);
+	char value[HEADER_VALUE_MAX + 1];
 	uint8_t which;
 
 	rec_get_u8(r, &which);
-	rec_get_str(r, value, HEADER_VALUE_MAX + 1);
+	rec_get_str(r, value, sizeof(value));
 	if (rec_end(r) || which > HDR_FACT_MAX)
 		return refuse(d, "malformed header", REC_HEADER);
 	if (d->facts->headers[which] != NULL)
 		return refuse(d, "header fact repeated", REC_HEADER);
-	d->facts->headers[which] = g_steal_pointer(&value);
+	d->facts->headers[which] = keep_str(d, value);
 	return 0;
 }
 
 static int
 decode_header_field(struct unpack_decoder *d, struct rec_reader *r)
 {
-	g_autofree char *name = g_malloc(RECORD_STR_MAX + 1);
-	g_autofree char *value = g_malloc(HEADER_VALUE_MAX + 1);
+	char name[RECORD_STR_MAX + 1], value[HEADER_VALUE_MAX + 1];
 	struct header_field_fact *h;
 	uint32_t part;
 
 	rec_get_u32(r, &part);
-	rec_get_str(r, name, RECORD_STR_MAX + 1);
-	rec_get_str(r, value, HEADER_VALUE_MAX + 1);
+	rec_get_str(r, name, sizeof(name));
+	rec_get_str(r, value, sizeof(value));
 	if (rec_end(r) || name[0] == '\0')
 		return refuse(d, "malformed header field", REC_HEADER_FIELD);
 	if (part == REC_NO_PARENT ? d->facts->parts->len != 0 :
@@ -241,8 +273,8 @@ decode_header_field(struct unpack_decoder *d, struct rec_reader *r)
 		return refuse(d, "too many header fields", REC_HEADER_FIELD);
 	h = g_new0(struct header_field_fact, 1);
 	h->part = part;
-	h->name = g_steal_pointer(&name);
-	h->value = g_steal_pointer(&value);
+	h->name = keep_str(d, name);
+	h->value = keep_str(d, value);
 	g_ptr_array_add(d->facts->header_fields, h);
 	return 0;
 }
@@ -250,14 +282,14 @@ decode_header_field(struct unpack_decoder *d, struct rec_reader *r)
 static int
 decode_anomaly(struct unpack_decoder *d, struct rec_reader *r)
 {
-	g_autofree char *detail = g_malloc(RECORD_STR_MAX + 1);
+	char detail[RECORD_STR_MAX + 1];
 	struct anomaly_fact a;
 	uint32_t part;
 	uint16_t code;
 
 	rec_get_u32(r, &part);
 	rec_get_u16(r, &code);
-	rec_get_str(r, detail, RECORD_STR_MAX + 1);
+	rec_get_str(r, detail, sizeof(detail));
 	if (rec_end(r) || code == 0 || code > ANOM_CODE_MAX)
 		return refuse(d, "malformed anomaly", REC_ANOMALY);
 	if (part != REC_NO_PARENT && known_part(d, part) == NULL)
@@ -266,7 +298,7 @@ decode_anomaly(struct unpack_decoder *d, struct rec_reader *r)
 		return refuse(d, "too many anomalies", REC_ANOMALY);
 	a.part = part;
 	a.code = code;
-	a.detail = g_steal_pointer(&detail);
+	a.detail = keep_str(d, detail);
 	g_array_append_val(d->facts->anomalies, a);
 	d->anomalies_seen++;
 	return 0;
