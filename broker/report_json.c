@@ -27,6 +27,34 @@ json_str(GString *out, const char *raw)
 	g_string_append_c(out, '"');
 }
 
+/* Every engine's verdicts of one result, as {"part","engine",key}. */
+static void
+json_verdicts(GString *out, const struct scan *s, int result,
+    const char *key)
+{
+	const struct message_facts *f = &s->facts;
+
+	for (unsigned i = 0, n = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    r->verdicts, struct verdict_fact, j);
+
+			if (v->result != result)
+				continue;
+			g_string_append(out, n++ ? ",{\"part\":" : "{\"part\":");
+			json_str(out, v->part == REC_NO_PARENT ? "raw" :
+			    ((struct part_fact *)f->parts->pdata[v->part])->path);
+			g_string_append(out, ",\"engine\":");
+			json_str(out, role_id_name(r->role));
+			g_string_append_printf(out, ",\"%s\":", key);
+			json_str(out, v->name);
+			g_string_append_c(out, '}');
+		}
+	}
+}
+
 void
 report_json(GString *out, const char *file, const struct scan *s,
     const struct decision *d, double total_ms)
@@ -114,46 +142,10 @@ report_json(GString *out, const char *file, const struct scan *s,
 		g_string_append_c(out, '}');
 	}
 	g_string_append(out, "],\"viruses\":[");
-	for (unsigned i = 0, n = 0; i < s->n_scanners; i++) {
-		const struct scanner_result *r = &s->scanners[i];
-
-		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
-			const struct verdict_fact *v = &g_array_index(
-			    r->verdicts, struct verdict_fact, j);
-
-			if (v->result != SCAN_VIRUS)
-				continue;
-			g_string_append(out, n++ ? ",{\"part\":" : "{\"part\":");
-			json_str(out, v->part == REC_NO_PARENT ? "raw" :
-			    ((struct part_fact *)f->parts->pdata[v->part])->path);
-			g_string_append(out, ",\"engine\":");
-			json_str(out, role_id_name(r->role));
-			g_string_append(out, ",\"name\":");
-			json_str(out, v->name);
-			g_string_append_c(out, '}');
-		}
-	}
+	json_verdicts(out, s, SCAN_VIRUS, "name");
 	/* Parts an engine left unchecked at a limit of its own. */
 	g_string_append(out, "],\"unchecked\":[");
-	for (unsigned i = 0, n = 0; i < s->n_scanners; i++) {
-		const struct scanner_result *r = &s->scanners[i];
-
-		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
-			const struct verdict_fact *v = &g_array_index(
-			    r->verdicts, struct verdict_fact, j);
-
-			if (v->result != SCAN_LIMIT)
-				continue;
-			g_string_append(out, n++ ? ",{\"part\":" : "{\"part\":");
-			json_str(out, v->part == REC_NO_PARENT ? "raw" :
-			    ((struct part_fact *)f->parts->pdata[v->part])->path);
-			g_string_append(out, ",\"engine\":");
-			json_str(out, role_id_name(r->role));
-			g_string_append(out, ",\"why\":");
-			json_str(out, v->name);
-			g_string_append_c(out, '}');
-		}
-	}
+	json_verdicts(out, s, SCAN_LIMIT, "why");
 	g_string_append(out, "],\"engines\":[");
 	for (unsigned i = 0; i < s->n_scanners; i++) {
 		const struct scanner_result *r = &s->scanners[i];
