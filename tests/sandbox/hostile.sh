@@ -152,6 +152,25 @@ EOF
 }
 signal_case unpack
 
+# A role sending valid records whose strings are all RECORD_STR_MAX long,
+# 1000 parts of them (53 MB of text): the broker keeps 16 MiB of it
+# (FACTS_STRING_BYTES_MAX), then empty strings, and calls it a content
+# limit, limit_fact_bytes, with the limits action (reject, 31).  Its own
+# peak RSS stays near the budget; keeping it all took it over 55 MB.
+sed -i 's/^role_timeout_ms = .*/role_timeout_ms = 30000/' "$T/qscan.conf"
+printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: long_strings 1000\n\nbody\n' > "$T/m"
+qs_standin 0
+rm -f "$T/rec/message"
+qs_run "$T/m" "$T/e"
+expect_rc 31 long_strings
+[ "$(qs_field verdict)" = limits ] && [ "$(qs_field reason)" = limit_fact_bytes ] &&
+    [ "$(qs_field parts)" = 1000 ] || fail "long_strings: $(qs_last)"
+[ ! -f "$T/rec/message" ] || fail "long_strings: queued anyway"
+rss=$(qs_field rss_kb)
+[ "$rss" -gt 0 ] && [ "$rss" -lt 40960 ] || fail "long_strings: broker peak RSS $rss KiB: $(qs_last)"
+expect_work_empty long_strings
+pass "long_strings: limits, limit_fact_bytes, exit 31, broker peak RSS $rss KiB"
+
 # The hostile role in the clamav role's place (the broker runs
 # <role_dir>/qscan-clamav; the real unpack role runs first): clamav's
 # lockdown, and the line read from the raw message it is sent to scan.

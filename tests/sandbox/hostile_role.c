@@ -368,6 +368,47 @@ hostile_slow(const char *arg)
 	_exit(ROLE_EXIT_OK);
 }
 
+/* "long_strings [N]": N parts (default 2000, under max_parts) whose five
+ * strings and PART_FILENAMES_MAX filenames are all RECORD_STR_MAX long,
+ * then a correct END.  They are multiparts, kinds that carry no content
+ * (broker/part_order.h), so that the order is right without memfds:
+ * every record is valid, their text is over 100 MB, far past the
+ * broker's budget for a message's facts. */
+static void
+hostile_long_strings(const char *arg)
+{
+	static char s[RECORD_STR_MAX];
+	struct rec_writer w;
+	uint32_t n = 2000;
+
+	if (arg[0] != '\0')
+		n = (uint32_t)strtoul(arg, NULL, 10);
+	memset(s, 'a', sizeof(s));
+	for (uint32_t i = 0; i < n; i++) {
+		rec_begin(&w, REC_PART);
+		rec_put_u32(&w, i);
+		rec_put_u32(&w, i == 0 ? REC_NO_PARENT : 0);
+		rec_put_u16(&w, i == 0 ? 0 : 1);
+		rec_put_u16(&w, PART_MULTIPART);
+		rec_put_u16(&w, 0);
+		rec_put_u64(&w, 0);
+		for (int k = 0; k < 5; k++)
+			rec_put_str(&w, s, sizeof(s));
+		role_send(&w, -1);
+		for (int k = 0; k < PART_FILENAMES_MAX; k++) {
+			rec_begin(&w, REC_FILENAME);
+			rec_put_u32(&w, i);
+			rec_put_u8(&w, FN_DISPOSITION_FILENAME);
+			rec_put_str(&w, s, sizeof(s));
+			role_send(&w, -1);
+		}
+	}
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, n);
+	rec_put_u32(&w, 0);
+	role_send(&w, -1);
+}
+
 /* Each attempt returns only when the sandbox let it run to completion. */
 static long
 hostile_attempt(const char *attempt, const char *arg, pid_t parent)
@@ -732,6 +773,10 @@ main(int argc, char **argv)
 		hostile_scanner(first, 1);
 	if (strcmp(attempt, "none") == 0) {
 		hostile_send_end();
+		_exit(ROLE_EXIT_OK);
+	}
+	if (strcmp(attempt, "long_strings") == 0) {
+		hostile_long_strings(arg);
 		_exit(ROLE_EXIT_OK);
 	}
 	errno = 0;
