@@ -12,10 +12,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The file the canary opens after lockdown; the final filter's soft
- * EACCES (and Landlock) must refuse it. */
-#define CANARY_OPEN_PATH "/etc/passwd"
-
 struct canary_report {
 	uint32_t uid, gid;	/* getuid(), getgid() */
 	uint32_t pid;		/* getpid(): 1 in its own pid namespace */

@@ -2,7 +2,7 @@
  * the untrusted parser code in the harness, never in the broker.
  *
  * Besides crashes it checks what the broker's decoder relies on: the
- * record order of broker/part_order.h, fed through the same module the
+ * record order of common/part_order.h, fed through the same module the
  * decoder uses (a part's names, then its content, before anything else);
  * indexes dense and in order, parents reported before children, depth
  * one more than the parent's, paths extending the parent's path; the

@@ -1,16 +1,16 @@
 /* seccomp: the canary role; untrusted by design: it must die by SIGSYS.
  * The broker runs it before every message.  It reports what only a fully
  * confined role shows (its uid, pid 1, open() refused after lockdown:
- * broker/canary_report.h), then makes a call the outer filter allows and
- * only the final filter kills.  A canary that lives, or reports anything
- * else, means no sandbox, and then no service. */
+ * REC_CANARY_REPORT in common/record.h, checked by broker/canary_report.c),
+ * then makes a call the outer filter allows and only the final filter
+ * kills.  A canary that lives, or reports anything else, means no
+ * sandbox, and then no service. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "canary_report.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 

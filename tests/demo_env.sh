@@ -78,8 +78,8 @@ demo_setup() {
 	_b=$(cd "$1" && pwd)
 	_d=$2
 	_max=${3:-104857600}
-	DEMO_BROKER=$_b/qmail-scanner-queue
-	DEMO_QSCAN=$_b/qscan
+	DEMO_BROKER=$_b/broker/qmail-scanner-queue
+	DEMO_QSCAN=$_b/broker/qscan
 	for _f in "$DEMO_BROKER" "$DEMO_QSCAN" "$_b/unpacker/qscan-unpack" \
 	    "$_b/seccomp/qscan-canary"; do
 		[ -x "$_f" ] || demo_die "$_f is missing: build first (ninja -C $_b)"

@@ -47,7 +47,7 @@ struct walk {
 	uint64_t arc_expanded;	/* bytes read out of archives */
 	/* A cut string of the part being reported waits until its content
 	 * is out: a part's first records are always PART, its FILENAMEs,
-	 * its CONTENT (broker/part_order.h).  Only the first cut field is
+	 * its CONTENT (common/part_order.h).  Only the first cut field is
 	 * named. */
 	const char *cut_what;
 	unsigned n_cut;
@@ -1012,7 +1012,7 @@ struct walk_extra {
 };
 
 /* Reports them as filenames: with the part's other names, before its
- * content (broker/part_order.h). */
+ * content (common/part_order.h). */
 static void
 walk_extra_names(struct walk *w, uint32_t idx, GMimeParamList *list,
     const char *param, const char *first, enum filename_source src,

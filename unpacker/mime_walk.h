@@ -16,7 +16,7 @@
  * the message itself different rules; one rule is easier to check).
  *
  * Order of callbacks for one part (the record order of
- * broker/part_order.h, which the broker enforces): on_part, then
+ * common/part_order.h, which the broker enforces): on_part, then
  * on_filename for each declared name (Content-Type name first, then
  * Content-Disposition filename, both reported when both exist, even when
  * equal; then any further name= values, then any further filename=

@@ -188,7 +188,7 @@ av_check() {
 	_out=$1
 	shift
 	set +e
-	QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$@" \
+	QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$@" \
 	    > "$_out" 2> "$T/stderr"
 	_rc=$?
 	set -e

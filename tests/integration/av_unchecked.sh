@@ -105,7 +105,7 @@ for c in tempfail:71 reject:31; do
 	pass "unchecked_action = ${c%%:*}: exit ${c#*:}, verdict limits ($(av_reason))"
 done
 av_conf fildes "unchecked_action = drop"
-"$QSCAN_BUILD/qscan" lint "$T/qscan.conf" 2> "$T/err" && fail "lint took unchecked_action = drop"
+"$QSCAN_BUILD/broker/qscan" lint "$T/qscan.conf" 2> "$T/err" && fail "lint took unchecked_action = drop"
 grep -q 'unchecked_action.*takes reject, tempfail or pass' "$T/err" || fail "lint: $(cat "$T/err")"
 pass "lint: unchecked_action takes reject, tempfail or pass"
 

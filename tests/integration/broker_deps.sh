@@ -2,7 +2,7 @@
 # The broker never links the libraries that parse hostile content.
 . "$(dirname "$0")/lib.sh"
 for bin in qmail-scanner-queue qscan; do
-	deps=$(ldd "$QSCAN_BUILD/$bin")
+	deps=$(ldd "$QSCAN_BUILD/broker/$bin")
 	echo "$deps" | grep -Ei 'gmime|archive|clamav' && fail "$bin links a content parser"
 	echo "$deps" | grep -q libseccomp || fail "$bin: expected libseccomp (sanity of the check)"
 done

@@ -23,7 +23,7 @@ Content-Transfer-Encoding: base64
 JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCg==
 --XX--
 MSG
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/att.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T/att.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
 python3 - "$T/out.json" <<'PY' || fail "JSON facts: $(cat "$T/out.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))[0]
@@ -54,7 +54,7 @@ pass "qscan check --json facts"
 	printf -- '--B--\n'
 } > "$T/many.eml"
 printf '[limits]\nmax_parts = 10\n' >> "$T/qscan.conf"
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/many.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T/many.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
 python3 - "$T/out.json" <<'PY' || fail "limits: $(cat "$T/out.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))[0]
@@ -86,7 +86,7 @@ aGVsbG8K
 --B--
 MSG
 sed -i 's/^max_parts = 10$/max_parts = 10000/' "$T/qscan.conf"
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/dup.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T/dup.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
 python3 - "$T/out.json" <<'PY' || fail "second filenames: $(cat "$T/out.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))[0]
@@ -104,7 +104,7 @@ pass "every name= and filename= reported"
 	i=0; while [ $i -lt 300 ]; do printf 'Received: from h%d by x\n' $i; i=$((i+1)); done
 	printf 'From: a@b\nTo: c@d\nSubject: ILOVEYOU\n\nbody\n'
 } > "$T/hdrs.eml"
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/hdrs.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T/hdrs.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
 python3 - "$T/out.json" <<'PY' || fail "header field limit: $(cat "$T/out.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))[0]
@@ -123,7 +123,7 @@ pass "more header fields than reported: verdict limits"
 	printf -- '--B--\n'
 } > "$T/findings.eml"
 sed -i 's/^max_parts = 10000$/max_parts = 20/' "$T/qscan.conf"
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T/findings.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T/findings.eml" > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check failed"; }
 python3 - "$T/out.json" <<'PY' || fail "anomaly budget: $(cat "$T/out.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))[0]

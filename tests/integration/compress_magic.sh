@@ -89,7 +89,7 @@ pass "$n look-alike messages: exit 0, verdict clean, queued"
 # a whole signature followed by no valid stream (a truly broken
 # compressed file).  The shipped policy has no rule for archive_corrupt:
 # recorded, and the mail is delivered (above).
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T"/look/*.eml \
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T"/look/*.eml \
     > "$T/look.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check"; }
 python3 - "$T/look.json" "$T/look/manifest" <<'PY' || fail "look-alikes: see above"
 import json, sys
@@ -174,7 +174,7 @@ qs_standin 0
 qs_run "$T/real/bzh.gz.eml" "$T/env"
 expect_rc 0 "bzh.gz"
 [ "$(qs_field verdict)" = clean ] || fail "bzh.gz: $(qs_last)"
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json \
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json \
     "$T/real/bzh.gz.eml" "$T/real/tool.gz.gz.eml" > "$T/real.json" 2> "$T/stderr" ||
     { cat "$T/stderr"; fail "qscan check"; }
 python3 - "$T/real.json" <<'PY' || fail "real compressed files: $(cat "$T/real.json")"

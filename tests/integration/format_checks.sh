@@ -30,7 +30,7 @@ malformed_multipart 1'
 
 # run FILE CONFIG: qscan check --json into $T/out.json
 run() {
-	QSCAN_CONFIG="$2" "$QSCAN_BUILD/qscan" check --json "$1" > "$T/out.json" 2> "$T/stderr" ||
+	QSCAN_CONFIG="$2" "$QSCAN_BUILD/broker/qscan" check --json "$1" > "$T/out.json" 2> "$T/stderr" ||
 	    { cat "$T/stderr"; fail "qscan check $1 failed"; }
 }
 
@@ -80,7 +80,7 @@ pass "clean.eml: no format anomaly; header fields and detected types reported"
 # Every check off at once still scans, and lint refuses an unknown name.
 all=$(echo "$expect" | cut -d' ' -f1 | paste -sd, -)
 { cat "$T/base.conf"; printf '[checks]\ndisabled = %s\n' "$all"; } > "$T/off.conf"
-"$QSCAN_BUILD/qscan" lint "$T/off.conf" > "$T/lint.out" 2>&1 || fail "lint refused every check: $(cat "$T/lint.out")"
+"$QSCAN_BUILD/broker/qscan" lint "$T/off.conf" > "$T/lint.out" 2>&1 || fail "lint refused every check: $(cat "$T/lint.out")"
 for check in $(echo "$all" | tr , ' '); do
 	run "$F/$check.eml" "$T/off.conf"
 	python3 - "$T/out.json" <<'PY' || fail "all off, $check: $(cat "$T/out.json")"
@@ -92,7 +92,7 @@ done
 { cat "$T/base.conf"; printf '[checks]\ndisabled = double_extension, no_such_check\n'; } > "$T/bad.conf"
 line=$(grep -n '^disabled' "$T/bad.conf" | cut -d: -f1)
 set +e
-"$QSCAN_BUILD/qscan" lint "$T/bad.conf" 2> "$T/err"
+"$QSCAN_BUILD/broker/qscan" lint "$T/bad.conf" 2> "$T/err"
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "lint of an unknown check: exit $rc"
@@ -100,7 +100,7 @@ grep -q "^$T/bad.conf:$line: checks.disabled names no format check: no_such_chec
     fail "lint: $(cat "$T/err")"
 { cat "$T/base.conf"; printf '[checks]\ndisabled = limit_parts\n'; } > "$T/bad.conf"
 set +e
-"$QSCAN_BUILD/qscan" lint "$T/bad.conf" 2> "$T/err"
+"$QSCAN_BUILD/broker/qscan" lint "$T/bad.conf" 2> "$T/err"
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "lint let a limit be switched off"

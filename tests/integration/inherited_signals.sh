@@ -16,7 +16,7 @@ import os, signal, sys
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM})
-os.execv(sys.argv[1], sys.argv[1:])' "$QSCAN_BUILD/qmail-scanner-queue"
+os.execv(sys.argv[1], sys.argv[1:])' "$QSCAN_BUILD/broker/qmail-scanner-queue"
 EOF
 chmod 755 "$T/caller"
 

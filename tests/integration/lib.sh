@@ -113,7 +113,7 @@ qs_run() {
 	set +e
 	cat "$msg" | env -i TCPREMOTEIP=192.0.2.7 PROTO=SMTP \
 	    QSCAN_CONFIG="$T/qscan.conf" "$@" \
-	    "${QS_BROKER:-$QSCAN_BUILD/qmail-scanner-queue}" 1< "$envf" 2> "$T/stderr"
+	    "${QS_BROKER:-$QSCAN_BUILD/broker/qmail-scanner-queue}" 1< "$envf" 2> "$T/stderr"
 	rc=$?
 	set -e
 }

@@ -8,7 +8,7 @@ qs_msg "$T/m"
 qs_env "$T/e" a@b.example c@d.example
 # A copy the broker users can reach even when the build tree is private.
 mkdir "$T/bin"
-cp "$QSCAN_BUILD/qmail-scanner-queue" "$T/bin/"
+cp "$QSCAN_BUILD/broker/qmail-scanner-queue" "$T/bin/"
 chmod -R 755 "$T/bin"
 QS_BROKER=$T/bin/qmail-scanner-queue
 ln -s "$QS_BROKER" "$T/qmail-queue-link"

@@ -44,7 +44,7 @@ check_mode() {
 	pass "$what"
 }
 
-cp "$QSCAN_BUILD/qmail-scanner-queue" "$T/bin/"
+cp "$QSCAN_BUILD/broker/qmail-scanner-queue" "$T/bin/"
 chown root:root "$T/bin/qmail-scanner-queue"
 chmod 4711 "$T/bin/qmail-scanner-queue"
 check_mode "setuid root"

@@ -28,7 +28,7 @@ PY
 
 # check FILE...: qscan check --json into $T/out.json (one result per file).
 check() {
-	QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$@" \
+	QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$@" \
 	    > "$T/out.json" 2> "$T/stderr" || { cat "$T/stderr"; fail "qscan check $*"; }
 }
 

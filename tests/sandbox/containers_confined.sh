@@ -24,7 +24,7 @@ with open(out, "w") as m:
 PY
 	n=$((n + 1))
 done
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T"/in.* > "$T/out.json" 2> "$T/stderr" || true
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T"/in.* > "$T/out.json" 2> "$T/stderr" || true
 python3 - "$T/out.json" "$n" <<'PY' || { cat "$T/stderr"; fail "containers through the confined role"; }
 import json, sys
 results = json.load(open(sys.argv[1]))

@@ -9,7 +9,7 @@ for f in "$QSCAN_SRC"/fuzz/corpus/mime/*; do
 	cp "$f" "$T/in.$n"
 	n=$((n + 1))
 done
-QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qscan" check --json "$T"/in.* > "$T/out.json" 2> "$T/stderr" || true
+QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" check --json "$T"/in.* > "$T/out.json" 2> "$T/stderr" || true
 python3 - "$T/out.json" "$n" <<'PY' || { cat "$T/stderr"; fail "corpus through the confined role"; }
 import json, sys
 results = json.load(open(sys.argv[1]))

@@ -77,7 +77,7 @@ done
 pass "memfd_hog 512 MiB under a 64 MiB memory.max: resource-limit, exit 81"
 mv "$T/qscan.conf.before-hog" "$T/qscan.conf"
 
-# Records out of the order broker/part_order.h writes down, one break
+# Records out of the order common/part_order.h writes down, one break
 # each (HELLO is record 1; see hostile_order for the step letters): the
 # role sent them all and exited 0, the broker refused the first one out
 # of order.  The first line is the order the MIME walk sends, accepted.
@@ -136,7 +136,7 @@ signal_case() {
 	cat > "$T/self-broker" <<EOF
 #!/bin/sh
 printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: signal_broker %s\n\nbody\n' "\$\$" > "$T/fifo" &
-exec "$QSCAN_BUILD/qmail-scanner-queue" < "$T/fifo"
+exec "$QSCAN_BUILD/broker/qmail-scanner-queue" < "$T/fifo"
 EOF
 	chmod 755 "$T/self-broker"
 	hostile_message "$T/m" none

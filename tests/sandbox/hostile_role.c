@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "canary_report.h"
 #include "record.h"
 #include "role_runtime.h"
 #include "sandbox.h"
@@ -371,7 +370,7 @@ hostile_slow(const char *arg)
 /* "long_strings [N]": N parts (default 2000, under max_parts) whose five
  * strings and PART_FILENAMES_MAX filenames are all RECORD_STR_MAX long,
  * then a correct END.  They are multiparts, kinds that carry no content
- * (broker/part_order.h), so that the order is right without memfds:
+ * (common/part_order.h), so that the order is right without memfds:
  * every record is valid, their text is over 100 MB, far past the
  * broker's budget for a message's facts. */
 static void

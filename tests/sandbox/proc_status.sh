@@ -8,7 +8,7 @@ qs_env "$T/e" a@b.example c@d.example
 printf 'From: a@b.example\nTo: c@d.example\nX-Hostile: sleep\n\nbody\n' > "$T/m"
 role_uid=$(id -u qscan-unpack)
 
-cat "$T/m" | env -i QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr" &
+cat "$T/m" | env -i QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr" &
 broker_job=$!
 pid=
 i=0
@@ -43,7 +43,7 @@ pass "broker killed it at the deadline: exit 52"
 
 # A broker that dies (OOM killer, a crash) takes its roles with it: the
 # parent-death signal survives the role's uid change.
-env -i QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/qmail-scanner-queue" < "$T/m" 1< "$T/e" 2> "$T/stderr2" &
+env -i QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qmail-scanner-queue" < "$T/m" 1< "$T/e" 2> "$T/stderr2" &
 broker=$!
 pid=
 i=0

@@ -15,7 +15,7 @@ cp "$T/qscan.conf" "$T/qscan.good"
 # The broker under a wrapper: "$T/broker-without FEATURE".
 for f in userns landlock; do
 	printf '#!/bin/sh\nexec /usr/bin/python3 %s %s %s\n' "$without" "$f" \
-	    "$QSCAN_BUILD/qmail-scanner-queue" > "$T/broker-without-$f"
+	    "$QSCAN_BUILD/broker/qmail-scanner-queue" > "$T/broker-without-$f"
 	chmod 755 "$T/broker-without-$f"
 done
 
@@ -75,7 +75,7 @@ grep -q "canary" "$T/stderr" && fail "no Landlock: a role ran"
 
 # What `qscan profiles` says about this kernel, as it is and without.
 cp "$T/qscan.good" "$T/qscan.conf"
-QSCAN_CONFIG=$T/qscan.conf "$QSCAN_BUILD/qscan" profiles unpack > "$T/profiles" ||
+QSCAN_CONFIG=$T/qscan.conf "$QSCAN_BUILD/broker/qscan" profiles unpack > "$T/profiles" ||
     fail "qscan profiles failed"
 abi=$(python3 -c 'import ctypes; print(max(ctypes.CDLL(None).syscall(444, None, 0, 1), 0))')
 grep -q "^  landlock: ABI $abi " "$T/profiles" || { cat "$T/profiles"; fail "profiles: Landlock ABI $abi not shown"; }
@@ -84,15 +84,15 @@ grep -q "^  namespaces 0x[0-9a-f]* (user, pid, net, ipc, mount): available" "$T/
 grep -q "^  cgroup: cgroup v[12] at .*$QS_CGROUP" "$T/profiles" || { cat "$T/profiles"; fail "profiles: our cgroup not shown"; }
 grep -q "^cgroup limits: memory.max [0-9]* bytes (sandbox.unpack_memory_bytes" "$T/profiles" ||
     fail "profiles: the role's memory.max not shown"
-QSCAN_CONFIG=$T/qscan.conf python3 "$without" userns "$QSCAN_BUILD/qscan" profiles unpack > "$T/profiles" ||
+QSCAN_CONFIG=$T/qscan.conf python3 "$without" userns "$QSCAN_BUILD/broker/qscan" profiles unpack > "$T/profiles" ||
     fail "qscan profiles without userns failed"
 grep -q "^  namespaces .*: refused: No space left on device" "$T/profiles" ||
     fail "profiles: refused namespaces not shown"
-QSCAN_CONFIG=$T/qscan.conf python3 "$without" landlock "$QSCAN_BUILD/qscan" profiles unpack > "$T/profiles" ||
+QSCAN_CONFIG=$T/qscan.conf python3 "$without" landlock "$QSCAN_BUILD/broker/qscan" profiles unpack > "$T/profiles" ||
     fail "qscan profiles without Landlock failed"
 grep -q "^  landlock: ABI 0 (none" "$T/profiles" || fail "profiles: missing Landlock not shown"
 printf '[sandbox]\ncgroup = /qscan-test-nonexistent\n' >> "$T/qscan.conf"
-QSCAN_CONFIG=$T/qscan.conf "$QSCAN_BUILD/qscan" profiles unpack > "$T/profiles"
+QSCAN_CONFIG=$T/qscan.conf "$QSCAN_BUILD/broker/qscan" profiles unpack > "$T/profiles"
 grep -q "^  cgroup: no delegated cgroup /qscan-test-nonexistent" "$T/profiles" ||
     fail "profiles: missing cgroup not shown"
 pass "qscan profiles shows Landlock ABI, namespaces and cgroup as the kernel gives them"

@@ -20,7 +20,7 @@ qs_env "$T/e" a@b.example c@d.example
 chmod 644 "$T/m" "$T/e"
 mkdir -p "$T/bin"
 chmod 755 "$T/bin"
-cp "$QSCAN_BUILD/qmail-scanner-queue" "$T/bin/"
+cp "$QSCAN_BUILD/broker/qmail-scanner-queue" "$T/bin/"
 chown qscand:qscand "$T/bin/qmail-scanner-queue"
 chmod 6711 "$T/bin/qmail-scanner-queue"
 
@@ -36,7 +36,7 @@ grep -q "sandbox: scanner clamav refused: roles share our uid (broker installed 
     { cat "$T/stderr"; fail "the log should say why clamav is refused"; }
 pass "setuid qscand refuses clamav: exit 81, logged why"
 
-"$QSCAN_BUILD/qscan" lint "$T/qscan.conf" > "$T/lint" || fail "lint: $(cat "$T/lint")"
+"$QSCAN_BUILD/broker/qscan" lint "$T/qscan.conf" > "$T/lint" || fail "lint: $(cat "$T/lint")"
 grep -q "^note: scanner clamav needs a uid of its own: a broker installed setuid qscand" "$T/lint" ||
     fail "lint should say clamav needs a uid of its own: $(cat "$T/lint")"
 pass "qscan lint says why"
@@ -44,7 +44,7 @@ pass "qscan lint says why"
 # qscan check, run by qscand itself: the same refusal.
 set +e
 QSCAN_CONFIG="$T/qscan.conf" setpriv --reuid=qscand --regid=qscand --clear-groups \
-    "$QSCAN_BUILD/qscan" check "$T/m" > "$T/check" 2>&1
+    "$QSCAN_BUILD/broker/qscan" check "$T/m" > "$T/check" 2>&1
 crc=$?
 set -e
 [ "$crc" != 0 ] || fail "qscan check as qscand should refuse clamav"

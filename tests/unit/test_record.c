@@ -1,5 +1,5 @@
-/* tests: the record format (broker/record.c), the unpack role's record
- * order (broker/part_order.c) and the unpack decoder
+/* tests: the record format (common/record.c), the unpack role's record
+ * order (common/part_order.c) and the unpack decoder
  * (broker/unpack_facts.c): what is accepted, and every refusal. */
 #include <fcntl.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* broker: compile-time ceilings shared by the broker and the roles; trusted. */
+/* common: compile-time ceilings shared by the broker and the roles; trusted. */
 #ifndef QSCAN_LIMITS_H
 #define QSCAN_LIMITS_H
 

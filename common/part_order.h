@@ -1,4 +1,4 @@
-/* broker: the order of the unpack role's records, written once; the
+/* common: the order of the unpack role's records, written once; the
  * role's walk is checked against it by the fuzz harness and the broker's
  * decoder refuses what breaks it.
  *

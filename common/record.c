@@ -1,4 +1,4 @@
-/* broker: record encoder (role side) and decoder (broker side); shared. */
+/* common: record encoder (role side) and decoder (broker side); shared. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>

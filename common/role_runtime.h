@@ -1,5 +1,5 @@
-/* broker: what every role helper links: fixed descriptors, log client,
- * record sending.  Runs in untrusted roles; the broker owns the contract. */
+/* common: what every role helper links: fixed descriptors, log client,
+ * record sending.  Runs in untrusted roles; common/ holds the contract both sides link. */
 #ifndef QSCAN_ROLE_RUNTIME_H
 #define QSCAN_ROLE_RUNTIME_H
 

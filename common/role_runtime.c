@@ -1,4 +1,4 @@
-/* broker: role-side runtime (log client, record send); runs in roles. */
+/* common: role-side runtime (log client, record send); runs in roles. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* broker: the order of the unpack role's records (part_order.h); linked
+/* common: the order of the unpack role's records (part_order.h); linked
  * by the broker's decoder and the fuzz harness alike, so the walk is
  * fuzzed against the very rule the broker enforces. */
 #include "part_order.h"

@@ -1,4 +1,4 @@
-/* broker: the record format between roles and the broker; the contract.
+/* common: the record format between roles and the broker; the contract.
  *
  * Every record is one SOCK_SEQPACKET datagram:
  *
@@ -9,7 +9,7 @@
  * a role sends is REC_HELLO carrying RECORD_MAGIC and RECORD_VERSION; the
  * last is REC_END.  At most one descriptor (a sealed memfd) rides on a
  * record, and only on REC_CONTENT.  The unpack role's records come in the
- * order broker/part_order.h writes down.  Bump RECORD_VERSION on any
+ * order common/part_order.h writes down.  Bump RECORD_VERSION on any
  * change.
  *
  * Writing is role-side (rec_writer), reading is broker-side (rec_reader):
@@ -78,6 +78,11 @@ enum rec_type {
 	REC_CANARY_REPORT = 14,
 	REC_TYPE_MAX = 14,
 };
+
+/* The file the canary opens after lockdown; the final filter's soft
+ * EACCES (and Landlock) must refuse it.  Its report's errno is that
+ * open()'s. */
+#define CANARY_OPEN_PATH "/etc/passwd"
 
 enum scan_result {
 	SCAN_CLEAN = 0,
