@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "fd_pass.h"
 #include "qscan_limits.h"
 #include "log.h"
 #include "role_runtime.h"
@@ -50,91 +51,26 @@ now_ms(void)
 }
 
 /* Receives one datagram and at most one descriptor.  Returns the length,
- * 0 at end of stream, -1 on a malformed datagram (*why set). */
+ * 0 at end of stream, -2 when nothing is waiting, -1 on a malformed
+ * datagram (*why set). */
 static ssize_t
 recv_record(int sock, uint8_t *buf, size_t cap, int *fd, const char **why)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, cap };
-	struct msghdr msg;
-	struct cmsghdr *c;
-	ssize_t n;
-	int nfds = 0;
+	ssize_t n = fd_pass_recv(sock, buf, cap, MSG_DONTWAIT, fd, why);
 
-	*fd = -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == EAGAIN)
+	if (n == FD_PASS_MALFORMED)
+		return -1;
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN)
 		return -2;
 	/* A role that died with our work unread resets the connection:
 	 * that is its end of stream; how it ended says the rest. */
-	if (n < 0 && errno == ECONNRESET)
+	if (errno == ECONNRESET)
 		return 0;
-	if (n < 0) {
-		*why = errno == EMFILE ? "out of descriptors (ours)" :
-		    "receive failed";
-		return -1;
-	}
-	/* An empty datagram also reads as 0: with a descriptor on it, it is
-	 * no end of stream but a role passing something (its own log pipe,
-	 * say, to keep us waiting). */
-	if (n == 0 && msg.msg_controllen > 0) {
-		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
-		    c = CMSG_NXTHDR(&msg, c))
-			if (c->cmsg_level == SOL_SOCKET &&
-			    c->cmsg_type == SCM_RIGHTS)
-				for (size_t i = 0; i < (c->cmsg_len -
-				    CMSG_LEN(0)) / sizeof(int); i++) {
-					int got;
-
-					memcpy(&got, CMSG_DATA(c) + i *
-					    sizeof(int), sizeof(int));
-					close(got);
-				}
-		*why = "empty record with a descriptor";
-		return -1;
-	}
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-			*why = "unexpected control message";
-			nfds = -1;
-			continue;
-		}
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		    i++) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfds == 0 && *fd < 0)
-				*fd = got;
-			else
-				close(got);
-			if (nfds >= 0)
-				nfds++;
-		}
-	}
-	if (nfds > 1 || nfds < 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		if (nfds > 1)
-			*why = "more than one descriptor on a record";
-		else if (msg.msg_flags & MSG_CTRUNC)
-			*why = "descriptors truncated (ours: out of descriptors?)";
-		else if (msg.msg_flags & MSG_TRUNC)
-			*why = "record larger than RECORD_MAX";
-		return -1;
-	}
-	return n;
+	*why = errno == EMFILE ? "out of descriptors (ours)" :
+	    "receive failed";
+	return -1;
 }
 
 /* Relays complete lines from the role's log pipe, tagged with its name. */

@@ -56,8 +56,9 @@
 #define DEFAULT_MAX_ARCHIVE_MEMBERS	10000
 #define DEFAULT_MAX_EXPANDED_BYTES	(1024ull * 1024 * 1024)	/* Q-S --max-zip-size */
 #define DEFAULT_MAX_EXPANSION_RATIO	100	/* real archives stay below 20 */
-/* The role's archive walk refuses deeper nesting (AW_DEPTH_HARD_MAX):
- * each level keeps a libarchive handle and a member's bytes alive. */
+/* The deepest archive nesting the configuration may ask for, and the
+ * role's archive walk cuts any deeper request to it: each level keeps a
+ * libarchive handle and a member's bytes alive. */
 #define ARCHIVE_DEPTH_CEILING		32
 
 /* Roles: a wall-clock deadline and resource ceilings. */

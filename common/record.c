@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
+#include "fd_pass.h"
 #include "record.h"
 
 static const char *const anomaly_names[] = {
@@ -213,17 +213,10 @@ rec_clean_str(const char *s, size_t len, char *out, int *truncated)
 	return len;
 }
 
-static int
-rec_send_flags(int sock, struct rec_writer *w, int fd, int flags)
+int
+rec_finish(struct rec_writer *w)
 {
-	struct iovec iov;
-	struct msghdr msg;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	size_t payload;
-	ssize_t n;
 
 	if (w->failed || w->len < RECORD_HEADER_LEN) {
 		errno = EMSGSIZE;
@@ -232,27 +225,17 @@ rec_send_flags(int sock, struct rec_writer *w, int fd, int flags)
 	payload = w->len - RECORD_HEADER_LEN;
 	for (int i = 0; i < 4; i++)
 		w->buf[4 + i] = (payload >> (8 * i)) & 0xff;
+	return 0;
+}
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = w->buf;
-	iov.iov_len = w->len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd >= 0) {
-		struct cmsghdr *c;
+static int
+rec_send_flags(int sock, struct rec_writer *w, int fd, int flags)
+{
+	ssize_t n;
 
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
-	while (n < 0 && errno == EINTR);
+	if (rec_finish(w) != 0)
+		return -1;
+	n = fd_pass_send(sock, w->buf, w->len, fd, flags);
 	if (n < 0)
 		return -1;
 	if ((size_t)n != w->len) {

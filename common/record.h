@@ -211,6 +211,10 @@ void rec_put_str(struct rec_writer *w, const char *s, size_t len);
 /* Copies `s` into out (RECORD_STR_MAX + 1), NUL bytes replaced by '?',
  * cut at RECORD_STR_MAX; returns the length and sets *truncated. */
 size_t rec_clean_str(const char *s, size_t len, char *out, int *truncated);
+/* Writes the payload length into the header: the record is then whole in
+ * w->buf, w->len bytes.  Returns 0, or -1 with EMSGSIZE when a put
+ * failed.  rec_send does it itself. */
+int rec_finish(struct rec_writer *w);
 /* Sends the record on `sock`, with `fd` attached when fd >= 0.
  * Returns 0, or -1 with errno (EMSGSIZE when the record overflowed). */
 int rec_send(int sock, struct rec_writer *w, int fd);

@@ -3,9 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd_pass.h"
 #include "role_runtime.h"
 
 void
@@ -53,35 +53,10 @@ role_send_hello(enum role_id role)
 ssize_t
 role_recv(uint8_t *buf, int *fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, RECORD_MAX };
-	struct msghdr msg;
-	struct cmsghdr *c;
-	ssize_t n;
+	const char *why;
+	ssize_t n = fd_pass_recv(ROLE_FD_RECORDS, buf, RECORD_MAX, 0, fd, &why);
 
-	*fd = -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	do
-		n = recvmsg(ROLE_FD_RECORDS, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	c = CMSG_FIRSTHDR(&msg);
-	if (n > 0 && c != NULL && c->cmsg_level == SOL_SOCKET &&
-	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	if (n < 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		return -1;
-	}
-	return n;
+	return n < 0 ? -1 : n;
 }
 
 int

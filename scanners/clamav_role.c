@@ -1,23 +1,23 @@
 /* scanners: the clamav role (libclamav); runs in role clamav, untrusted,
  * reads message bytes only after the final filter. */
 #include <errno.h>
-#include <fcntl.h>
 #include <iconv.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <clamav.h>
 
+#include "charset_preload.h"
 #include "clamav_role.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 #include "scan_loop.h"
+#include "sealed_memfd.h"
 
 /* libclamav's temporary directory: the spawner mounts an empty tmpfs of
  * the role's own here (the profile's tmpfs_dir), and Landlock lets the
@@ -125,17 +125,6 @@ static const char *const clamav_charsets[] = {
 /* Never closed: closing would let glibc unload the module. */
 static iconv_t clamav_iconv[CLAMAV_N_CHARSETS];
 
-static void
-clamav_open_charsets(void)
-{
-	for (size_t i = 0; i < CLAMAV_N_CHARSETS; i++) {
-		clamav_iconv[i] = iconv_open("UTF-8", clamav_charsets[i]);
-		if (clamav_iconv[i] == (iconv_t)-1)
-			role_log("charset %s: no converter, fails softly later",
-			    clamav_charsets[i]);
-	}
-}
-
 /* ---- libclamav's messages --------------------------------------------- */
 
 /* libclamav would print to stderr, which is the log pipe anyway; through
@@ -231,7 +220,7 @@ clamav_warm_one(const char *what, const uint8_t *data, size_t len,
 {
 	uint8_t buf[2 * sizeof(clamav_warmup_utf16_html) + 2];
 	char name[SCAN_NAME_MAX];
-	size_t off = 0;
+	const char *why;
 	int fd, result;
 
 	if (utf16) {
@@ -247,28 +236,10 @@ clamav_warm_one(const char *what, const uint8_t *data, size_t len,
 		data = buf;
 		len = 2 + 2 * len;
 	}
-	fd = memfd_create("warm-up", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = sealed_memfd_from("warm-up", data, len, &why);
 	if (fd < 0) {
-		role_log("warm-up %s: memfd_create: %s", what, strerror(errno));
-		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			role_log("warm-up %s: write: %s", what,
-			    n < 0 ? strerror(errno) : "no progress");
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
-	    F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
-		role_log("warm-up %s: seal: %s", what, strerror(errno));
-		close(fd);
+		role_log("warm-up %s: memfd %s: %s", what, why,
+		    strerror(errno));
 		return -1;
 	}
 	name[0] = '\0';
@@ -485,7 +456,8 @@ clamav_role_main(int argc, char **argv)
 	clamav_st.opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
 	clamav_st.max_file_bytes = lim.max_file_bytes;
 
-	clamav_open_charsets();
+	charset_preload(clamav_charsets, CLAMAV_N_CHARSETS, iconv_open,
+	    clamav_iconv);
 	if (clamav_warm_up() != 0) {
 		role_log("warm-up scan failed: the engine cannot scan");
 		_exit(ROLE_EXIT_INIT);

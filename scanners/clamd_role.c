@@ -12,6 +12,7 @@
 
 #include "clamd_reply.h"
 #include "clamd_role.h"
+#include "fd_pass.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 #include "scan_loop.h"
@@ -212,31 +213,13 @@ clamd_send_bytes(struct clamd_session *s, const uint8_t *p, size_t len)
 static enum clamd_io
 clamd_send_fildes(struct clamd_session *s, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { (void *)clamd_cmd_fildes,
-	    sizeof(clamd_cmd_fildes) };
-	struct msghdr msg;
-	struct cmsghdr *c;
 	ssize_t n;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	for (;;) {
 		enum clamd_io io;
 
-		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = fd_pass_send(s->fd, clamd_cmd_fildes,
+		    sizeof(clamd_cmd_fildes), fd, MSG_DONTWAIT);
 		if (n > 0)
 			break;
 		if (n == 0)

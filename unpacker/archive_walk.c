@@ -343,10 +343,10 @@ archive_walk_filter_name(enum aw_filter filter)
 void
 archive_walk_default_limits(struct aw_limits *lim)
 {
-	lim->max_depth = AW_DEFAULT_MAX_DEPTH;
-	lim->max_members = AW_DEFAULT_MAX_MEMBERS;
-	lim->max_expanded_bytes = AW_DEFAULT_MAX_EXPANDED;
-	lim->max_ratio = AW_DEFAULT_MAX_RATIO;
+	lim->max_depth = DEFAULT_MAX_ARCHIVE_DEPTH;
+	lim->max_members = DEFAULT_MAX_ARCHIVE_MEMBERS;
+	lim->max_expanded_bytes = DEFAULT_MAX_EXPANDED_BYTES;
+	lim->max_ratio = DEFAULT_MAX_EXPANSION_RATIO;
 	lim->ratio_min_bytes = AW_DEFAULT_RATIO_MIN;
 }
 
@@ -734,7 +734,7 @@ aw_is_archive(const uint8_t *buf, size_t len)
  * such a member decodes to nothing new (a quine, a container the
  * enclosing one already is) and walking it would only repeat the level
  * above down to the depth limit.  The ancestors' buffers are alive
- * while their members are walked; at most AW_DEPTH_HARD_MAX + 1 of them,
+ * while their members are walked; at most ARCHIVE_DEPTH_CEILING + 1 of them,
  * and only one of the same length costs a memcmp. */
 static int
 aw_seen_above(const struct aw_level *lv, const uint8_t *data, size_t len)
@@ -947,8 +947,8 @@ archive_walk(const uint8_t *buf, size_t len, uint32_t depth,
 	r.sink = sink;
 	r.ctx = ctx;
 	r.lim = *lim;
-	if (r.lim.max_depth > AW_DEPTH_HARD_MAX)
-		r.lim.max_depth = AW_DEPTH_HARD_MAX;
+	if (r.lim.max_depth > ARCHIVE_DEPTH_CEILING)
+		r.lim.max_depth = ARCHIVE_DEPTH_CEILING;
 	prev = aw_locale != (locale_t)0 ? uselocale(aw_locale) : (locale_t)0;
 	res = aw_walk_level(&r, NULL, buf, len, depth, AW_NO_PARENT);
 	if (prev != (locale_t)0)

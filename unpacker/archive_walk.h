@@ -57,22 +57,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qscan_limits.h"
+
 #define AW_NO_PARENT		UINT32_MAX
 /* Longest path reported; the broker's record strings hold 4096. */
 #define AW_PATH_MAX		1024
 /* Longest anomaly detail, NUL included. */
 #define AW_DETAIL_MAX		256
-/* Deepest nesting any caller may ask for: each level keeps one member's
- * bytes and one libarchive handle alive. */
-#define AW_DEPTH_HARD_MAX	32
-/* Qmail-Scanner's --max-zip-size default. */
-#define AW_DEFAULT_MAX_EXPANDED	(1024ull * 1024 * 1024)
-#define AW_DEFAULT_MAX_RATIO	100
+/* The deepest nesting any caller may ask for is ARCHIVE_DEPTH_CEILING,
+ * the defaults are DEFAULT_MAX_ARCHIVE_* (common/qscan_limits.h). */
 /* Below this many expanded bytes the ratio is not checked: a 200-byte
  * zip of a 30 KB text file is normal. */
 #define AW_DEFAULT_RATIO_MIN	(1024ull * 1024)
-#define AW_DEFAULT_MAX_DEPTH	8
-#define AW_DEFAULT_MAX_MEMBERS	10000
 
 /* Graded results (STYLE.md 6). */
 enum aw_result {
@@ -118,7 +114,7 @@ enum aw_filter {
 
 struct aw_limits {
 	uint32_t max_depth;		/* deepest nested level (outer: 0);
-					   capped at AW_DEPTH_HARD_MAX */
+					   capped at ARCHIVE_DEPTH_CEILING */
 	uint32_t max_members;		/* entries examined, whole tree */
 	uint64_t max_expanded_bytes;	/* member bytes read, whole tree */
 	uint32_t max_ratio;		/* expanded / archive size; 0: off */

@@ -1338,8 +1338,8 @@ mime_walk(const uint8_t *msg, size_t len, const struct walk_limits *lim,
 	if (lim_use.max_depth > UINT16_MAX)
 		lim_use.max_depth = UINT16_MAX;
 	/* Container nesting costs stack and a libarchive handle per level. */
-	if (lim_use.max_archive_depth > AW_DEPTH_HARD_MAX)
-		lim_use.max_archive_depth = AW_DEPTH_HARD_MAX;
+	if (lim_use.max_archive_depth > ARCHIVE_DEPTH_CEILING)
+		lim_use.max_archive_depth = ARCHIVE_DEPTH_CEILING;
 
 	w = g_new0(struct walk, 1);
 	w->lim = &lim_use;

@@ -1,7 +1,6 @@
 /* unpacker: the unpack role's entry function; runs in role unpack,
  * untrusted, reads the message only after the final filter. */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,9 +9,11 @@
 #include <gmime/gmime.h>
 
 #include "archive_walk.h"
+#include "charset_preload.h"
 #include "mime_walk.h"
 #include "role_runtime.h"
 #include "sandbox.h"
+#include "sealed_memfd.h"
 #include "unpack_role.h"
 
 /* Charsets whose iconv modules are loaded, and kept loaded by holding a
@@ -168,29 +169,11 @@ unpack_send_content(void *ctx, uint32_t part, const uint8_t *data,
     size_t len)
 {
 	struct unpack_state *st = ctx;
-	size_t off = 0;
-	int fd;
+	const char *why;
+	int fd = sealed_memfd_from("part", data, len, &why);
 
-	fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0) {
-		role_log("memfd_create: %s", strerror(errno));
-		_exit(ROLE_EXIT_IO);
-	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			role_log("memfd write: %s", n < 0 ? strerror(errno) :
-			    "no progress");
-			_exit(ROLE_EXIT_IO);
-		}
-		off += (size_t)n;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
-	    F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
-		role_log("memfd seal: %s", strerror(errno));
+		role_log("memfd %s: %s", why, strerror(errno));
 		_exit(ROLE_EXIT_IO);
 	}
 	rec_begin(&st->w, REC_CONTENT);
@@ -309,7 +292,7 @@ unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
 		} else if (strcmp(opt, "--max-archive-depth") == 0 &&
 		    !seen_adepth) {
 			/* archive_walk caps nesting there anyway */
-			if (unpack_parse_num(val, AW_DEPTH_HARD_MAX, &v) != 0)
+			if (unpack_parse_num(val, ARCHIVE_DEPTH_CEILING, &v) != 0)
 				return -1;
 			lim->max_archive_depth = (uint32_t)v;
 			seen_adepth = 1;
@@ -377,18 +360,6 @@ unpack_map_message(const uint8_t **msg, size_t *len)
 	return 0;
 }
 
-static void
-unpack_open_charsets(void)
-{
-	for (size_t i = 0; i < UNPACK_N_CHARSETS; i++) {
-		unpack_iconv[i] = g_mime_iconv_open("UTF-8",
-		    unpack_charsets[i]);
-		if (unpack_iconv[i] == (iconv_t)-1)
-			role_log("charset %s: no converter, fails softly later",
-			    unpack_charsets[i]);
-	}
-}
-
 int
 unpack_role_main(int argc, char **argv)
 {
@@ -410,7 +381,8 @@ unpack_role_main(int argc, char **argv)
 		_exit(ROLE_EXIT_INIT);
 
 	g_mime_init();
-	unpack_open_charsets();
+	charset_preload(unpack_charsets, UNPACK_N_CHARSETS, g_mime_iconv_open,
+	    unpack_iconv);
 	/* TZ, the UTF-8 locale for member names, and every decompressor's
 	 * lazy set-up, while files may still be opened. */
 	if (archive_walk_prepare() != 0)

@@ -21,9 +21,11 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "fd_pass.h"
 #include "record.h"
 #include "role_runtime.h"
 #include "sandbox.h"
+#include "sealed_memfd.h"
 
 #define HOSTILE_EXIT_SURVIVED	3	/* the attempt did not kill us */
 #define HOSTILE_WORD_MAX	256
@@ -101,22 +103,10 @@ hostile_send_end(void)
 static int
 hostile_memfd(size_t len)
 {
-	static const char x[HOSTILE_FLOOD_PART];
-	int fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	static const uint8_t x[HOSTILE_FLOOD_PART];
+	const char *why;
 
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		size_t n = len < sizeof(x) ? len : sizeof(x);
-
-		if (write(fd, x, n) != (ssize_t)n)
-			return -1;
-		len -= n;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
-	    F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
-		return -1;
-	return fd;
+	return len <= sizeof(x) ? sealed_memfd_from("part", x, len, &why) : -1;
 }
 
 static void
@@ -497,24 +487,7 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 	if (strcmp(attempt, "pass_log_pipe") == 0) {
 		/* An empty record with our own log pipe on it: the broker must
 		 * refuse it, not hold our pipe open and wait for it. */
-		union {
-			char cbuf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
-		struct msghdr m;
-		struct cmsghdr *c;
-		int fd = ROLE_FD_LOG;
-
-		memset(&m, 0, sizeof(m));
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_control = ctl.cbuf;
-		m.msg_controllen = sizeof(ctl.cbuf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		rc = sendmsg(ROLE_FD_RECORDS, &m, MSG_NOSIGNAL);
+		rc = fd_pass_send(ROLE_FD_RECORDS, NULL, 0, ROLE_FD_LOG, 0);
 		_exit(rc < 0 ? HOSTILE_EXIT_SURVIVED : ROLE_EXIT_OK);
 	}
 	if (strcmp(attempt, "memfd_hog") == 0) {

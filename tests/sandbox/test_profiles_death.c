@@ -32,12 +32,14 @@
 #include <linux/sched.h>
 
 #include "bpf_eval.h"
+#include "fd_pass.h"
 #include "log.h"
 #include "privs.h"
 #include "role_run.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 #include "sandbox_tables.h"
+#include "sealed_memfd.h"
 #include "spawn.h"
 
 #define X32_SYSCALL_BIT		0x40000000
@@ -529,29 +531,7 @@ try_execve_true(void)
 static int
 send_on_flags(int fd, int passfd, int flags)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { (void *)"rec", 3 };
-	struct msghdr msg;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (passfd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-	}
-	return errno_of(sendmsg(fd, &msg, flags));
+	return errno_of(fd_pass_send(fd, "rec", 3, passfd, flags));
 }
 
 static int
@@ -589,16 +569,13 @@ static int
 try_memfd_part(void)
 {
 	static const char part[] = "decoded part bytes";
+	const char *why;
 	int fd;
 
-	fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = sealed_memfd_from("part", (const uint8_t *)part, sizeof(part),
+	    &why);
 	if (fd < 0)
 		return 10;
-	if (write(fd, part, sizeof(part)) != (ssize_t)sizeof(part))
-		return 11;
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
-	    F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
-		return 12;
 	if (write(fd, "x", 1) >= 0 || errno != EPERM)
 		return 13;
 	if (send_on(1, fd) != 0)
@@ -715,27 +692,14 @@ try_ftruncate_private(void)
 static int
 try_recv_part(void)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	char data[64];
-	struct iovec iov = { data, sizeof(data) };
-	struct msghdr msg;
-	struct cmsghdr *c;
+	const char *why;
 	int fd = -1;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	if (recvmsg(1, &msg, MSG_CMSG_CLOEXEC) <= 0)
+	if (fd_pass_recv(1, data, sizeof(data), 0, &fd, &why) <= 0)
 		return 30;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+	if (fd < 0)
 		return 31;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	if (pread(fd, data, 4, 0) != 4 || memcmp(data, "part", 4) != 0)
 		return 32;
 	close(fd);
@@ -1203,17 +1167,13 @@ static int
 send_scan_request(int records_fd)
 {
 	static const char part[] = "part bytes";
+	const char *why;
 	int fd, rc;
 
-	fd = memfd_create("part", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = sealed_memfd_from("part", (const uint8_t *)part, sizeof(part),
+	    &why);
 	if (fd < 0)
 		return -1;
-	if (write(fd, part, sizeof(part)) != (ssize_t)sizeof(part) ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
-	    F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
-		close(fd);
-		return -1;
-	}
 	rc = send_on(records_fd, fd);
 	close(fd);
 	return rc == 0 ? 0 : -1;

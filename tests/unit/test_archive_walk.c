@@ -418,8 +418,8 @@ test_archive_deep_nesting(void)
 	printf("  12-deep nested zip (%zu bytes): %.3f s, %u members, "
 	    "deepest level %u\n", len, t_now() - t0, c.n, c.max_depth_seen);
 	CHECK(t_has(&c, AW_ANOM_LIMIT_DEPTH));
-	CHECK_INT(c.max_depth_seen, AW_DEFAULT_MAX_DEPTH);
-	CHECK_INT(c.n, AW_DEFAULT_MAX_DEPTH + 1);
+	CHECK_INT(c.max_depth_seen, DEFAULT_MAX_ARCHIVE_DEPTH);
+	CHECK_INT(c.n, DEFAULT_MAX_ARCHIVE_DEPTH + 1);
 	/* with room for all twelve the payload is found */
 	lim.max_depth = 12;
 	CHECK_INT(t_walk_buf(zip, len, &lim, &c), AW_OK);
