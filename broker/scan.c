@@ -15,6 +15,7 @@
 #include "clamd_connect.h"
 #include "log.h"
 #include "role_runtime.h"
+#include "role_settings_build.h"
 #include "sandbox.h"
 #include "scan.h"
 
@@ -129,16 +130,22 @@ fail(struct scan *s, enum qscan_failure f, const char *fmt, ...)
 	log_err("%s", s->reason);
 }
 
+/* Starts the role's helper, qscan-<role> (its only argument: the name),
+ * with its settings (NULL: none) as the first record it reads. */
 static int
-start_role_peer(struct scan *s, enum role_id role, char *const *argv,
-    int message_fd, int peer_fd, struct role_proc *rp, char **why)
+start_role_peer(struct scan *s, enum role_id role,
+    const struct rec_writer *settings, int message_fd, int peer_fd,
+    struct role_proc *rp, char **why)
 {
 	const struct role_profile *prof = sandbox_profile(role);
-	g_autofree char *helper = g_strdup_printf("%s/qscan-%s",
-	    s->cfg->role_dir, prof->name);
+	g_autofree char *name = g_strdup_printf("qscan-%s", prof->name);
+	g_autofree char *helper = g_strdup_printf("%s/%s", s->cfg->role_dir,
+	    name);
+	char *argv[] = { name, NULL };
 	struct spawn_spec spec = {
 		.role = role, .helper = helper, .argv = argv,
-		.message_fd = message_fd, .peer_fd = peer_fd, .uid = role_uid[role],
+		.message_fd = message_fd, .peer_fd = peer_fd,
+		.settings = settings, .uid = role_uid[role],
 		.gid = role_gid[role], .privs = s->privs,
 		.outer_filter = &outer_filter,
 	};
@@ -147,10 +154,11 @@ start_role_peer(struct scan *s, enum role_id role, char *const *argv,
 }
 
 static int
-start_role(struct scan *s, enum role_id role, char *const *argv,
-    int message_fd, struct role_proc *rp, char **why)
+start_role(struct scan *s, enum role_id role,
+    const struct rec_writer *settings, int message_fd, struct role_proc *rp,
+    char **why)
 {
-	return start_role_peer(s, role, argv, message_fd, -1, rp, why);
+	return start_role_peer(s, role, settings, message_fd, -1, rp, why);
 }
 
 /* ---- canary: HELLO, its report, then death by SIGSYS ------------------ */
@@ -177,7 +185,6 @@ canary_complete(void *ctx)
 static int
 run_canary(struct scan *s)
 {
-	char *argv[] = { "qscan-canary", NULL };
 	struct canary_expect expect = {
 		.uid = role_uid[ROLE_CANARY], .gid = role_gid[ROLE_CANARY],
 		.broker_uid = s->privs->uid,
@@ -189,7 +196,7 @@ run_canary(struct scan *s)
 	char wrong[192] = "";
 
 	canary_decoder_init(&dec);
-	if (start_role(s, ROLE_CANARY, argv, -1, &rp, &why) != 0) {
+	if (start_role(s, ROLE_CANARY, NULL, -1, &rp, &why) != 0) {
 		fail(s, FAIL_SANDBOX, "canary could not start: %s", why);
 		return -1;
 	}
@@ -260,37 +267,14 @@ keep_crash_sample(struct scan *s, const char *role)
 static void
 run_unpack(struct scan *s)
 {
-	char parts[16], depth[16], decoded[32];
-	char adepth[16], members[16], expanded[32], ratio[16];
-	char *argv[] = { "qscan-unpack", "--max-parts", parts, "--max-depth",
-	    depth, "--max-decoded-bytes", decoded, "--max-archive-depth",
-	    adepth, "--max-archive-members", members, "--max-expanded-bytes",
-	    expanded, "--max-expansion-ratio", ratio, NULL, NULL, NULL };
-	g_autoptr(GString) off = g_string_new(NULL);
+	g_autofree struct rec_writer *settings =
+	    role_settings_build_unpack(s->cfg);
 	struct unpack_ctx u;
 	struct role_proc rp;
 	g_autofree char *why = NULL;
 	const struct anomaly_fact *limit;
 	int msg_fd;
 
-	snprintf(parts, sizeof(parts), "%u", s->cfg->max_parts);
-	snprintf(depth, sizeof(depth), "%u", s->cfg->max_depth);
-	snprintf(decoded, sizeof(decoded), "%llu",
-	    (unsigned long long)s->cfg->max_decoded_bytes);
-	snprintf(adepth, sizeof(adepth), "%u", s->cfg->max_archive_depth);
-	snprintf(members, sizeof(members), "%u", s->cfg->max_archive_members);
-	snprintf(expanded, sizeof(expanded), "%llu",
-	    (unsigned long long)s->cfg->max_expanded_bytes);
-	snprintf(ratio, sizeof(ratio), "%u", s->cfg->max_expansion_ratio);
-	/* [checks] disabled, by name: the role refuses names it lacks. */
-	for (unsigned c = 1; c <= ANOM_CODE_MAX && c < 64; c++)
-		if ((s->cfg->checks_disabled >> c) & 1)
-			g_string_append_printf(off, "%s%s", off->len ? "," : "",
-			    anomaly_code_name(c));
-	if (off->len > 0) {
-		argv[15] = "--disable-checks";
-		argv[16] = off->str;
-	}
 	msg_fd = spool_open_readonly(s->spool);
 	if (msg_fd < 0) {
 		fail(s, FAIL_INTERNAL, "cannot reopen the spool file: %s",
@@ -299,7 +283,7 @@ run_unpack(struct scan *s)
 	}
 	unpack_decoder_init(&u.dec, &s->facts, s->cfg->max_parts,
 	    s->cfg->max_decoded_bytes);
-	if (start_role(s, ROLE_UNPACK, argv, msg_fd, &rp, &why) != 0) {
+	if (start_role(s, ROLE_UNPACK, settings, msg_fd, &rp, &why) != 0) {
 		close(msg_fd);
 		s->unpack.ending = ROLE_SPAWN_FAILED;
 		fail(s, FAIL_SANDBOX, "role unpack could not start: %s", why);
@@ -383,9 +367,7 @@ run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
     const int *fds, uint32_t n_parts, struct scanner_result *res,
     struct role_outcome *out, char **why)
 {
-	char a1[32], a2[32], a3[32], a4[32];
-	char *argv[12];
-	unsigned n = 0;
+	g_autofree struct rec_writer *settings = NULL;
 	struct scanner_ctx c;
 	struct role_proc rp;
 	int peer = -1, is_unix = 0, rc;
@@ -393,45 +375,15 @@ run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
 	memset(&c, 0, sizeof(c));
 	scanner_result_init(res, role);
 	if (role == ROLE_CLAMAV) {
-		snprintf(a1, sizeof(a1), "%llu",
-		    (unsigned long long)s->cfg->clamav_max_scan_bytes);
-		snprintf(a2, sizeof(a2), "%llu",
-		    (unsigned long long)s->cfg->clamav_max_file_bytes);
-		snprintf(a3, sizeof(a3), "%u", s->cfg->clamav_max_recursion);
-		snprintf(a4, sizeof(a4), "%u", s->cfg->clamav_max_files);
-		argv[n++] = "qscan-clamav";
-		argv[n++] = "--database";
-		argv[n++] = s->cfg->clamav_database;
-		argv[n++] = "--max-scan-bytes";
-		argv[n++] = a1;
-		argv[n++] = "--max-file-bytes";
-		argv[n++] = a2;
-		argv[n++] = "--max-recursion";
-		argv[n++] = a3;
-		argv[n++] = "--max-files";
-		argv[n++] = a4;
+		settings = role_settings_build_clamav(s->cfg);
 	} else {
-		const char *mode = s->cfg->clamd_mode;
-
 		peer = clamd_connect(s->cfg->clamd_servers,
 		    s->cfg->clamd_connect_timeout_ms, &is_unix, why);
 		if (peer < 0)
 			return -1;
-		if (strcmp(mode, "auto") == 0)
-			mode = is_unix ? "fildes" : "instream";
-		snprintf(a1, sizeof(a1), "%u", s->cfg->clamd_read_timeout_ms);
-		snprintf(a2, sizeof(a2), "%llu",
-		    (unsigned long long)s->cfg->clamd_max_stream_bytes);
-		argv[n++] = "qscan-clamd";
-		argv[n++] = "--mode";
-		argv[n++] = (char *)mode;
-		argv[n++] = "--read-timeout-ms";
-		argv[n++] = a1;
-		argv[n++] = "--max-stream-bytes";
-		argv[n++] = a2;
+		settings = role_settings_build_clamd(s->cfg, is_unix);
 	}
-	argv[n] = NULL;
-	rc = start_role_peer(s, role, argv, -1, peer, &rp, why);
+	rc = start_role_peer(s, role, settings, -1, peer, &rp, why);
 	if (peer >= 0)
 		close(peer);
 	if (rc != 0) {

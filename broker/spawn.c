@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "fd_pass.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 #include "spawn.h"
@@ -337,6 +338,26 @@ write_id_maps(pid_t pid, const struct spawn_spec *s, char **why)
 	return rc;
 }
 
+/* The settings go into the socket before the role exists, so they are
+ * the first datagram it reads, and nothing of its own can come first. */
+static int
+send_settings(int sock, const struct rec_writer *w, char **why)
+{
+	ssize_t n;
+
+	if (w->failed || w->len < RECORD_HEADER_LEN) {
+		*why = g_strdup("the role's settings could not be encoded");
+		return -1;
+	}
+	n = fd_pass_send(sock, w->buf, w->len, -1, 0);
+	if (n != (ssize_t)w->len) {
+		*why = g_strdup_printf("cannot send the role its settings: %s",
+		    n < 0 ? strerror(errno) : "short send");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 close_pair(int p[2])
 {
@@ -378,6 +399,8 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 		*why = g_strdup_printf("pipes: %s", strerror(errno));
 		goto fail;
 	}
+	if (s->settings != NULL && send_settings(sock[0], s->settings, why) != 0)
+		goto fail;
 	if (role_cgroup_create(&rp->cgroup, s->role,
 	    settings.memory_bytes[s->role], settings.pids_max, why) != 0)
 		goto fail;

@@ -18,6 +18,10 @@ struct spawn_spec {
 	char *const *argv;		/* argv[0] included, NULL-terminated */
 	int message_fd;			/* becomes fd 0; -1 gives /dev/null */
 	int peer_fd;			/* becomes fd 3 (clamd's socket); -1: none */
+	/* The role's REC_SETTINGS, finished (role_settings_encode), written
+	 * into its record socket before it runs: the first record it reads.
+	 * NULL: none (the canary takes no settings). */
+	const struct rec_writer *settings;
 	uid_t uid;			/* role uid and gid (PRIVS_ROLE_UIDS) */
 	gid_t gid;
 	const struct privs *privs;

@@ -7,10 +7,11 @@
  * all integers little-endian, fixed width.  Strings are u16 length then that
  * many bytes, never NUL, never longer than RECORD_STR_MAX.  The first record
  * a role sends is REC_HELLO carrying RECORD_MAGIC and RECORD_VERSION; the
- * last is REC_END.  At most one descriptor (a sealed memfd) rides on a
- * record, and only on REC_CONTENT.  The unpack role's records come in the
- * order common/part_order.h writes down.  Bump RECORD_VERSION on any
- * change.
+ * last is REC_END.  The first a role reads is the broker's REC_SETTINGS,
+ * with RECORD_VERSION too.  At most one descriptor (a sealed memfd) rides
+ * on a record, and only on REC_CONTENT (and the broker's REC_SCAN).  The
+ * unpack role's records come in the order common/part_order.h writes
+ * down.  Bump RECORD_VERSION on any change.
  *
  * Writing is role-side (rec_writer), reading is broker-side (rec_reader):
  * open, typed gets, then rec_end(), which fails when bytes are left over.
@@ -25,7 +26,7 @@
 #include "qscan_limits.h"
 
 #define RECORD_MAGIC	0x52435351u	/* "QSCR" */
-#define RECORD_VERSION	3u
+#define RECORD_VERSION	4u
 #define RECORD_HEADER_LEN 8u
 
 enum rec_type {
@@ -76,7 +77,11 @@ enum rec_type {
 	 * lockdown), u32 pid (1 in its own pid namespace), u32 errno of an
 	 * open() after lockdown (EACCES); see broker/canary_report.h */
 	REC_CANARY_REPORT = 14,
-	REC_TYPE_MAX = 14,
+	/* broker -> role, the first record the role reads, before its
+	 * lockdown: its settings (limits, database, mode), see
+	 * common/role_settings.h; no role sends it */
+	REC_SETTINGS = 15,
+	REC_TYPE_MAX = 15,
 };
 
 /* The file the canary opens after lockdown; the final filter's soft
@@ -181,7 +186,7 @@ enum anomaly_code {
 /* 1 when the code means "content exceeded a limit": a verdict, not a failure. */
 int anomaly_is_limit(unsigned code);
 /* 1 when the code is a format check the administrator may switch off
- * ([checks] disabled, qscan-unpack --disable-checks); limits, parse
+ * ([checks] disabled, the unpack role's RS_DISABLED_CHECKS); limits, parse
  * failures and cut strings are not checks and cannot be switched off. */
 int anomaly_is_check(unsigned code);
 const char *anomaly_code_name(unsigned code);

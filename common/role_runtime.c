@@ -7,6 +7,7 @@
 
 #include "fd_pass.h"
 #include "role_runtime.h"
+#include "role_settings.h"
 
 void
 role_log(const char *fmt, ...)
@@ -59,22 +60,33 @@ role_recv(uint8_t *buf, int *fd)
 	return n < 0 ? -1 : n;
 }
 
-int
-role_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+void
+role_read_settings(enum role_id role, int argc, struct role_settings *out)
 {
-	uint64_t v = 0;
+	static uint8_t buf[RECORD_MAX];
+	char why[160];
+	ssize_t n;
+	int fd;
 
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
+	if (argc > 1) {
+		role_log("role %s takes no arguments: its settings come as a "
+		    "record", role_id_name(role));
+		_exit(ROLE_EXIT_USAGE);
 	}
-	if (v < min)
-		return -1;
-	*out = v;
-	return 0;
+	n = role_recv(buf, &fd);
+	if (n <= 0) {
+		role_log("settings: %s", n == 0 ? "the broker sent none" :
+		    "not a record");
+		_exit(ROLE_EXIT_USAGE);
+	}
+	if (fd >= 0) {
+		close(fd);
+		role_log("settings: a descriptor on the record");
+		_exit(ROLE_EXIT_USAGE);
+	}
+	if (role_settings_decode(role, buf, (size_t)n, out, why,
+	    sizeof(why)) != 0) {
+		role_log("settings refused: %s", why);
+		_exit(ROLE_EXIT_USAGE);
+	}
 }

@@ -1,5 +1,5 @@
 /* common: what every role helper links: fixed descriptors, log client,
- * record sending.  Runs in untrusted roles; common/ holds the contract both sides link. */
+ * its settings, record sending.  Runs in untrusted roles. */
 #ifndef QSCAN_ROLE_RUNTIME_H
 #define QSCAN_ROLE_RUNTIME_H
 
@@ -37,9 +37,16 @@ void role_send(struct rec_writer *w, int fd);
 /* Sends REC_HELLO for `role`. */
 void role_send_hello(enum role_id role);
 
-/* Parses a role argument: decimal only (no sign, spaces, base prefix),
- * min <= value <= max, no overflow.  Returns 0 or -1. */
-int role_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+struct role_settings;
+
+/* Before lockdown: reads the broker's REC_SETTINGS, the first record on
+ * ROLE_FD_RECORDS (the spawner wrote it before the role ran), and decodes
+ * it for `role` into *out (common/role_settings.h).  A role started with
+ * arguments (argc > 1), a socket that gives no record, a descriptor on
+ * it, or a record the decoder refuses: logged with the reason, then
+ * _exit(ROLE_EXIT_USAGE). */
+void role_read_settings(enum role_id role, int argc,
+    struct role_settings *out);
 
 /* Receives one record from the broker on ROLE_FD_RECORDS (blocking) into
  * buf (RECORD_MAX bytes) and at most one descriptor (*fd, -1 when none).

@@ -2,7 +2,6 @@
  * reads message bytes only after the final filter. */
 #include <errno.h>
 #include <iconv.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "charset_preload.h"
 #include "clamav_role.h"
 #include "role_runtime.h"
+#include "role_settings.h"
 #include "sandbox.h"
 #include "scan_loop.h"
 #include "sealed_memfd.h"
@@ -29,14 +29,6 @@
  * virus. */
 #define CLAMAV_LIMIT_PREFIX "Heuristics.Limits.Exceeded"
 
-struct clamav_limits {
-	const char *database;
-	uint64_t max_scan_bytes;
-	uint64_t max_file_bytes;
-	uint64_t max_recursion;
-	uint64_t max_files;
-};
-
 struct clamav_ctx {
 	struct cl_engine *engine;
 	struct cl_scan_options opts;
@@ -44,6 +36,9 @@ struct clamav_ctx {
 };
 
 static struct clamav_ctx clamav_st;
+/* The broker's settings record (common/role_settings.c: every limit at
+ * least 1, since libclamav reads 0 as "no limit"); static, 4 KiB. */
+static struct role_settings clamav_set;
 
 /* ---- warm-up samples -------------------------------------------------- */
 
@@ -275,59 +270,6 @@ clamav_warm_up(void)
 
 /* ---- setup ------------------------------------------------------------ */
 
-/* Each option exactly once.  Every limit must be at least 1: libclamav
- * reads 0 as "no limit", which a typo must never mean. */
-static int
-clamav_parse_args(int argc, char **argv, struct clamav_limits *lim)
-{
-	int seen_db = 0, seen_scan = 0, seen_file = 0, seen_rec = 0;
-	int seen_files = 0;
-
-	if (argc != 11)
-		return -1;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		const char *opt = argv[i], *val = argv[i + 1];
-		uint64_t *dst;
-		uint64_t max;
-		int *seen;
-
-		if (strcmp(opt, "--database") == 0 && !seen_db) {
-			size_t n = strnlen(val, PATH_MAX);
-
-			if (n == 0 || n >= PATH_MAX)
-				return -1;
-			lim->database = val;
-			seen_db = 1;
-			continue;
-		}
-		if (strcmp(opt, "--max-scan-bytes") == 0) {
-			dst = &lim->max_scan_bytes;
-			seen = &seen_scan;
-			/* cl_engine_set_num takes a long long */
-			max = INT64_MAX;
-		} else if (strcmp(opt, "--max-file-bytes") == 0) {
-			dst = &lim->max_file_bytes;
-			seen = &seen_file;
-			max = INT64_MAX;
-		} else if (strcmp(opt, "--max-recursion") == 0) {
-			dst = &lim->max_recursion;
-			seen = &seen_rec;
-			max = UINT32_MAX;	/* kept as uint32_t */
-		} else if (strcmp(opt, "--max-files") == 0) {
-			dst = &lim->max_files;
-			seen = &seen_files;
-			max = UINT32_MAX;
-		} else {
-			return -1;
-		}
-		if (*seen || role_parse_u64(val, 0, max, dst) != 0 || *dst == 0)
-			return -1;
-		*seen = 1;
-	}
-	return seen_db && seen_scan && seen_file && seen_rec && seen_files ?
-	    0 : -1;
-}
-
 static int
 clamav_set_num(struct cl_engine *e, enum cl_engine_field f, uint64_t v,
     const char *what)
@@ -342,7 +284,7 @@ clamav_set_num(struct cl_engine *e, enum cl_engine_field f, uint64_t v,
 }
 
 static int
-clamav_engine_setup(struct cl_engine *e, const struct clamav_limits *lim)
+clamav_engine_setup(struct cl_engine *e, const struct role_settings *set)
 {
 	cl_error_t rc;
 
@@ -351,13 +293,13 @@ clamav_engine_setup(struct cl_engine *e, const struct clamav_limits *lim)
 		role_log("cl_engine_set_str tmpdir: %s", cl_strerror(rc));
 		return -1;
 	}
-	if (clamav_set_num(e, CL_ENGINE_MAX_SCANSIZE, lim->max_scan_bytes,
+	if (clamav_set_num(e, CL_ENGINE_MAX_SCANSIZE, set->clamav_max_scan_bytes,
 	    "max scan size") != 0 ||
-	    clamav_set_num(e, CL_ENGINE_MAX_FILESIZE, lim->max_file_bytes,
+	    clamav_set_num(e, CL_ENGINE_MAX_FILESIZE, set->clamav_max_file_bytes,
 	    "max file size") != 0 ||
-	    clamav_set_num(e, CL_ENGINE_MAX_RECURSION, lim->max_recursion,
+	    clamav_set_num(e, CL_ENGINE_MAX_RECURSION, set->clamav_max_recursion,
 	    "max recursion") != 0 ||
-	    clamav_set_num(e, CL_ENGINE_MAX_FILES, lim->max_files,
+	    clamav_set_num(e, CL_ENGINE_MAX_FILES, set->clamav_max_files,
 	    "max files") != 0 ||
 	    /* Bytecode signatures run in the interpreter: a JIT would need
 	     * executable mappings, which the final filter kills. */
@@ -414,7 +356,6 @@ clamav_role_main(int argc, char **argv)
 		.scan = clamav_scan,
 		.ctx = &clamav_st,
 	};
-	struct clamav_limits lim;
 	char dbver[64];
 	const char *why = NULL;
 	unsigned sigs = 0;
@@ -422,13 +363,7 @@ clamav_role_main(int argc, char **argv)
 	cl_error_t rc;
 	int err = 0;
 
-	memset(&lim, 0, sizeof(lim));
-	if (clamav_parse_args(argc, argv, &lim) != 0) {
-		role_log("usage: qscan-clamav --database PATH "
-		    "--max-scan-bytes N --max-file-bytes N --max-recursion N "
-		    "--max-files N");
-		_exit(ROLE_EXIT_USAGE);
-	}
+	role_read_settings(ROLE_CLAMAV, argc, &clamav_set);
 	cl_set_clcb_msg(clamav_log_msg);
 	rc = cl_init(CL_INIT_DEFAULT);
 	if (rc != CL_SUCCESS) {
@@ -440,8 +375,9 @@ clamav_role_main(int argc, char **argv)
 		role_log("cl_engine_new failed");
 		_exit(ROLE_EXIT_INIT);
 	}
-	if (clamav_engine_setup(clamav_st.engine, &lim) != 0 ||
-	    clamav_load(clamav_st.engine, lim.database, &sigs) != 0)
+	if (clamav_engine_setup(clamav_st.engine, &clamav_set) != 0 ||
+	    clamav_load(clamav_st.engine, clamav_set.clamav_database,
+	    &sigs) != 0)
 		_exit(ROLE_EXIT_INIT);
 
 	/* Every parser on: mail arrives with anything attached.  General
@@ -454,7 +390,7 @@ clamav_role_main(int argc, char **argv)
 	clamav_st.opts.parse = ~0u;
 	clamav_st.opts.general = CL_SCAN_GENERAL_HEURISTICS;
 	clamav_st.opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
-	clamav_st.max_file_bytes = lim.max_file_bytes;
+	clamav_st.max_file_bytes = clamav_set.clamav_max_file_bytes;
 
 	charset_preload(clamav_charsets, CLAMAV_N_CHARSETS, iconv_open,
 	    clamav_iconv);

@@ -14,6 +14,7 @@
 #include "clamd_role.h"
 #include "fd_pass.h"
 #include "role_runtime.h"
+#include "role_settings.h"
 #include "sandbox.h"
 #include "scan_loop.h"
 
@@ -30,17 +31,6 @@ static const char clamd_cmd_start[] = "zIDSESSION\0zVERSION";
 static const char clamd_cmd_fildes[] = "zFILDES\0";
 static const char clamd_cmd_instream[] = "zINSTREAM";
 static const char clamd_cmd_end[] = "zEND";
-
-enum clamd_mode {
-	CLAMD_MODE_FILDES = 0,
-	CLAMD_MODE_INSTREAM = 1,
-};
-
-struct clamd_args {
-	enum clamd_mode mode;
-	int timeout_ms;
-	uint64_t max_stream_bytes;
-};
 
 /* What one exchange on the clamd socket came to. */
 enum clamd_io {
@@ -64,60 +54,18 @@ struct clamd_session {
 };
 
 /* Static, never on the stack: the chunk buffer is 64 KiB. */
-static struct clamd_args clamd_args;
+static struct role_settings clamd_set;	/* the broker's settings record */
 static struct clamd_session clamd_sess;
 static struct clamd_reply clamd_rep;
 static uint8_t clamd_line[CLAMD_REPLY_MAX + 1];
 static uint8_t clamd_chunk[sizeof(clamd_cmd_instream) + CLAMD_LEN_PREFIX +
     CLAMD_CHUNK_MAX + CLAMD_LEN_PREFIX];
 
-/* --mode fildes|instream --read-timeout-ms N --max-stream-bytes N, each
- * exactly once, nothing else. */
-static int
-clamd_parse_args(int argc, char **argv, struct clamd_args *a)
-{
-	int seen_mode = 0, seen_timeout = 0, seen_max = 0;
-	uint64_t v;
-
-	if (argc != 7)
-		return -1;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		const char *opt = argv[i], *val = argv[i + 1];
-
-		if (strcmp(opt, "--mode") == 0 && !seen_mode) {
-			if (strcmp(val, "fildes") == 0)
-				a->mode = CLAMD_MODE_FILDES;
-			else if (strcmp(val, "instream") == 0)
-				a->mode = CLAMD_MODE_INSTREAM;
-			else
-				return -1;
-			seen_mode = 1;
-		} else if (strcmp(opt, "--read-timeout-ms") == 0 &&
-		    !seen_timeout) {
-			/* poll() takes an int; 0 would never wait */
-			if (role_parse_u64(val, 1, INT32_MAX, &v) != 0)
-				return -1;
-			a->timeout_ms = (int)v;
-			seen_timeout = 1;
-		} else if (strcmp(opt, "--max-stream-bytes") == 0 &&
-		    !seen_max) {
-			/* pread offsets are signed 64-bit */
-			if (role_parse_u64(val, 0, INT64_MAX, &v) != 0)
-				return -1;
-			a->max_stream_bytes = v;
-			seen_max = 1;
-		} else {
-			return -1;
-		}
-	}
-	return seen_mode && seen_timeout && seen_max ? 0 : -1;
-}
-
 /* Before lockdown: fd 3 must be a connected stream socket, and a unix
  * one for FILDES (descriptors cannot cross TCP).  The role never opens
  * or connects anything itself. */
 static int
-clamd_check_peer(enum clamd_mode mode)
+clamd_check_peer(uint32_t mode)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(int);
@@ -144,7 +92,7 @@ clamd_check_peer(enum clamd_mode mode)
 		    (unsigned)ss.ss_family);
 		return -1;
 	}
-	if (mode == CLAMD_MODE_FILDES && ss.ss_family != AF_UNIX) {
+	if (mode == ROLE_CLAMD_FILDES && ss.ss_family != AF_UNIX) {
 		role_log("fildes mode needs a unix socket to clamd");
 		return -1;
 	}
@@ -443,7 +391,7 @@ clamd_map_reply(struct clamd_session *s, const struct clamd_reply *r,
 static int
 clamd_scan_part(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 {
-	const struct clamd_args *a = ctx;
+	const struct role_settings *a = ctx;
 	struct clamd_session *s = &clamd_sess;
 	enum clamd_subject want;
 	enum clamd_io io, rio;
@@ -459,13 +407,13 @@ clamd_scan_part(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 	 * for bytes it never scanned.  SCAN_LIMIT: unchecked by clamd, and
 	 * the broker's unchecked_action decides (a large raw message still
 	 * has its parts scanned). */
-	if (size > a->max_stream_bytes) {
+	if (size > a->clamd_max_stream_bytes) {
 		snprintf(name, SCAN_NAME_MAX, "%llu bytes over "
 		    "max-stream-bytes %llu", (unsigned long long)size,
-		    (unsigned long long)a->max_stream_bytes);
+		    (unsigned long long)a->clamd_max_stream_bytes);
 		return SCAN_LIMIT;
 	}
-	if (a->mode == CLAMD_MODE_INSTREAM) {
+	if (a->clamd_mode == ROLE_CLAMD_INSTREAM) {
 		want = CLAMD_SUBJECT_STREAM;
 		io = clamd_send_instream(s, fd, size, &local_err);
 	} else {
@@ -522,16 +470,12 @@ clamd_start_session(struct clamd_session *s, struct clamd_version *v)
 int
 clamd_role_main(int argc, char **argv)
 {
-	struct scan_backend backend = { clamd_scan_part, &clamd_args };
+	struct scan_backend backend = { clamd_scan_part, &clamd_set };
 	struct clamd_version ver;
 	const char *why = NULL;
 
-	if (clamd_parse_args(argc, argv, &clamd_args) != 0) {
-		role_log("usage: qscan-clamd --mode fildes|instream "
-		    "--read-timeout-ms N --max-stream-bytes N");
-		_exit(ROLE_EXIT_USAGE);
-	}
-	if (clamd_check_peer(clamd_args.mode) != 0)
+	role_read_settings(ROLE_CLAMD, argc, &clamd_set);
+	if (clamd_check_peer(clamd_set.clamd_mode) != 0)
 		_exit(ROLE_EXIT_INIT);
 
 	if (sandbox_role_lockdown(ROLE_CLAMD, &why) != 0) {
@@ -541,7 +485,7 @@ clamd_role_main(int argc, char **argv)
 
 	/* From here on: the final filter is in place. */
 	clamd_sess.fd = ROLE_FD_PEER;
-	clamd_sess.timeout_ms = clamd_args.timeout_ms;
+	clamd_sess.timeout_ms = (int)clamd_set.clamd_read_timeout_ms;
 	if (clamd_start_session(&clamd_sess, &ver) != 0)
 		_exit(ROLE_EXIT_INIT);
 	role_send_hello(ROLE_CLAMD);

@@ -12,6 +12,7 @@
 #include "charset_preload.h"
 #include "mime_walk.h"
 #include "role_runtime.h"
+#include "role_settings.h"
 #include "sandbox.h"
 #include "sealed_memfd.h"
 #include "unpack_role.h"
@@ -88,6 +89,8 @@ struct unpack_state {
 };
 
 static struct unpack_state unpack_st;
+/* Static: the clamav database path makes it 4 KiB. */
+static struct role_settings unpack_set;
 
 static void
 unpack_send_part(void *ctx, const struct walk_part *p)
@@ -212,119 +215,19 @@ unpack_log_writer(GLogLevelFlags level, const GLogField *fields,
 	return G_LOG_WRITER_HANDLED;
 }
 
-/* Decimal only: no sign, no spaces, no base prefixes, no overflow. */
-static int
-unpack_parse_num(const char *s, uint64_t max, uint64_t *out)
+/* The walk's limits from the broker's settings record. */
+static void
+unpack_limits_from(const struct role_settings *set, struct walk_limits *lim)
 {
-	uint64_t v = 0;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* "name,name,...": format checks by their anomaly names (record.c), each
- * one a check that may be switched off; anything else is refused. */
-static int
-unpack_parse_checks(const char *list, uint64_t *mask)
-{
-	const char *p = list;
-
-	*mask = 0;
-	while (*p != '\0') {
-		size_t n = strcspn(p, ",");
-		unsigned code = anomaly_code_from_name(p, n);
-
-		if (code == 0 || code >= 64 || !anomaly_is_check(code))
-			return -1;
-		*mask |= (uint64_t)1 << code;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
-/* --max-parts N --max-depth N --max-decoded-bytes N --max-archive-depth N
- * --max-archive-members N --max-expanded-bytes N --max-expansion-ratio N,
- * each exactly once; --disable-checks LIST at most once. */
-static int
-unpack_parse_args(int argc, char **argv, struct walk_limits *lim)
-{
-	int seen_parts = 0, seen_depth = 0, seen_bytes = 0, seen_checks = 0;
-	int seen_adepth = 0, seen_members = 0, seen_expanded = 0;
-	int seen_ratio = 0;
-	uint64_t v;
-
-	lim->disabled_checks = 0;
-	if (argc != 15 && argc != 17)
-		return -1;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		const char *opt = argv[i], *val = argv[i + 1];
-
-		if (strcmp(opt, "--max-parts") == 0 && !seen_parts) {
-			/* REC_NO_PARENT is not a part index */
-			if (unpack_parse_num(val, REC_NO_PARENT - 1, &v) != 0 ||
-			    v == 0)
-				return -1;
-			lim->max_parts = (uint32_t)v;
-			seen_parts = 1;
-		} else if (strcmp(opt, "--max-depth") == 0 && !seen_depth) {
-			/* depth travels as u16 */
-			if (unpack_parse_num(val, UINT16_MAX, &v) != 0)
-				return -1;
-			lim->max_depth = (uint32_t)v;
-			seen_depth = 1;
-		} else if (strcmp(opt, "--max-decoded-bytes") == 0 &&
-		    !seen_bytes) {
-			if (unpack_parse_num(val, UINT64_MAX, &v) != 0)
-				return -1;
-			lim->max_decoded_bytes = v;
-			seen_bytes = 1;
-		} else if (strcmp(opt, "--max-archive-depth") == 0 &&
-		    !seen_adepth) {
-			/* archive_walk caps nesting there anyway */
-			if (unpack_parse_num(val, ARCHIVE_DEPTH_CEILING, &v) != 0)
-				return -1;
-			lim->max_archive_depth = (uint32_t)v;
-			seen_adepth = 1;
-		} else if (strcmp(opt, "--max-archive-members") == 0 &&
-		    !seen_members) {
-			if (unpack_parse_num(val, UINT32_MAX, &v) != 0)
-				return -1;
-			lim->max_archive_members = (uint32_t)v;
-			seen_members = 1;
-		} else if (strcmp(opt, "--max-expanded-bytes") == 0 &&
-		    !seen_expanded) {
-			if (unpack_parse_num(val, UINT64_MAX, &v) != 0)
-				return -1;
-			lim->max_expanded_bytes = v;
-			seen_expanded = 1;
-		} else if (strcmp(opt, "--max-expansion-ratio") == 0 &&
-		    !seen_ratio) {
-			if (unpack_parse_num(val, UINT32_MAX, &v) != 0)
-				return -1;
-			lim->max_expansion_ratio = (uint32_t)v;
-			seen_ratio = 1;
-		} else if (strcmp(opt, "--disable-checks") == 0 &&
-		    !seen_checks) {
-			if (unpack_parse_checks(val, &lim->disabled_checks) != 0)
-				return -1;
-			seen_checks = 1;
-		} else {
-			return -1;
-		}
-	}
-	return seen_parts && seen_depth && seen_bytes && seen_adepth &&
-	    seen_members && seen_expanded && seen_ratio ? 0 : -1;
+	memset(lim, 0, sizeof(*lim));
+	lim->max_parts = set->max_parts;
+	lim->max_depth = set->max_depth;
+	lim->max_decoded_bytes = set->max_decoded_bytes;
+	lim->max_archive_depth = set->max_archive_depth;
+	lim->max_archive_members = set->max_archive_members;
+	lim->max_expanded_bytes = set->max_expanded_bytes;
+	lim->max_expansion_ratio = set->max_expansion_ratio;
+	lim->disabled_checks = set->disabled_checks;
 }
 
 /* Maps the spool file read-only; an empty file is a zero-length message
@@ -369,13 +272,8 @@ unpack_role_main(int argc, char **argv)
 	size_t len;
 	const char *why = NULL;
 
-	if (unpack_parse_args(argc, argv, &lim) != 0) {
-		role_log("usage: qscan-unpack --max-parts N --max-depth N "
-		    "--max-decoded-bytes N --max-archive-depth N "
-		    "--max-archive-members N --max-expanded-bytes N "
-		    "--max-expansion-ratio N [--disable-checks name,...]");
-		_exit(ROLE_EXIT_USAGE);
-	}
+	role_read_settings(ROLE_UNPACK, argc, &unpack_set);
+	unpack_limits_from(&unpack_set, &lim);
 	g_log_set_writer_func(unpack_log_writer, NULL, NULL);
 	if (unpack_map_message(&msg, &len) != 0)
 		_exit(ROLE_EXIT_INIT);

@@ -1,6 +1,7 @@
 /* tests: the hostile role (TEST ONLY, built with -Dhostile_role=true);
- * untrusted on purpose: behaves like the unpack role up to lockdown, then
- * attempts what the message's "X-Hostile: <attempt> [arg]" line asks.
+ * untrusted on purpose: behaves like the unpack role up to lockdown (its
+ * settings record read, the message mapped), then attempts what the
+ * message's "X-Hostile: <attempt> [arg]" line asks.
  * Installed as qscan-clamav it takes the clamav role's place instead:
  * clamav's lockdown and hello, and the line is read from the raw message
  * the broker sends it to scan; as qscan-canary, it is a canary that lies. */
@@ -24,6 +25,7 @@
 #include "fd_pass.h"
 #include "record.h"
 #include "role_runtime.h"
+#include "role_settings.h"
 #include "sandbox.h"
 #include "sealed_memfd.h"
 
@@ -36,6 +38,9 @@
 #define HOSTILE_FLOOD_PART	4096
 
 static const char hostile_header[] = "X-Hostile:";
+
+/* The settings record the broker sends the role it replaces. */
+static struct role_settings hostile_set;
 
 /* Copies the next blank-separated word of [p, end) into out; returns the
  * position after it.  Bounded by the line and by HOSTILE_WORD_MAX. */
@@ -669,6 +674,8 @@ hostile_clamav_start(size_t *len, uint32_t *first)
 	void *msg;
 	int fd;
 
+	/* As the clamav role: its settings record first, before lockdown. */
+	role_read_settings(ROLE_CLAMAV, 1, &hostile_set);
 	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR,
 	    &why) < 0) {
 		role_log("hostile: lockdown failed: %s", why);
@@ -714,7 +721,9 @@ main(int argc, char **argv)
 	if (clamav)
 		msg = hostile_clamav_start(&len, &first);
 	else {
-		/* As the unpack role does: map the message before lockdown. */
+		/* As the unpack role does: read its settings and map the
+		 * message before lockdown. */
+		role_read_settings(ROLE_UNPACK, argc, &hostile_set);
 		if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
 			role_log("hostile: cannot stat the message");
 			_exit(ROLE_EXIT_INIT);

@@ -1,0 +1,72 @@
+/* broker: the roles' settings from struct qscan_config, one function per
+ * role; trusted.  The values go as configured: the role's decoder holds
+ * the ranges (common/role_settings.c). */
+#include <string.h>
+#include <glib.h>
+
+#include "config.h"
+#include "role_settings.h"
+#include "role_settings_build.h"
+
+/* Encodes `set` for `role` into a new writer. */
+static struct rec_writer *
+settings_encode(enum role_id role, const struct role_settings *set)
+{
+	struct rec_writer *w = g_new0(struct rec_writer, 1);
+
+	(void)role_settings_encode(role, set, w);
+	return w;
+}
+
+struct rec_writer *
+role_settings_build_unpack(const struct qscan_config *cfg)
+{
+	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
+
+	set->max_parts = cfg->max_parts;
+	set->max_depth = cfg->max_depth;
+	set->max_decoded_bytes = cfg->max_decoded_bytes;
+	set->max_archive_depth = cfg->max_archive_depth;
+	set->max_archive_members = cfg->max_archive_members;
+	set->max_expanded_bytes = cfg->max_expanded_bytes;
+	set->max_expansion_ratio = cfg->max_expansion_ratio;
+	set->disabled_checks = cfg->checks_disabled;
+	return settings_encode(ROLE_UNPACK, set);
+}
+
+struct rec_writer *
+role_settings_build_clamav(const struct qscan_config *cfg)
+{
+	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
+	size_t n = strlen(cfg->clamav_database);
+
+	/* A path the field cannot hold is not cut: the role refuses the
+	 * empty one it gets instead, as it refuses any bad value. */
+	if (n < sizeof(set->clamav_database))
+		memcpy(set->clamav_database, cfg->clamav_database, n + 1);
+	set->clamav_max_scan_bytes = cfg->clamav_max_scan_bytes;
+	set->clamav_max_file_bytes = cfg->clamav_max_file_bytes;
+	set->clamav_max_recursion = cfg->clamav_max_recursion;
+	set->clamav_max_files = cfg->clamav_max_files;
+	return settings_encode(ROLE_CLAMAV, set);
+}
+
+struct rec_writer *
+role_settings_build_clamd(const struct qscan_config *cfg, int peer_is_unix)
+{
+	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
+	const char *mode = cfg->clamd_mode;
+
+	if (strcmp(mode, "auto") == 0)
+		set->clamd_mode = peer_is_unix ? ROLE_CLAMD_FILDES :
+		    ROLE_CLAMD_INSTREAM;
+	else if (strcmp(mode, "fildes") == 0)
+		set->clamd_mode = ROLE_CLAMD_FILDES;
+	else if (strcmp(mode, "instream") == 0)
+		set->clamd_mode = ROLE_CLAMD_INSTREAM;
+	else
+		set->clamd_mode = UINT32_MAX;	/* the role refuses it */
+	set->clamd_read_timeout_ms = cfg->clamd_read_timeout_ms;
+	set->clamd_max_stream_bytes = cfg->clamd_max_stream_bytes;
+	return settings_encode(ROLE_CLAMD, set);
+}

@@ -1,0 +1,21 @@
+/* broker: each role's settings record (REC_SETTINGS, common/
+ * role_settings.h) from the configuration; trusted. */
+#ifndef QSCAN_ROLE_SETTINGS_BUILD_H
+#define QSCAN_ROLE_SETTINGS_BUILD_H
+
+#include "record.h"
+
+struct qscan_config;
+
+/* Each returns the role's settings encoded and finished, for
+ * spawn_spec.settings; the caller g_free()s it.  When a value cannot be
+ * written (a string too long for a record) the writer comes back with
+ * `failed` set, and spawn_role refuses to start the role with it. */
+struct rec_writer *role_settings_build_unpack(const struct qscan_config *cfg);
+struct rec_writer *role_settings_build_clamav(const struct qscan_config *cfg);
+/* clamd.mode "auto" is fildes over a unix socket, instream over TCP:
+ * peer_is_unix says which one clamd_connect gave. */
+struct rec_writer *role_settings_build_clamd(const struct qscan_config *cfg,
+    int peer_is_unix);
+
+#endif
