@@ -35,11 +35,12 @@ role_settings_build_unpack(const struct qscan_config *cfg)
 }
 
 struct rec_writer *
-role_settings_build_clamav(const struct qscan_config *cfg)
+role_settings_build_clamav(const struct qscan_config *cfg, int peer_is_unix)
 {
 	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
 	size_t n = strlen(cfg->clamav_database);
 
+	(void)peer_is_unix;
 	/* A path the field cannot hold is not cut: the role refuses the
 	 * empty one it gets instead, as it refuses any bad value. */
 	if (n < sizeof(set->clamav_database))

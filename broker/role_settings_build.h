@@ -12,9 +12,12 @@ struct qscan_config;
  * written (a string too long for a record) the writer comes back with
  * `failed` set, and spawn_role refuses to start the role with it. */
 struct rec_writer *role_settings_build_unpack(const struct qscan_config *cfg);
-struct rec_writer *role_settings_build_clamav(const struct qscan_config *cfg);
-/* clamd.mode "auto" is fildes over a unix socket, instream over TCP:
- * peer_is_unix says which one clamd_connect gave. */
+/* The scanners': peer_is_unix says what clamd_connect gave (clamd.mode
+ * "auto" is fildes over a unix socket, instream over TCP); the clamav
+ * role has no peer and ignores it.  One signature, so that a table of
+ * scanner roles can hold either. */
+struct rec_writer *role_settings_build_clamav(const struct qscan_config *cfg,
+    int peer_is_unix);
 struct rec_writer *role_settings_build_clamd(const struct qscan_config *cfg,
     int peer_is_unix);
 

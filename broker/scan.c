@@ -375,7 +375,7 @@ run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
 	memset(&c, 0, sizeof(c));
 	scanner_result_init(res, role);
 	if (role == ROLE_CLAMAV) {
-		settings = role_settings_build_clamav(s->cfg);
+		settings = role_settings_build_clamav(s->cfg, 0);
 	} else {
 		peer = clamd_connect(s->cfg->clamd_servers,
 		    s->cfg->clamd_connect_timeout_ms, &is_unix, why);

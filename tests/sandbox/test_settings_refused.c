@@ -139,7 +139,7 @@ case_record(const struct harness *h, const struct settings_case *c)
 	struct rec_writer *w;
 
 	if (c->spoil == SPOIL_OTHER_ROLE)
-		return role_settings_build_clamav(&h->cfg);
+		return role_settings_build_clamav(&h->cfg, 0);
 	switch (c->role) {
 	case ROLE_UNPACK:
 		w = role_settings_build_unpack(&h->cfg);
@@ -149,7 +149,7 @@ case_record(const struct harness *h, const struct settings_case *c)
 
 		if (c->spoil == SPOIL_ZERO_FILES)
 			cfg.clamav_max_files = 0;
-		w = role_settings_build_clamav(&cfg);
+		w = role_settings_build_clamav(&cfg, 0);
 		break;
 	}
 	case ROLE_CLAMD:

@@ -215,7 +215,7 @@ test_builders(void)
 	CHECK_INT(out.disabled_checks, 1ull << ANOM_LONG_FILENAME);
 	g_free(b);
 
-	b = role_settings_build_clamav(&c);
+	b = role_settings_build_clamav(&c, 0);
 	CHECK_INT(role_settings_decode(ROLE_CLAMAV, b->buf, b->len, &out, why,
 	    sizeof(why)), 0);
 	CHECK(strcmp(out.clamav_database, c.clamav_database) == 0);
@@ -251,7 +251,7 @@ test_builders(void)
 	c.clamav_database = g_malloc(ROLE_SETTING_STR_MAX + 2);
 	memset(c.clamav_database, '/', ROLE_SETTING_STR_MAX + 1);
 	c.clamav_database[ROLE_SETTING_STR_MAX + 1] = '\0';
-	b = role_settings_build_clamav(&c);
+	b = role_settings_build_clamav(&c, 0);
 	CHECK_INT(role_settings_decode(ROLE_CLAMAV, b->buf, b->len, &out, why,
 	    sizeof(why)), -1);
 	CHECK_WHY("clamav.database: length 0 out of range 1..4095");
