@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "clamd_reply.h"
-#include "fuzz_outcome.h"
+#include "harness_outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	version_ok = clamd_version_parse(data, size, &v) == 0;
 	/* Accepted: a reply of a shape clamd sends (its ERROR replies
 	 * included), or a version line. */
-	fuzz_outcome_report(!r.malformed || version_ok);
+	harness_outcome_report(!r.malformed || version_ok);
 	if (version_ok) {
 		if (v.engine[0] == '\0' ||
 		    strlen(v.engine) > CLAMD_VERSION_FIELD_MAX ||

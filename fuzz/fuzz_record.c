@@ -15,7 +15,7 @@
 #include "canary_report.h"
 #include "facts.h"
 #include "part_order.h"
-#include "fuzz_outcome.h"
+#include "harness_outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -137,6 +137,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unpack_ok = !refused && unpack_decoder_done(&dec);
 	message_facts_clear(&facts);
 	canary_ok = fuzz_canary(data, size);
-	fuzz_outcome_report(unpack_ok || canary_ok);
+	harness_outcome_report(unpack_ok || canary_ok);
 	return 0;
 }

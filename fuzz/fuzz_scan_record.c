@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "facts.h"
-#include "fuzz_outcome.h"
+#include "harness_outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* Accepted: a whole stream, as the broker takes a role's (a stream
 	 * without its end is a failed role too). */
-	fuzz_outcome_report(!refused && scanner_decoder_done(&dec));
+	harness_outcome_report(!refused && scanner_decoder_done(&dec));
 	scanner_result_clear(&res);
 	return 0;
 }

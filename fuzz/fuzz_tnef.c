@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz_outcome.h"
+#include "harness_outcome.h"
 #include "tnef.h"
 
 /* Same as max_len in tnef.options. */
@@ -117,6 +117,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("OK with anomalies");
 	/* Accepted: parsed with nothing odd (an anomaly is a fact the
 	 * broker's policy sees; not TNEF at all is a failed part). */
-	fuzz_outcome_report(res == TNEF_OK);
+	harness_outcome_report(res == TNEF_OK);
 	return 0;
 }

@@ -1,11 +1,11 @@
-/* fuzz: the outcome a harness reports (fuzz_outcome.h). */
-#include "fuzz_outcome.h"
+/* fuzz: the outcome a harness reports (harness_outcome.h). */
+#include "harness_outcome.h"
 
-enum fuzz_outcome fuzz_outcome_last;
+enum harness_outcome harness_outcome_last;
 
 void
-fuzz_outcome_report(int accepted)
+harness_outcome_report(int accepted)
 {
-	fuzz_outcome_last = accepted ? FUZZ_OUTCOME_ACCEPTED :
-	    FUZZ_OUTCOME_REFUSED;
+	harness_outcome_last = accepted ? HARNESS_OUTCOME_ACCEPTED :
+	    HARNESS_OUTCOME_REFUSED;
 }

@@ -29,8 +29,8 @@ check_escape_text(const char *in, const char *want)
 
 	log_escape_text(out, in);
 	if (strcmp(out->str, want) != 0) {
-		fprintf(stderr, "log_escape_text(\"%s\") gave \"%s\", expected "
-		    "\"%s\"\n", in, out->str, want);
+		fprintf(stderr, "log_escape_text(\"%s\") gave \"%s\", "
+		    "expected \"%s\"\n", in, out->str, want);
 		check_failures++;
 	}
 }

@@ -221,8 +221,9 @@ test_log_line(void)
 	CHECK_INT(g_strv_length(f), 6);
 	if (g_strv_length(f) == 6) {
 		/* RFC 822 date, as Qmail-Scanner writes it */
-		CHECK(g_regex_match_simple("^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} "
-		    "[0-9]{4} [0-9:]{8} [-+][0-9]{4}$", f[0], 0, 0));
+		CHECK(g_regex_match_simple("^[A-Z][a-z]{2}, [0-9]{2} "
+		    "[A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [-+][0-9]{4}$", f[0],
+		    0, 0));
 		CHECK(strcmp(f[1], "a?b@a.example") == 0);
 		CHECK(strcmp(f[2], "bob@b.example,carol?@c.example") == 0);
 		CHECK(strcmp(f[3], "Hi?there??X: y") == 0);

@@ -32,7 +32,7 @@ struct seen {
 	size_t len[8];
 	uint8_t first[8];
 	ino_t fd_ino[8];	/* 0: no descriptor */
-	int refuse_at;		/* refuse the record with this number (1..) */
+	int refuse_at;		/* refuse record number refuse_at (from 1) */
 	int complete_after;	/* complete once this many were taken */
 };
 
@@ -100,7 +100,8 @@ child_send(int sock, const struct datagram *d, size_t n, int linger)
 			c = CMSG_FIRSTHDR(&msg);
 			c->cmsg_level = SOL_SOCKET;
 			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)d[i].nfds);
+			c->cmsg_len = CMSG_LEN(sizeof(int) *
+			    (size_t)d[i].nfds);
 			memcpy(CMSG_DATA(c), fds, sizeof(int) *
 			    (size_t)d[i].nfds);
 		}
