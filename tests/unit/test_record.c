@@ -216,6 +216,17 @@ test_refusals(void)
 	junk[4] = 7;	/* says 7 bytes of payload, 8 follow */
 	CHECK_REFUSED(unpack_decoder_feed(&d, junk, 16, -1), d.error,
 	    "bad record header");
+	/* One byte over RECORD_MAX, whatever its header says. */
+	{
+		g_autofree uint8_t *big = g_malloc0(RECORD_MAX + 1);
+		uint32_t payload = RECORD_MAX + 1 - RECORD_HEADER_LEN;
+
+		big[0] = REC_HEADER;
+		for (int i = 0; i < 4; i++)
+			big[4 + i] = (payload >> (8 * i)) & 0xff;
+		CHECK_REFUSED(unpack_decoder_feed(&d, big, RECORD_MAX + 1, -1),
+		    d.error, "bad record header");
+	}
 	/* Leftover bytes after the fields. */
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 0);
