@@ -299,9 +299,11 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 					    SIGKILL, NULL, 0);
 				}
 				/* The consumer owns fd: it has closed it. */
-			} else if (refused && fd >= 0)
-				close(fd);
-			else
+			} else if (refused) {
+				/* Read only to drain: not a record taken. */
+				if (fd >= 0)
+					close(fd);
+			} else
 				out->records++;
 		}
 		if (pfd[1].revents && !relay_log(rp, pending, &log_total))
