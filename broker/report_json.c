@@ -57,7 +57,7 @@ json_verdicts(GString *out, const struct scan *s, int result,
 
 void
 report_json(GString *out, const char *file, const struct scan *s,
-    const struct decision *d, double total_ms)
+    const struct outcome *o, double total_ms)
 {
 	const struct message_facts *f = &s->facts;
 
@@ -66,9 +66,9 @@ report_json(GString *out, const char *file, const struct scan *s,
 	g_string_append(out, ",\"verdict\":");
 	json_str(out, verdict_name(s->verdict));
 	g_string_append(out, ",\"action\":");
-	json_str(out, d->action);
+	json_str(out, o->action);
 	g_string_append_printf(out, ",\"exit_code\":%d,\"reason\":",
-	    d->exit_code);
+	    o->exit_code);
 	json_str(out, s->reason);
 	g_string_append(out, ",\"headers\":{");
 	for (int h = 0, first = 1; h <= HDR_FACT_MAX; h++) {
