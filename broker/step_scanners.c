@@ -217,23 +217,26 @@ run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
 	return 0;
 }
 
-void
-step_scanners(struct scan *s)
-{
-	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
-	int raw_fd = -1, failed = 0, timeout = 0, virus = 0, unchecked = 0;
+/* What the engines said, together. */
+struct engines_seen {
+	int failed, timeout, virus, unchecked;
+};
 
+/* The raw message (scan_raw) and every decoded part, with their fds.
+ * -1 when the spool cannot be reopened (then the verdict is tempfail). */
+static int
+scan_targets(struct scan *s, GArray *parts, GArray *fds, int *raw_fd)
+{
 	if (s->cfg->scan_raw) {
 		uint32_t raw = REC_NO_PARENT;
 
-		if ((raw_fd = spool_open_readonly(s->spool)) < 0) {
-			pipeline_fail(s, FAIL_INTERNAL, "cannot reopen the spool file: %s",
-			    strerror(errno));
-			return;
+		if ((*raw_fd = spool_open_readonly(s->spool)) < 0) {
+			pipeline_fail(s, FAIL_INTERNAL, "cannot reopen the spool "
+			    "file: %s", strerror(errno));
+			return -1;
 		}
 		g_array_append_val(parts, raw);
-		g_array_append_val(fds, raw_fd);
+		g_array_append_val(fds, *raw_fd);
 	}
 	for (guint i = 0; i < s->facts.parts->len; i++) {
 		const struct part_fact *p = s->facts.parts->pdata[i];
@@ -243,39 +246,51 @@ step_scanners(struct scan *s)
 			g_array_append_val(fds, p->content_fd);
 		}
 	}
+	return 0;
+}
+
+static void
+run_each_scanner(struct scan *s, GArray *parts, GArray *fds,
+    struct engines_seen *seen)
+{
 	for (unsigned i = 0; i < s->cfg->n_scanners; i++) {
 		enum role_id role = s->cfg->scanners[i];
 		g_autofree char *why = NULL;
 		struct scanner_result *res = &s->scanners[i];
+		enum role_ending ending;
 
 		s->n_scanners = i + 1;
 		if (run_scanner(s, role, (uint32_t *)(void *)parts->data,
 		    (int *)(void *)fds->data, parts->len, res,
 		    &s->scanner_outcome[i], &why) != 0) {
+			ending = s->scanner_outcome[i].ending;
 			log_err("scanner %s failed: %s", role_id_name(role), why);
-			if (s->scanner_outcome[i].ending == ROLE_CRASH ||
-			    s->scanner_outcome[i].ending == ROLE_VIOLATION)
+			if (ending == ROLE_CRASH || ending == ROLE_VIOLATION)
 				pipeline_keep_crash_sample(s, role_id_name(role));
-			if (!failed)
+			if (!seen->failed)
 				snprintf(s->not_scanned, sizeof(s->not_scanned),
 				    "%s: %s", role_id_name(role), why);
-			failed = 1;
-			timeout |= s->scanner_outcome[i].ending == ROLE_TIMEOUT ||
-			    s->scanner_outcome[i].ending == ROLE_PEER_TIMEOUT;
+			seen->failed = 1;
+			seen->timeout |= ending == ROLE_TIMEOUT ||
+			    ending == ROLE_PEER_TIMEOUT;
 			continue;
 		}
 		for (guint j = 0; j < res->verdicts->len; j++) {
 			const struct verdict_fact *v = &g_array_index(
 			    res->verdicts, struct verdict_fact, j);
 
-			virus |= v->result == SCAN_VIRUS;
-			unchecked |= v->result == SCAN_LIMIT;
+			seen->virus |= v->result == SCAN_VIRUS;
+			seen->unchecked |= v->result == SCAN_LIMIT;
 		}
 	}
-	if (raw_fd >= 0)
-		close(raw_fd);
+}
+
+/* The verdict from what the engines said together. */
+static void
+engines_verdict(struct scan *s, const struct engines_seen *seen)
+{
 	/* A virus is a virus even when another engine failed. */
-	if (virus) {
+	if (seen->virus) {
 		g_autofree char *names = findings_virus_names(s, 1);
 
 		s->verdict = VERDICT_VIRUS;
@@ -283,21 +298,21 @@ step_scanners(struct scan *s)
 		s->not_scanned[0] = '\0';
 		return;
 	}
-	if (failed && s->cfg->scan_failure_action == ACTION_TEMPFAIL) {
+	if (seen->failed && s->cfg->scan_failure_action == ACTION_TEMPFAIL) {
 		s->verdict = VERDICT_TEMPFAIL;
-		s->failure = timeout ? FAIL_TIMEOUT : FAIL_ROLE;
+		s->failure = seen->timeout ? FAIL_TIMEOUT : FAIL_ROLE;
 		snprintf(s->reason, sizeof(s->reason), "%s", s->not_scanned);
 		s->not_scanned[0] = '\0';
 		return;
 	}
-	if (failed)
+	if (seen->failed)
 		log_warn("passing the message unscanned (scan_failure_action "
 		    "= pass): %s", s->not_scanned);
 	/* A part over an engine's own limit (its size limit, mostly) says
 	 * nothing about the content: by default it passes unscanned by that
 	 * engine, the others' verdicts stand, and the trace header and the
 	 * summary line name it (amavisd's "unchecked"). */
-	if (unchecked && s->verdict == VERDICT_CLEAN) {
+	if (seen->unchecked && s->verdict == VERDICT_CLEAN) {
 		g_autofree char *list = findings_unchecked_list(s);
 
 		if (s->cfg->unchecked_action == ACTION_PASS) {
@@ -308,4 +323,20 @@ step_scanners(struct scan *s)
 		s->unchecked_decides = 1;
 		snprintf(s->reason, sizeof(s->reason), "unchecked: %s", list);
 	}
+}
+
+void
+step_scanners(struct scan *s)
+{
+	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+	struct engines_seen seen = { 0 };
+	int raw_fd = -1;
+
+	if (scan_targets(s, parts, fds, &raw_fd) != 0)
+		return;
+	run_each_scanner(s, parts, fds, &seen);
+	if (raw_fd >= 0)
+		close(raw_fd);
+	engines_verdict(s, &seen);
 }
