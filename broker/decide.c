@@ -226,6 +226,13 @@ outcome_queued(struct outcome *o, int qmail_queue_code)
 	o->action = qmail_queue_code == QQ_OK ? "queue" : "queue-failed";
 }
 
+void
+outcome_not_queued(struct outcome *o, enum qscan_failure f)
+{
+	o->exit_code = qq_exit_for_failure(f);
+	o->action = "queue-failed";
+}
+
 int
 outcome_has(const struct outcome *o, enum outcome_step step,
     const char **arg)

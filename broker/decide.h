@@ -82,6 +82,8 @@ void outcome_downgrade(struct outcome *o, enum carry_failure f,
 
 /* After qmail-queue ran: its exit code is ours. */
 void outcome_queued(struct outcome *o, int qmail_queue_code);
+/* qmail-queue could not be run, or did not take the whole message. */
+void outcome_not_queued(struct outcome *o, enum qscan_failure f);
 
 int outcome_has(const struct outcome *o, enum outcome_step step,
     const char **arg);

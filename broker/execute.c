@@ -66,6 +66,8 @@ carry_queue(struct execute_ctx *x, struct outcome *o)
 {
 	double q0 = now_ms();
 	g_autofree char *hdr = NULL, *qwhy = NULL;
+	enum qscan_failure failure = FAIL_NONE;
+	int code;
 
 	/* Past this point the message may be queued: our own alarm must
 	 * not turn a delivery into a tempfail and a duplicate.  qmail-queue
@@ -80,8 +82,12 @@ carry_queue(struct execute_ctx *x, struct outcome *o)
 	}
 	hdr = trace_header(x->cfg, x->be, x->envl, x->s, x->invoking_uid,
 	    (now_ms() - x->start_ms) / 1000.0);
-	outcome_queued(o, queue_deliver(x->cfg->qmail_queue, hdr, x->sp,
-	    x->envl, (char **)x->be->kept->pdata, &qwhy));
+	code = queue_deliver(x->cfg->qmail_queue, hdr, x->sp, x->envl,
+	    (char **)x->be->kept->pdata, &failure, &qwhy);
+	if (code < 0)
+		outcome_not_queued(o, failure);
+	else
+		outcome_queued(o, code);
 	if (qwhy)
 		log_err("qmail-queue: %s", qwhy);
 	x->queue_ms = now_ms() - q0;

@@ -129,23 +129,23 @@ load_settings(struct broker *b)
 	if ((config_fd = open(config_path, O_RDONLY | O_CLOEXEC)) < 0) {
 		log_err("config: %s: cannot read: %s", config_path,
 		    strerror(errno));
-		return QQ_TEMP_CONFIG;
+		return qq_exit_for_failure(FAIL_CONFIG);
 	}
 	first_user = g_strdup(b->cfg.broker_user);
 	if (privs_drop(first_user, &b->privs, &why) != 0) {
 		close(config_fd);
 		log_err("privileges: %s", why);
-		return QQ_TEMP_INTERNAL_BUG;
+		return qq_exit_for_failure(FAIL_INTERNAL);
 	}
 	if (config_load_fd(&b->cfg, config_fd, config_path, errors,
 	    where) != 0) {
 		log_config_problems(b->invoking_uid, errors, where);
-		return QQ_TEMP_CONFIG;
+		return qq_exit_for_failure(FAIL_CONFIG);
 	}
 	log_open("qmail-scanner-queue", b->cfg.use_syslog, TRUE);
 	if (privs_become(b->cfg.broker_user, &b->privs, &why) != 0) {
 		log_err("privileges: %s", why);
-		return QQ_TEMP_INTERNAL_BUG;
+		return qq_exit_for_failure(FAIL_INTERNAL);
 	}
 	if (b->privs.note[0])
 		log_warn("%s", b->privs.note);

@@ -273,6 +273,12 @@ check_downgrades(void)
 	outcome_queued(&o, 53);
 	CHECK(strcmp(o.action, "queue-failed") == 0);
 	CHECK_INT(o.exit_code, 53);
+	/* ... or ours, when it could not take the message. */
+	outcome_not_queued(&o, FAIL_WRITE);
+	CHECK(strcmp(o.action, "queue-failed") == 0);
+	CHECK_INT(o.exit_code, 53);
+	outcome_not_queued(&o, FAIL_INTERNAL);
+	CHECK_INT(o.exit_code, 81);
 	outcome_clear(&o);
 	config_clear(&cfg);
 }
