@@ -42,7 +42,7 @@ struct decide_facts {
  * next (archive a copy, notify, tag headers). */
 enum outcome_step {
 	STEP_QUARANTINE,	/* arg: folder under quarantine/ */
-	STEP_REJECT_TEXT,	/* arg: the rule's text, NULL: the virus line */
+	STEP_REJECT_TEXT,	/* arg: the rule's text; NULL: virus names */
 	STEP_QUEUE,		/* hand to qmail-queue */
 };
 
@@ -69,8 +69,8 @@ void decide(const struct qscan_config *cfg, const struct decide_facts *f,
 
 /* Why carrying out an outcome failed. */
 enum carry_failure {
-	CARRY_QUARANTINE_WRITE,	/* not safely kept: the client keeps it */
-	CARRY_NO_REJECT_PIPE,	/* reject_text_fd is no pipe: plain reject */
+	CARRY_QUARANTINE_WRITE,	/* not safely kept: the client must */
+	CARRY_NO_REJECT_PIPE,	/* reject_text_fd no pipe: plain reject */
 	CARRY_QUEUE_IS_SELF,	/* qmail_queue names us: a loop */
 };
 

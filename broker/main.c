@@ -258,7 +258,8 @@ summary_recipients(GString *line, const struct envelope *envl)
 		log_escape(line, g_ptr_array_index(envl->recipients, i));
 	}
 	if (envl->recipients->len > 50)
-		g_string_append_printf(line, ",+%u", envl->recipients->len - 50);
+		g_string_append_printf(line, ",+%u",
+		    envl->recipients->len - 50);
 }
 
 /* The one line per message (tests/integration/lib.sh reads its fields). */

@@ -13,12 +13,10 @@
 #include "sandbox.h"
 #include "pipeline_steps.h"
 
-
 static struct sock_fprog outer_filter;
 static struct policy *loaded_policy;	/* compiled once per process */
 static uid_t role_uid[ROLE_ID_MAX + 1];
 static gid_t role_gid[ROLE_ID_MAX + 1];
-
 
 /* A configured scanner whose profile needs a uid of its own cannot run
  * when roles share ours (a broker installed setuid qscand): 1 with *why. */
@@ -68,7 +66,6 @@ pipeline_setup(const struct qscan_config *cfg, const struct privs *privs,
 
 	if (sandbox_ready(cfg, privs, warn, why) != 0)
 		return -1;
-
 	/* Each decoded part is kept as a memfd: allow the hard limit. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;

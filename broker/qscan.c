@@ -10,14 +10,14 @@
 #include "clock.h"
 #include "config.h"
 #include "decide.h"
-#include "oom.h"
 #include "log.h"
+#include "oom.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "privs.h"
 #include "qscan-config.h"
 #include "report_json.h"
 #include "sandbox.h"
-#include "pipeline.h"
 #include "spawn.h"
 
 static int

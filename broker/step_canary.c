@@ -43,7 +43,8 @@ step_canary(struct scan *s)
 	pipeline_role_user(ROLE_CANARY, &expect.uid, &expect.gid);
 	canary_decoder_init(&dec);
 	if (pipeline_start_role(s, ROLE_CANARY, argv, -1, -1, &rp, &why) != 0) {
-		pipeline_fail(s, FAIL_SANDBOX, "canary could not start: %s", why);
+		pipeline_fail(s, FAIL_SANDBOX, "canary could not start: %s",
+		    why);
 		return -1;
 	}
 	expect.own_pid_ns = (rp.namespaces & CLONE_NEWPID) != 0;
@@ -59,8 +60,8 @@ step_canary(struct scan *s)
 		    "role killed by its final filter (%s, %s%s%s): refusing "
 		    "to scan", role_ending_name(s->canary.ending),
 		    s->canary.detail, wrong[0] ? ", " : "", wrong);
-		pipeline_fail(s, FAIL_SANDBOX, "canary %s (%s%s%s): no sandbox, no "
-		    "service", role_ending_name(s->canary.ending),
+		pipeline_fail(s, FAIL_SANDBOX, "canary %s (%s%s%s): no sandbox, "
+		    "no service", role_ending_name(s->canary.ending),
 		    s->canary.detail, wrong[0] ? ", " : "", wrong);
 		return -1;
 	}

@@ -13,7 +13,6 @@
 #include "log.h"
 #include "pipeline_steps.h"
 
-
 struct scanner_ctx {
 	struct scanner_decoder dec;
 	const uint32_t *parts;
@@ -176,7 +175,8 @@ run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
 	memset(&c, 0, sizeof(c));
 	scanner_result_init(res, role);
 	if (sr == NULL) {
-		*why = g_strdup_printf("no scanner role %s", role_id_name(role));
+		*why = g_strdup_printf("no scanner role %s",
+		    role_id_name(role));
 		return -1;
 	}
 	if (sr->connect_peer != NULL &&
@@ -264,9 +264,11 @@ run_each_scanner(struct scan *s, GArray *parts, GArray *fds,
 		    (int *)(void *)fds->data, parts->len, res,
 		    &s->scanner_outcome[i], &why) != 0) {
 			ending = s->scanner_outcome[i].ending;
-			log_err("scanner %s failed: %s", role_id_name(role), why);
+			log_err("scanner %s failed: %s", role_id_name(role),
+			    why);
 			if (ending == ROLE_CRASH || ending == ROLE_VIOLATION)
-				pipeline_keep_crash_sample(s, role_id_name(role));
+				pipeline_keep_crash_sample(s,
+				    role_id_name(role));
 			if (!seen->failed)
 				snprintf(s->not_scanned, sizeof(s->not_scanned),
 				    "%s: %s", role_id_name(role), why);

@@ -68,7 +68,8 @@ step_unpack(struct scan *s)
 	}
 	msg_fd = spool_open_readonly(s->spool);
 	if (msg_fd < 0) {
-		pipeline_fail(s, FAIL_INTERNAL, "cannot reopen the spool file: %s",
+		pipeline_fail(s, FAIL_INTERNAL, "cannot reopen the spool file: "
+		    "%s",
 		    strerror(errno));
 		return;
 	}
@@ -78,15 +79,16 @@ step_unpack(struct scan *s)
 	    &why) != 0) {
 		close(msg_fd);
 		s->unpack.ending = ROLE_SPAWN_FAILED;
-		pipeline_fail(s, FAIL_SANDBOX, "role unpack could not start: %s", why);
+		pipeline_fail(s, FAIL_SANDBOX, "role unpack could not start: "
+		    "%s", why);
 		return;
 	}
 	close(msg_fd);
 	role_run(&rp, s->cfg->role_timeout_ms, &(struct role_io){
 	    unpack_consume, unpack_complete, NULL, &u }, &s->unpack);
 	if (s->unpack.ending != ROLE_DONE) {
-		pipeline_fail(s, s->unpack.ending == ROLE_TIMEOUT ? FAIL_TIMEOUT :
-		    FAIL_ROLE, "role unpack failed: %s (%s)",
+		pipeline_fail(s, s->unpack.ending == ROLE_TIMEOUT ?
+		    FAIL_TIMEOUT : FAIL_ROLE, "role unpack failed: %s (%s)",
 		    role_ending_name(s->unpack.ending), s->unpack.detail);
 		if (s->unpack.ending == ROLE_CRASH ||
 		    s->unpack.ending == ROLE_VIOLATION)

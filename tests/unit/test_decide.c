@@ -210,7 +210,8 @@ check_row(const struct row *r)
 	    strcmp(o.action, r->action) != 0 || o.exit_code != r->exit_code ||
 	    outcome_has(&o, STEP_QUEUE, NULL) != r->queue ||
 	    outcome_has(&o, STEP_REJECT_TEXT, &text) != r->reject_text ||
-	    outcome_has(&o, STEP_QUARANTINE, &folder) != (r->quarantine != NULL) ||
+	    outcome_has(&o, STEP_QUARANTINE, &folder) !=
+	    (r->quarantine != NULL) ||
 	    (r->quarantine && strcmp(folder, r->quarantine) != 0) ||
 	    strcmp(o.reason, r->reason) != 0) {
 		fprintf(stderr, "%s: got verdict=%s action=%s exit=%d "
@@ -258,7 +259,8 @@ check_downgrades(void)
 	outcome_clear(&o);
 
 	decide(&cfg, &clean, &o);
-	outcome_downgrade(&o, CARRY_QUEUE_IS_SELF, "qmail_queue is this program");
+	outcome_downgrade(&o, CARRY_QUEUE_IS_SELF,
+	    "qmail_queue is this program");
 	CHECK(strcmp(o.action, "tempfail") == 0);
 	CHECK_INT(o.exit_code, 81);
 	CHECK(!outcome_has(&o, STEP_QUEUE, NULL));
