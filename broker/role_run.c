@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "qscan_limits.h"
+#include "clock.h"
 #include "log.h"
 #include "role_runtime.h"
 #include "role_run.h"
@@ -38,15 +39,6 @@ role_ending_name(enum role_ending e)
 	case ROLE_SPAWN_FAILED:	return "spawn-failed";
 	default:		return "unknown";
 	}
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 /* Receives one datagram and at most one descriptor.  Returns the length,

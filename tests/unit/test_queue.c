@@ -16,6 +16,23 @@
 #include "queue.h"
 #include "spool.h"
 
+/* What the broker makes of queue_deliver's answer: its exit code, or
+ * for a failure of ours the code decide.c gives it (outcome_not_queued). */
+static int
+deliver(const char *qq, const char *header, const struct spool *sp,
+    const struct envelope *e, char **env, char **why)
+{
+	enum qscan_failure f = FAIL_NONE;
+	int rc = queue_deliver(qq, header, sp, e, env, &f, why);
+
+	if (rc < 0) {
+		CHECK(f != FAIL_NONE);
+		return qq_exit_for_failure(f);
+	}
+	CHECK(f == FAIL_NONE);
+	return rc;
+}
+
 static char *dir, *qq, *rec;
 
 #define ENVELOPE_BYTES "Falice@a.example\0Tbob@b.example\0Tcarol@c.example\0\0"
@@ -102,7 +119,7 @@ test_delivers_bytes(const char *standin)
 	standin_exits(standin, 0);
 	spool_of(200000, &sp, &msg);	/* more than a pipe holds */
 	envelope_of(&e);
-	CHECK_INT(queue_deliver(qq, header, &sp, &e, env, &why), 0);
+	CHECK_INT(deliver(qq, header, &sp, &e, env, &why), 0);
 	CHECK(why == NULL);
 	m = recorded("message", &mlen);
 	en = recorded("envelope", &elen);
@@ -136,7 +153,7 @@ test_codes_passed_back(const char *standin)
 		standin_exits(standin, codes[i]);
 		spool_of(100, &sp, &msg);
 		envelope_of(&e);
-		CHECK_INT(queue_deliver(qq, "", &sp, &e, env, &why), codes[i]);
+		CHECK_INT(deliver(qq, "", &sp, &e, env, &why), codes[i]);
 		CHECK(why == NULL);
 		envelope_clear(&e);
 		spool_close(&sp);
@@ -160,7 +177,7 @@ deliver_to_script(const char *script, size_t len, char **why, char **path)
 	CHECK(chmod(*path, 0755) == 0);
 	spool_of(len, &sp, &msg);
 	envelope_of(&e);
-	code = queue_deliver(*path, "", &sp, &e, env, why);
+	code = deliver(*path, "", &sp, &e, env, why);
 	envelope_clear(&e);
 	spool_close(&sp);
 	g_byte_array_unref(msg);
@@ -205,7 +222,7 @@ test_failures_temporary(void)
 		}
 		spool_of(100, &sp, &msg);
 		envelope_of(&e);
-		code = queue_deliver(bad, "", &sp, &e, env, &why);
+		code = deliver(bad, "", &sp, &e, env, &why);
 		CHECK_INT(code, QQ_TEMP_EXEC_FAILED);
 		CHECK(!qq_is_permanent(code));
 		CHECK(why != NULL && g_str_has_prefix(why, "cannot run ") &&
