@@ -37,6 +37,18 @@ broker_env_header_safe(const char *s)
 	return out;
 }
 
+const char *
+broker_env_config_override(void)
+{
+	const char *v = getenv("QSCAN_CONFIG");
+
+	/* AT_SECURE covers setuid, setgid and file capabilities alike. */
+	if (v != NULL && getauxval(AT_SECURE) == 0 && getuid() == geteuid() &&
+	    strlen(v) <= ENV_VALUE_MAX)
+		return v;
+	return NULL;
+}
+
 void
 broker_env_take(struct broker_env *e)
 {
@@ -52,10 +64,7 @@ broker_env_take(struct broker_env *e)
 	}
 	e->remote_ip = broker_env_sanitise(getenv("TCPREMOTEIP"));
 	e->relay = getenv("RELAYCLIENT") != NULL;
-	/* AT_SECURE covers setuid, setgid and file capabilities alike. */
-	v = getenv("QSCAN_CONFIG");
-	if (v != NULL && getauxval(AT_SECURE) == 0 && getuid() == geteuid() &&
-	    strlen(v) <= ENV_VALUE_MAX)
+	if ((v = broker_env_config_override()) != NULL)
 		e->config_override = g_strdup(v);
 	g_ptr_array_add(e->kept, NULL);
 	clearenv();

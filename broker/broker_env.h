@@ -16,6 +16,11 @@ struct broker_env {
 void broker_env_take(struct broker_env *e);
 void broker_env_clear(struct broker_env *e);
 
+/* QSCAN_CONFIG, the configuration to read instead of the built-in one,
+ * when it may be believed: not setuid, setgid or with file capabilities,
+ * and at most 1024 bytes; else NULL.  The one check, for every program. */
+const char *broker_env_config_override(void);
+
 /* Replaces bytes outside qmail-smtpd's Received: set by '?' (REFERENCE 2.1). */
 char *broker_env_sanitise(const char *s);
 /* For a header value of free text: control bytes (CR, LF, NUL, ...)

@@ -35,8 +35,6 @@ enum qscan_failure {
 int qq_exit_for_failure(enum qscan_failure f);
 const char *qscan_failure_name(enum qscan_failure f);
 
-/* What qmail-smtpd answers the client for exit code `code` (REFERENCE 2.2). */
-const char *qq_smtp_reply(int code);
 /* 1 when qmail-smtpd treats the code as permanent (554). */
 int qq_is_permanent(int code);
 

@@ -3,7 +3,8 @@
  * Reads the message (fd 0) to its end into an unnamed spool file, then the
  * envelope (fd 1), runs the roles, decides, and either hands the message to
  * the real qmail-queue or answers with an exit code qmail-smtpd turns into
- * an SMTP reply.  Every failure of ours is a temporary code (DESIGN 6). */
+ * an SMTP reply.  Every failure of ours is a temporary code (DESIGN 6).
+ * main() is the ladder: start, receive, scan, decide, execute, summary. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,15 +17,17 @@
 #include <unistd.h>
 
 #include "broker_env.h"
+#include "clock.h"
 #include "config.h"
+#include "decide.h"
 #include "envelope.h"
+#include "execute.h"
 #include "exitcodes.h"
 #include "log.h"
+#include "oom.h"
+#include "pipeline.h"
 #include "privs.h"
 #include "qscan-config.h"
-#include "quarantine.h"
-#include "queue.h"
-#include "scan.h"
 #include "spawn.h"
 #include "spool.h"
 
@@ -35,28 +38,34 @@ struct stage_times {
 	double start, setup, spool, canary, unpack, av, queue;
 };
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
+/* One message's broker: what it was given, what it found. */
+struct broker {
+	struct qscan_config cfg;
+	struct broker_env be;
+	struct privs privs;
+	struct envelope envl;
+	struct spool sp;
+	struct scan s;
+	struct decide_facts facts;
+	struct stage_times t;
+	uid_t invoking_uid;	/* who ran us (qmaild), before the drop */
+	/* Which descriptors came to us as pipes (bit n: fd n), looked at
+	 * before we open anything: the reject text goes only to one of
+	 * those, never to a file of ours that happens to have that number. */
+	uint64_t inherited_fifos;
+	char message_id[64];
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-/* Which descriptors came to us as pipes (bit n: fd n), looked at before
- * we open anything: the reject text goes only to one of those, never to
- * a file of ours that happens to have that number. */
-static uint64_t inherited_fifos;
-
-static void
-note_inherited_fifos(void)
+static uint64_t
+inherited_fifos(void)
 {
 	struct stat st;
+	uint64_t fifos = 0;
 
 	for (int fd = 3; fd < 64; fd++)
 		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-			inherited_fifos |= 1ull << fd;
+			fifos |= 1ull << fd;
+	return fifos;
 }
 
 static void
@@ -76,67 +85,10 @@ make_message_id(char *out, size_t n)
 	    ts.tv_nsec / 1000, (unsigned)getpid());
 }
 
-/* The trace header, in the spirit of X-Qmail-Scanner-Diagnostics. */
-/* The uid that ran us (qmaild, for qmail-smtpd), before the drop. */
-static uid_t invoking_uid;
-
-static char *
-trace_header(const struct qscan_config *cfg, const struct broker_env *be,
-    const struct envelope *envl, const struct scan *s, double secs)
-{
-	g_autofree char *sender = broker_env_sanitise(envl->sender);
-	g_autofree char *host = broker_env_sanitise(cfg->hostname);
-	g_autofree char *tag = NULL, *engines = scan_engine_list(s);
-	g_autofree char *not_scanned = NULL, *tags = scan_policy_tags(s);
-	g_autofree char *unchecked = scan_unchecked_list(s);
-	g_autofree char *unchecked_hdr = NULL;
-	char date[64];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
-	if (s->verdict == VERDICT_CLEAN)
-		tag = g_strdup("Clear");
-	else
-		tag = g_strdup_printf("%s(%s)", verdict_name(s->verdict),
-		    s->reason);
-	{
-		g_autofree char *safe_tag = broker_env_sanitise(tag);
-
-		/* A site that passes unscanned mail says so in a header. */
-		if (s->not_scanned[0]) {
-			g_autofree char *why = broker_env_header_safe(
-			    s->not_scanned);
-
-			not_scanned = g_strdup_printf("%s-Not-Scanned: %s\n",
-			    cfg->header_prefix, why);
-		}
-		/* Parts an engine left unchecked (unchecked_action = pass). */
-		if (unchecked[0]) {
-			g_autofree char *why = broker_env_header_safe(unchecked);
-
-			unchecked_hdr = g_strdup_printf("%s-Unchecked: %s\n",
-			    cfg->header_prefix, why);
-		}
-		return g_strdup_printf("%s-Diagnostics: from %s by %s "
-		    "(envelope-from <%s>, uid %u) with qscan-%s (%s%sunpack: %s. "
-		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s%s",
-		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
-		    "localhost", host, sender, (unsigned)invoking_uid,
-		    QSCAN_VERSION, engines, engines[0] ? " " : "",
-		    QSCAN_VERSION, safe_tag, be->relay, be->remote_ip, secs, date,
-		    not_scanned ? not_scanned : "",
-		    unchecked_hdr ? unchecked_hdr : "", tags);
-	}
-}
-
-static char message_id[64];
-
 /* A caller that is not root may not read the configuration: it is told
  * where each problem is; what it is goes to the mail log only. */
 static void
-log_config_problems(GPtrArray *errors, GPtrArray *where)
+log_config_problems(uid_t invoking_uid, GPtrArray *errors, GPtrArray *where)
 {
 	if (invoking_uid == 0) {
 		for (guint i = 0; i < errors->len; i++)
@@ -153,66 +105,194 @@ log_config_problems(GPtrArray *errors, GPtrArray *where)
 	log_open("qmail-scanner-queue", TRUE, TRUE);
 }
 
-/* The kernel must give what [sandbox] requires; then the roles' users,
- * filter and policy (scan_setup).  Allowed weaknesses are logged. */
-static int
-sandbox_ready(const struct qscan_config *cfg, const struct privs *privs,
-    char **why)
+static void
+log_warning(const char *text)
 {
-	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-	struct spawn_settings set;
-	int rc;
+	log_warn("%s", text);
+}
 
-	spawn_settings_from(cfg, &set);
-	rc = spawn_setup(&set, privs, warnings, why);
-	for (guint i = 0; i < warnings->len; i++)
-		log_warn("%s", (char *)warnings->pdata[i]);
-	return rc == 0 ? scan_setup(cfg, privs, why) : rc;
+/* The configuration is opened with the rights we were started with and
+ * parsed after the drop to the built-in broker user; then we become the
+ * user it names, if another.  0, or the exit code (no summary line: no
+ * message was taken yet). */
+static int
+load_settings(struct broker *b)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) where = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *why = NULL, *first_user = NULL;
+	const char *config_path = b->be.config_override ?
+	    b->be.config_override : QSCAN_CONFIG_PATH;
+	int config_fd;
+
+	config_defaults(&b->cfg);
+	if ((config_fd = open(config_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_err("config: %s: cannot read: %s", config_path,
+		    strerror(errno));
+		return qq_exit_for_failure(FAIL_CONFIG);
+	}
+	first_user = g_strdup(b->cfg.broker_user);
+	if (privs_drop(first_user, &b->privs, &why) != 0) {
+		close(config_fd);
+		log_err("privileges: %s", why);
+		return qq_exit_for_failure(FAIL_INTERNAL);
+	}
+	if (config_load_fd(&b->cfg, config_fd, config_path, errors,
+	    where) != 0) {
+		log_config_problems(b->invoking_uid, errors, where);
+		return qq_exit_for_failure(FAIL_CONFIG);
+	}
+	log_open("qmail-scanner-queue", b->cfg.use_syslog, TRUE);
+	if (privs_become(b->cfg.broker_user, &b->privs, &why) != 0) {
+		log_err("privileges: %s", why);
+		return qq_exit_for_failure(FAIL_INTERNAL);
+	}
+	if (b->privs.note[0])
+		log_warn("%s", b->privs.note);
+	if (b->privs.kept_groups[0])
+		log_warn("the caller's supplementary groups %s stay ours and "
+		    "the roles' (clearing them needs CAP_SETGID: install "
+		    "setuid root or with file capabilities)",
+		    b->privs.kept_groups);
+	log_open_file(b->cfg.log_file);
+	return 0;
+}
+
+/* Signals, environment, message id, log, settings, privileges. */
+static int
+broker_start(struct broker *b)
+{
+	int code;
+
+	memset(b, 0, sizeof(*b));
+	b->t.start = now_ms();
+	b->sp.fd = -1;
+	broker_oom_install();
+	privs_reset_signals();
+	umask(077);
+	b->inherited_fifos = inherited_fifos();
+	b->invoking_uid = getuid();
+	signal(SIGALRM, on_alarm);
+	alarm(BROKER_MAX_SECONDS);
+	broker_env_take(&b->be);
+	make_message_id(b->message_id, sizeof(b->message_id));
+	log_set_message_id(b->message_id);
+	log_open("qmail-scanner-queue", TRUE, TRUE);
+	code = load_settings(b);
+	b->t.setup = now_ms() - b->t.start;
+	return code;
+}
+
+/* fd 0 to its end before fd 1: qmail-smtpd writes the envelope last. */
+static void
+receive_message(struct broker *b)
+{
+	g_autofree char *work = g_strdup_printf("%s/work", b->cfg.spool_dir);
+	struct decide_facts *f = &b->facts;
+
+	f->spool = spool_receive(work, 0, b->cfg.max_message_bytes, &b->sp);
+	b->t.spool = now_ms() - b->t.start - b->t.setup;
+	if (f->spool == SPOOL_WRITE_ERROR || f->spool == SPOOL_READ_ERROR) {
+		log_err("spool %s: %s", work, strerror(errno));
+		return;
+	}
+	f->envelope = envelope_read(1, b->cfg.max_recipients, &b->envl);
+	if (f->envelope != ENVELOPE_OK)
+		log_err("envelope: %s", envelope_result_name(f->envelope));
+	else if (f->spool == SPOOL_OVERSIZE)
+		log_warn("message of %llu bytes over max_message_bytes %llu",
+		    (unsigned long long)b->sp.seen,
+		    (unsigned long long)b->cfg.max_message_bytes);
+}
+
+static int
+message_received(const struct decide_facts *f)
+{
+	return f->spool != SPOOL_READ_ERROR && f->spool != SPOOL_WRITE_ERROR &&
+	    f->envelope == ENVELOPE_OK;
+}
+
+/* The sandbox (kernel, roles' users, filter, policy), then the roles. */
+static void
+scan_message(struct broker *b, char **setup_why)
+{
+	struct scan *s = &b->s;
+	double setup_start = now_ms();
+	int setup_rc;
+
+	s->cfg = &b->cfg;
+	s->privs = &b->privs;
+	s->message_id = b->message_id;
+	s->spool = &b->sp;
+	s->envl = &b->envl;
+	s->remote_ip = b->be.remote_ip;
+	s->relay = b->be.relay;
+	setup_rc = pipeline_setup(&b->cfg, &b->privs, log_warning, setup_why);
+	b->t.setup += now_ms() - setup_start;
+	if (setup_rc != 0) {
+		log_err("sandbox: %s", *setup_why);
+		b->facts.setup_error = *setup_why;
+		return;
+	}
+	pipeline_run(s);
+	if (spawn_namespace_note())
+		log_warn("%s", spawn_namespace_note());
+	b->t.canary = s->canary.ms;
+	b->t.unpack = s->unpack.ms;
+	for (unsigned i = 0; i < s->n_scanners; i++)
+		b->t.av += s->scanner_outcome[i].ms;
+	pipeline_decide_facts(s, &b->facts);
 }
 
 static void
-summary(const struct broker_env *be, const struct envelope *envl,
-    const struct spool *sp, const struct scan *s, const char *verdict,
-    const char *action, int code, const char *reason,
-    const struct stage_times *t)
+summary_recipients(GString *line, const struct envelope *envl)
 {
+	if (envl == NULL || envl->recipients == NULL ||
+	    envl->recipients->len == 0) {
+		g_string_append(line, "<>");
+		return;
+	}
+	for (guint i = 0; i < envl->recipients->len && i < 50; i++) {
+		if (i)
+			g_string_append_c(line, ',');
+		log_escape(line, g_ptr_array_index(envl->recipients, i));
+	}
+	if (envl->recipients->len > 50)
+		g_string_append_printf(line, ",+%u",
+		    envl->recipients->len - 50);
+}
+
+/* The one line per message (tests/integration/lib.sh reads its fields). */
+static void
+summary(const struct broker *b, const struct outcome *o)
+{
+	const struct envelope *envl = message_received(&b->facts) ?
+	    &b->envl : NULL;
+	const struct stage_times *t = &b->t;
 	g_autoptr(GString) line = g_string_new(NULL);
+	g_autofree char *unchecked = findings_unchecked_list(&b->s);
 	double end = now_ms();
 	struct rusage ru;
 
-	g_string_append_printf(line, "id=%s ip=", message_id);
-	log_escape(line, be->remote_ip);
-	g_string_append_printf(line, " relay=%d from=", be->relay);
+	g_string_append_printf(line, "id=%s ip=", b->message_id);
+	log_escape(line, b->be.remote_ip);
+	g_string_append_printf(line, " relay=%d from=", b->be.relay);
 	log_escape(line, envl && envl->sender ? envl->sender : NULL);
 	g_string_append(line, " rcpt=");
-	if (envl && envl->recipients && envl->recipients->len) {
-		for (guint i = 0; i < envl->recipients->len && i < 50; i++) {
-			if (i)
-				g_string_append_c(line, ',');
-			log_escape(line, g_ptr_array_index(envl->recipients, i));
-		}
-		if (envl->recipients->len > 50)
-			g_string_append_printf(line, ",+%u",
-			    envl->recipients->len - 50);
-	} else
-		g_string_append(line, "<>");
+	summary_recipients(line, envl);
 	g_string_append_printf(line, " size=%llu parts=%u verdict=%s "
-	    "action=%s exit=%d ", (unsigned long long)(sp ? sp->seen : 0),
-	    s && s->facts.parts ? s->facts.parts->len : 0, verdict, action,
-	    code);
+	    "action=%s exit=%d ", (unsigned long long)b->sp.seen,
+	    b->s.facts.parts ? b->s.facts.parts->len : 0, o->verdict,
+	    o->action, o->exit_code);
 	/* Only when an engine left a part unchecked; before reason=, which
 	 * readers take up to " ms=". */
-	if (s != NULL) {
-		g_autofree char *unchecked = scan_unchecked_list(s);
-
-		if (unchecked[0]) {
-			g_string_append(line, "unchecked=");
-			log_escape(line, unchecked);
-			g_string_append_c(line, ' ');
-		}
+	if (unchecked[0]) {
+		g_string_append(line, "unchecked=");
+		log_escape(line, unchecked);
+		g_string_append_c(line, ' ');
 	}
 	g_string_append(line, "reason=");
-	log_escape(line, reason && reason[0] ? reason : NULL);
+	log_escape(line, o->reason && o->reason[0] ? o->reason : NULL);
 	/* The broker's own peak, not its roles' (RUSAGE_SELF): what the
 	 * facts of this message cost it (bench/bench_memory.sh). */
 	g_string_append_printf(line, " rss_kb=%ld",
@@ -223,215 +303,50 @@ summary(const struct broker_env *be, const struct envelope *envl,
 	log_summary(line->str);
 }
 
+static void
+carry_out(struct broker *b, struct outcome *o)
+{
+	struct execute_ctx x = {
+		.cfg = &b->cfg, .be = &b->be, .envl = &b->envl, .sp = &b->sp,
+		.s = &b->s, .message_id = b->message_id,
+		.invoking_uid = b->invoking_uid,
+		.inherited_fifos = b->inherited_fifos, .start_ms = b->t.start,
+	};
+
+	execute(&x, o);
+	b->t.queue = x.queue_ms;
+}
+
+static void
+broker_clear(struct broker *b)
+{
+	pipeline_clear(&b->s);
+	spool_close(&b->sp);
+	envelope_clear(&b->envl);
+	broker_env_clear(&b->be);
+	config_clear(&b->cfg);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct qscan_config cfg;
-	struct broker_env be;
-	struct privs privs;
-	struct envelope envl;
-	struct spool sp = { .fd = -1 };
-	struct scan s;
-	struct decision d;
-	struct stage_times t = { .start = now_ms() };
-	enum spool_result sr;
-	enum envelope_result er;
-	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) where = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *why = NULL, *work = NULL, *first_user = NULL;
-	char *msgid = message_id;
-	const char *config_path;
-	double setup_start;
-	int code, setup_rc, config_fd;
+	static struct broker b;
+	g_autofree char *setup_why = NULL;
+	struct outcome o;
+	int code;
 
 	(void)argc;
 	(void)argv;
-	privs_reset_signals();
-	umask(077);
-	note_inherited_fifos();
-	invoking_uid = getuid();
-	memset(&envl, 0, sizeof(envl));
-	memset(&s, 0, sizeof(s));
-	signal(SIGALRM, on_alarm);
-	alarm(BROKER_MAX_SECONDS);
-	broker_env_take(&be);
-	make_message_id(msgid, sizeof(message_id));
-	log_set_message_id(msgid);
-	log_open("qmail-scanner-queue", TRUE, TRUE);
-
-	/* The configuration is opened with the rights we were started with
-	 * and parsed after the drop to the built-in broker user; then we
-	 * become the user it names, if another. */
-	config_defaults(&cfg);
-	config_path = be.config_override ? be.config_override :
-	    QSCAN_CONFIG_PATH;
-	if ((config_fd = open(config_path, O_RDONLY | O_CLOEXEC)) < 0) {
-		log_err("config: %s: cannot read: %s", config_path,
-		    strerror(errno));
-		return QQ_TEMP_CONFIG;
-	}
-	first_user = g_strdup(cfg.broker_user);
-	if (privs_drop(first_user, &privs, &why) != 0) {
-		close(config_fd);
-		log_err("privileges: %s", why);
-		return QQ_TEMP_INTERNAL_BUG;
-	}
-	if (config_load_fd(&cfg, config_fd, config_path, errors, where) != 0) {
-		log_config_problems(errors, where);
-		return QQ_TEMP_CONFIG;
-	}
-	log_open("qmail-scanner-queue", cfg.use_syslog, TRUE);
-	if (privs_become(cfg.broker_user, &privs, &why) != 0) {
-		log_err("privileges: %s", why);
-		return QQ_TEMP_INTERNAL_BUG;
-	}
-	if (privs.note[0])
-		log_warn("%s", privs.note);
-	if (privs.kept_groups[0])
-		log_warn("the caller's supplementary groups %s stay ours and "
-		    "the roles' (clearing them needs CAP_SETGID: install "
-		    "setuid root or with file capabilities)", privs.kept_groups);
-	log_open_file(cfg.log_file);
-
-	t.setup = now_ms() - t.start;
-
-	/* fd 0 to its end before fd 1: qmail-smtpd writes the envelope last. */
-	work = g_strdup_printf("%s/work", cfg.spool_dir);
-	sr = spool_receive(work, 0, cfg.max_message_bytes, &sp);
-	t.spool = now_ms() - t.start - t.setup;
-	if (sr == SPOOL_WRITE_ERROR || sr == SPOOL_READ_ERROR) {
-		code = sr == SPOOL_READ_ERROR ? QQ_TEMP_READ_ERROR :
-		    QQ_TEMP_WRITE_ERROR;
-		log_err("spool %s: %s", work, strerror(errno));
-		summary(&be, NULL, &sp, NULL, "tempfail", "tempfail", code,
-		    sr == SPOOL_READ_ERROR ? "message read error" :
-		    "spool write error", &t);
+	if ((code = broker_start(&b)) != 0)
 		return code;
-	}
-	er = envelope_read(1, cfg.max_recipients, &envl);
-	if (er != ENVELOPE_OK) {
-		code = envelope_exit_code(er);
-		log_err("envelope: %s", envelope_result_name(er));
-		summary(&be, NULL, &sp, NULL, qq_is_permanent(code) ?
-		    "reject" : "tempfail", qq_is_permanent(code) ? "reject" :
-		    "tempfail", code, envelope_result_name(er), &t);
-		spool_close(&sp);
-		return code;
-	}
-	if (sr == SPOOL_OVERSIZE) {
-		code = cfg.oversize_action == ACTION_TEMPFAIL ?
-		    QQ_TEMP_REFUSED : QQ_PERM_REFUSED;
-		log_warn("message of %llu bytes over max_message_bytes %llu",
-		    (unsigned long long)sp.seen,
-		    (unsigned long long)cfg.max_message_bytes);
-		summary(&be, &envl, &sp, NULL, "limits", code == QQ_PERM_REFUSED ?
-		    "reject" : "tempfail", code, "max_message_bytes", &t);
-		goto out;
-	}
-
-	s.cfg = &cfg;
-	s.privs = &privs;
-	s.message_id = msgid;
-	s.spool = &sp;
-	s.envl = &envl;
-	s.remote_ip = be.remote_ip;
-	s.relay = be.relay;
-	setup_start = now_ms();
-	setup_rc = sandbox_ready(&cfg, &privs, &why);
-	t.setup += now_ms() - setup_start;
-	if (setup_rc != 0) {
-		log_err("sandbox: %s", why);
-		code = QQ_TEMP_INTERNAL_BUG;
-		summary(&be, &envl, &sp, NULL, "tempfail", "tempfail", code,
-		    why, &t);
-		goto out;
-	}
-	scan_run(&s);
-	if (spawn_namespace_note())
-		log_warn("%s", spawn_namespace_note());
-	t.canary = s.canary.ms;
-	t.unpack = s.unpack.ms;
-	for (unsigned i = 0; i < s.n_scanners; i++)
-		t.av += s.scanner_outcome[i].ms;
-	scan_decide(&s, &d);
-	code = d.exit_code;
-	if (d.quarantine) {
-		g_autofree char *qname = NULL, *qwhy = NULL;
-		g_autofree char *names = scan_virus_names(&s, 0);
-		g_autofree char *engines = scan_engine_list(&s);
-		g_autofree char *reason = g_strdup_printf("%s: %s",
-		    verdict_name(s.verdict), s.reason);
-
-		if (quarantine_store(cfg.spool_dir, d.quarantine,
-		    cfg.header_prefix, reason, &envl, &sp, msgid, &qname,
-		    &qwhy) != 0) {
-			/* Not safely kept: the client must keep it. */
-			log_err("%s", qwhy);
-			code = QQ_TEMP_WRITE_ERROR;
-			summary(&be, &envl, &sp, &s, verdict_name(s.verdict),
-			    "tempfail", code, qwhy, &t);
-			goto out;
-		}
-		log_info("quarantined in %s/quarantine/%s/new/%s",
-		    cfg.spool_dir, d.quarantine, qname);
-		/* Field 5 names the virus, or for policy the rule's reason. */
-		quarantine_log(cfg.spool_dir, &envl,
-		    s.facts.headers[HDR_SUBJECT], s.verdict == VERDICT_VIRUS ?
-		    names : s.reason, s.verdict == VERDICT_VIRUS ? engines :
-		    "policy.");
-	} else if (d.reject_text) {
-		g_autofree char *names = scan_virus_names(&s, 0);
-		g_autofree char *safe = broker_env_header_safe(d.text ? d.text :
-		    names);
-		/* qmail-smtpd reads at most 255 bytes; it adds nothing. */
-		g_autofree char *text = d.text ? g_strdup_printf("D%.200s "
-		    "(#5.7.1)", safe) : g_strdup_printf("DYour email was "
-		    "rejected because it contains a virus: %.180s (#5.7.1)",
-		    safe);
-
-		if (cfg.reject_text_fd >= 64 ||
-		    !(inherited_fifos & (1ull << cfg.reject_text_fd)) ||
-		    write((int)cfg.reject_text_fd, text, strlen(text)) !=
-		    (ssize_t)strlen(text)) {
-			log_warn("reject_text_fd %u is no pipe from qmail-smtpd: "
-			    "plain reject (31)", cfg.reject_text_fd);
-			code = QQ_PERM_REFUSED;
-		}
-	}
-	if (d.queue) {
-		double q0 = now_ms();
-
-		/* Past this point the message may be queued: our own alarm
-		 * must not turn a delivery into a tempfail and a duplicate.
-		 * qmail-queue has its own limit (DEATH, 24 hours). */
-		alarm(0);
-		if (queue_is_self(cfg.qmail_queue)) {
-			log_err("LOOP: qmail_queue %s is qmail-scanner-queue "
-			    "itself; refusing to run it", cfg.qmail_queue);
-			code = QQ_TEMP_INTERNAL_BUG;
-			summary(&be, &envl, &sp, &s, verdict_name(s.verdict),
-			    "tempfail", code, "qmail_queue is this program", &t);
-			goto out;
-		} else {
-			g_autofree char *hdr = trace_header(&cfg, &be, &envl,
-			    &s, (now_ms() - t.start) / 1000.0);
-			g_autofree char *qwhy = NULL;
-
-			code = queue_deliver(cfg.qmail_queue, hdr, &sp, &envl,
-			    (char **)be.kept->pdata, &qwhy);
-			if (qwhy)
-				log_err("qmail-queue: %s", qwhy);
-		}
-		t.queue = now_ms() - q0;
-	}
-	summary(&be, &envl, &sp, &s, verdict_name(s.verdict),
-	    d.queue ? (code == 0 ? "queue" : "queue-failed") : d.action, code,
-	    s.reason, &t);
-out:
-	scan_clear(&s);
-	spool_close(&sp);
-	envelope_clear(&envl);
-	broker_env_clear(&be);
-	config_clear(&cfg);
+	receive_message(&b);
+	if (message_received(&b.facts) && b.facts.spool == SPOOL_OK)
+		scan_message(&b, &setup_why);
+	decide(&b.cfg, &b.facts, &o);
+	carry_out(&b, &o);
+	summary(&b, &o);
+	code = o.exit_code;
+	outcome_clear(&o);
+	broker_clear(&b);
 	return code;
 }

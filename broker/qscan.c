@@ -4,17 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "broker_env.h"
+#include "clock.h"
 #include "config.h"
+#include "decide.h"
 #include "log.h"
+#include "oom.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "privs.h"
 #include "qscan-config.h"
 #include "report_json.h"
 #include "sandbox.h"
-#include "scan.h"
 #include "spawn.h"
 
 static int
@@ -31,11 +34,9 @@ usage(void)
 static const char *
 config_path(void)
 {
-	const char *v = getenv("QSCAN_CONFIG");
+	const char *v = broker_env_config_override();
 
-	if (v != NULL && getauxval(AT_SECURE) == 0 && getuid() == geteuid())
-		return v;
-	return QSCAN_CONFIG_PATH;
+	return v != NULL ? v : QSCAN_CONFIG_PATH;
 }
 
 static int
@@ -67,21 +68,10 @@ load_config_fd(struct qscan_config *cfg, int fd, const char *path)
 	return -1;
 }
 
-/* What [sandbox] requires of the kernel, then the roles' setup. */
-static int
-sandbox_ready(const struct qscan_config *cfg, const struct privs *privs,
-    char **why)
+static void
+warn_stderr(const char *text)
 {
-	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-	struct spawn_settings set;
-
-	spawn_settings_from(cfg, &set);
-	if (spawn_setup(&set, privs, warnings, why) != 0)
-		return -1;
-	for (guint i = 0; i < warnings->len; i++)
-		fprintf(stderr, "qscan: warning: %s\n",
-		    (char *)warnings->pdata[i]);
-	return scan_setup(cfg, privs, why);
+	fprintf(stderr, "qscan: warning: %s\n", text);
 }
 
 /* What lint cannot see (how the broker binary is installed) but must
@@ -197,15 +187,6 @@ cmd_profiles(int argc, char **argv)
 	return 0;
 }
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 /* `in` was opened before the privilege drop, with the caller's rights. */
 static int
 check_one(const struct qscan_config *cfg, const struct privs *privs,
@@ -214,7 +195,8 @@ check_one(const struct qscan_config *cfg, const struct privs *privs,
 	g_autofree char *work = g_strdup_printf("%s/work", cfg->spool_dir);
 	struct spool sp = { .fd = -1 };
 	struct scan s;
-	struct decision d;
+	struct decide_facts f = { .spool = SPOOL_OK, .envelope = ENVELOPE_OK };
+	struct outcome o;
 	enum spool_result sr;
 	double t0 = now_ms();
 	sr = spool_receive(work, in, cfg->max_message_bytes, &sp);
@@ -233,18 +215,20 @@ check_one(const struct qscan_config *cfg, const struct privs *privs,
 	s.privs = privs;
 	s.message_id = "check";
 	s.spool = &sp;
-	scan_run(&s);
-	scan_decide(&s, &d);
+	pipeline_run(&s);
+	pipeline_decide_facts(&s, &f);
+	decide(cfg, &f, &o);
 	if (json) {
 		if (out->len > 1)
 			g_string_append(out, ",\n");
-		report_json(out, file, &s, &d, now_ms() - t0);
+		report_json(out, file, &s, &o, now_ms() - t0);
 	} else
 		printf("%s: verdict=%s action=%s exit=%d parts=%u%s%s\n", file,
-		    verdict_name(s.verdict), d.action, d.exit_code,
+		    verdict_name(s.verdict), o.action, o.exit_code,
 		    s.facts.parts ? s.facts.parts->len : 0,
 		    s.reason[0] ? " reason=" : "", s.reason);
-	scan_clear(&s);
+	outcome_clear(&o);
+	pipeline_clear(&s);
 	spool_close(&sp);
 	return 0;
 }
@@ -291,7 +275,7 @@ cmd_check(int argc, char **argv)
 	if (load_config_fd(&cfg, config_fd, path) != 0)
 		return 1;
 	if (privs_become(cfg.broker_user, &privs, &why) != 0 ||
-	    sandbox_ready(&cfg, &privs, &why) != 0) {
+	    pipeline_setup(&cfg, &privs, warn_stderr, &why) != 0) {
 		fprintf(stderr, "qscan: %s\n", why);
 		return 1;
 	}
@@ -311,6 +295,7 @@ cmd_check(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	broker_oom_install();
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "check") == 0)

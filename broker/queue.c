@@ -24,7 +24,7 @@ queue_is_self(const char *path)
 int
 queue_deliver(const char *qmail_queue, const char *header,
     const struct spool *sp, const struct envelope *envl, char **env,
-    char **why)
+    enum qscan_failure *failure, char **why)
 {
 	int msg[2], envp[2], status, wrote = 0;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
@@ -68,12 +68,14 @@ queue_deliver(const char *qmail_queue, const char *header,
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			*why = g_strdup_printf("waitpid: %s", strerror(errno));
-			return QQ_TEMP_INTERNAL_BUG;
+			*failure = FAIL_INTERNAL;
+			return -1;
 		}
 	if (WIFSIGNALED(status)) {
 		*why = g_strdup_printf("%s killed by signal %d", qmail_queue,
 		    WTERMSIG(status));
-		return QQ_TEMP_INTERNAL_BUG;
+		*failure = FAIL_INTERNAL;
+		return -1;
 	}
 	if (WEXITSTATUS(status) == QQ_TEMP_EXEC_FAILED)
 		*why = g_strdup_printf("cannot run %s", qmail_queue);
@@ -81,12 +83,14 @@ queue_deliver(const char *qmail_queue, const char *header,
 		/* It claims success but did not get everything: never say 0. */
 		*why = g_strdup_printf("%s exited 0 before reading the whole "
 		    "message", qmail_queue);
-		return QQ_TEMP_WRITE_ERROR;
+		*failure = FAIL_WRITE;
+		return -1;
 	}
 	return WEXITSTATUS(status);
 
 fail_early:
 	*why = g_strdup_printf("cannot start %s: %s", qmail_queue,
 	    strerror(errno));
-	return QQ_TEMP_INTERNAL_BUG;
+	*failure = FAIL_INTERNAL;
+	return -1;
 }

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "envelope.h"
+#include "exitcodes.h"
 #include "spool.h"
 
 /* 1 when `path` is this very program (same file): running it would loop. */
@@ -12,10 +13,12 @@ int queue_is_self(const char *path);
 
 /* Runs qmail_queue with `header` then the spool file on fd 0 and the
  * envelope bytes unchanged on fd 1; `env` is its environment (QMAILQUEUE
- * already removed).  Returns its exit code; a death by signal, or our own
- * failure to run it, is a temporary code (81) with *why set. */
+ * already removed).  Returns its exit code (*why set when it could not
+ * exec); or -1 with *failure and *why when it could not be run, died by a
+ * signal, or claimed success without the whole message: decide.c turns
+ * the failure into our code (outcome_not_queued). */
 int queue_deliver(const char *qmail_queue, const char *header,
     const struct spool *sp, const struct envelope *envl, char **env,
-    char **why);
+    enum qscan_failure *failure, char **why);
 
 #endif

@@ -55,22 +55,9 @@ json_verdicts(GString *out, const struct scan *s, int result,
 	}
 }
 
-void
-report_json(GString *out, const char *file, const struct scan *s,
-    const struct decision *d, double total_ms)
+static void
+json_headers(GString *out, const struct message_facts *f)
 {
-	const struct message_facts *f = &s->facts;
-
-	g_string_append(out, "{\"file\":");
-	json_str(out, file);
-	g_string_append(out, ",\"verdict\":");
-	json_str(out, verdict_name(s->verdict));
-	g_string_append(out, ",\"action\":");
-	json_str(out, d->action);
-	g_string_append_printf(out, ",\"exit_code\":%d,\"reason\":",
-	    d->exit_code);
-	json_str(out, s->reason);
-	g_string_append(out, ",\"headers\":{");
 	for (int h = 0, first = 1; h <= HDR_FACT_MAX; h++) {
 		if (f->headers[h] == NULL)
 			continue;
@@ -81,7 +68,11 @@ report_json(GString *out, const char *file, const struct scan *s,
 		g_string_append_c(out, ':');
 		json_str(out, f->headers[h]);
 	}
-	g_string_append(out, "},\"header_fields\":[");
+}
+
+static void
+json_header_fields(GString *out, const struct message_facts *f)
+{
 	for (guint i = 0; f->header_fields && i < f->header_fields->len; i++) {
 		const struct header_field_fact *h = f->header_fields->pdata[i];
 
@@ -94,7 +85,26 @@ report_json(GString *out, const char *file, const struct scan *s,
 		else
 			g_string_append_printf(out, ",\"part\":%u}", h->part);
 	}
-	g_string_append(out, "],\"parts\":[");
+}
+
+static void
+json_part_filenames(GString *out, const struct part_fact *p)
+{
+	for (guint j = 0; j < p->filenames->len; j++) {
+		if (j)
+			g_string_append_c(out, ',');
+		g_string_append(out, "{\"name\":");
+		json_str(out, p->filenames->pdata[j]);
+		g_string_append(out, ",\"source\":");
+		json_str(out, filename_source_name(g_array_index(
+		    p->filename_sources, uint8_t, j)));
+		g_string_append_c(out, '}');
+	}
+}
+
+static void
+json_parts(GString *out, const struct message_facts *f)
+{
 	for (guint i = 0; f->parts && i < f->parts->len; i++) {
 		const struct part_fact *p = f->parts->pdata[i];
 
@@ -114,19 +124,14 @@ report_json(GString *out, const char *file, const struct scan *s,
 		    p->flags, (p->flags & PART_FLAG_ENCRYPTED) ? "true" : "false");
 		g_string_append_printf(out, ",\"size\":%llu,\"depth\":%u,"
 		    "\"filenames\":[", (unsigned long long)p->size, p->depth);
-		for (guint j = 0; j < p->filenames->len; j++) {
-			if (j)
-				g_string_append_c(out, ',');
-			g_string_append(out, "{\"name\":");
-			json_str(out, p->filenames->pdata[j]);
-			g_string_append(out, ",\"source\":");
-			json_str(out, filename_source_name(g_array_index(
-			    p->filename_sources, uint8_t, j)));
-			g_string_append_c(out, '}');
-		}
+		json_part_filenames(out, p);
 		g_string_append(out, "]}");
 	}
-	g_string_append(out, "],\"anomalies\":[");
+}
+
+static void
+json_anomalies(GString *out, const struct message_facts *f)
+{
 	for (guint i = 0; f->anomalies && i < f->anomalies->len; i++) {
 		const struct anomaly_fact *a = &g_array_index(f->anomalies,
 		    struct anomaly_fact, i);
@@ -141,12 +146,11 @@ report_json(GString *out, const char *file, const struct scan *s,
 		json_str(out, a->detail);
 		g_string_append_c(out, '}');
 	}
-	g_string_append(out, "],\"viruses\":[");
-	json_verdicts(out, s, SCAN_VIRUS, "name");
-	/* Parts an engine left unchecked at a limit of its own. */
-	g_string_append(out, "],\"unchecked\":[");
-	json_verdicts(out, s, SCAN_LIMIT, "why");
-	g_string_append(out, "],\"engines\":[");
+}
+
+static void
+json_engines(GString *out, const struct scan *s)
+{
 	for (unsigned i = 0; i < s->n_scanners; i++) {
 		const struct scanner_result *r = &s->scanners[i];
 
@@ -161,7 +165,13 @@ report_json(GString *out, const char *file, const struct scan *s,
 		g_string_append_printf(out, ",\"ms\":%.2f}",
 		    s->scanner_outcome[i].ms);
 	}
-	g_string_append(out, "],\"policy\":[");
+}
+
+static void
+json_policy(GString *out, const struct scan *s)
+{
+	const struct message_facts *f = &s->facts;
+
 	for (guint i = 0; s->policy_ran && i < s->policy.matches->len; i++) {
 		const struct policy_match *m = &g_array_index(s->policy.matches,
 		    struct policy_match, i);
@@ -186,6 +196,40 @@ report_json(GString *out, const char *file, const struct scan *s,
 		g_string_append_printf(out, ",\"decisive\":%s}",
 		    (long)i == s->policy.decisive ? "true" : "false");
 	}
+}
+
+void
+report_json(GString *out, const char *file, const struct scan *s,
+    const struct outcome *o, double total_ms)
+{
+	const struct message_facts *f = &s->facts;
+
+	g_string_append(out, "{\"file\":");
+	json_str(out, file);
+	g_string_append(out, ",\"verdict\":");
+	json_str(out, verdict_name(s->verdict));
+	g_string_append(out, ",\"action\":");
+	json_str(out, o->action);
+	g_string_append_printf(out, ",\"exit_code\":%d,\"reason\":",
+	    o->exit_code);
+	json_str(out, s->reason);
+	g_string_append(out, ",\"headers\":{");
+	json_headers(out, f);
+	g_string_append(out, "},\"header_fields\":[");
+	json_header_fields(out, f);
+	g_string_append(out, "],\"parts\":[");
+	json_parts(out, f);
+	g_string_append(out, "],\"anomalies\":[");
+	json_anomalies(out, f);
+	g_string_append(out, "],\"viruses\":[");
+	json_verdicts(out, s, SCAN_VIRUS, "name");
+	/* Parts an engine left unchecked at a limit of its own. */
+	g_string_append(out, "],\"unchecked\":[");
+	json_verdicts(out, s, SCAN_LIMIT, "why");
+	g_string_append(out, "],\"engines\":[");
+	json_engines(out, s);
+	g_string_append(out, "],\"policy\":[");
+	json_policy(out, s);
 	g_string_append(out, "],\"roles\":{");
 	g_string_append(out, "\"canary\":");
 	json_str(out, role_ending_name(s->canary.ending));

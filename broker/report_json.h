@@ -4,10 +4,11 @@
 
 #include <glib.h>
 
-#include "scan.h"
+#include "decide.h"
+#include "pipeline.h"
 
 /* Appends one JSON object describing the scan of `file`. */
 void report_json(GString *out, const char *file, const struct scan *s,
-    const struct decision *d, double total_ms);
+    const struct outcome *o, double total_ms);
 
 #endif

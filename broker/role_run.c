@@ -14,6 +14,7 @@
 
 #include "fd_pass.h"
 #include "qscan_limits.h"
+#include "clock.h"
 #include "log.h"
 #include "role_runtime.h"
 #include "role_run.h"
@@ -39,15 +40,6 @@ role_ending_name(enum role_ending e)
 	case ROLE_SPAWN_FAILED:	return "spawn-failed";
 	default:		return "unknown";
 	}
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 /* Receives one datagram and at most one descriptor.  Returns the length,
@@ -235,9 +227,11 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 					    SIGKILL, NULL, 0);
 				}
 				/* The consumer owns fd: it has closed it. */
-			} else if (refused && fd >= 0)
-				close(fd);
-			else
+			} else if (refused) {
+				/* Read only to drain: not a record taken. */
+				if (fd >= 0)
+					close(fd);
+			} else
 				out->records++;
 		}
 		if (pfd[1].revents && !relay_log(rp, pending, &log_total))

@@ -343,8 +343,9 @@ decode_end(struct unpack_decoder *d, struct rec_reader *r)
 
 	rec_get_u32(r, &parts);
 	rec_get_u32(r, &anomalies);
-	if (rec_end(r) || parts != d->facts->parts->len ||
-	    anomalies != d->anomalies_seen)
+	if (rec_end(r))
+		return refuse(d, "malformed end", REC_END);
+	if (parts != d->facts->parts->len || anomalies != d->anomalies_seen)
 		return refuse(d, "end counts disagree", REC_END);
 	d->state = ST_DONE;
 	return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clamd_reply.h"
+#include "harness_outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,6 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct clamd_reply r;
 	struct clamd_version v;
 	enum clamd_reply_kind k;
+	int version_ok;
 
 	k = clamd_reply_parse(data, size, &r);
 	if (k != r.kind || r.text_len > CLAMD_REPLY_MAX ||
@@ -58,7 +60,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.has_id && r.id == 0)
 		abort();	/* clamd counts from 1 */
 
-	if (clamd_version_parse(data, size, &v) == 0) {
+	version_ok = clamd_version_parse(data, size, &v) == 0;
+	/* Accepted: a reply of a shape clamd sends (its ERROR replies
+	 * included), or a version line. */
+	harness_outcome_report(!r.malformed || version_ok);
+	if (version_ok) {
 		if (v.engine[0] == '\0' ||
 		    strlen(v.engine) > CLAMD_VERSION_FIELD_MAX ||
 		    strlen(v.database) > CLAMD_VERSION_FIELD_MAX ||

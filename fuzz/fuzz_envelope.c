@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "harness_outcome.h"
 #include "qscan_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -16,6 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Small recipient limit so the "too many" path is reachable. */
 	r = envelope_parse(data, size, 64, &env);
+	harness_outcome_report(r == ENVELOPE_OK);
 	if (r == ENVELOPE_OK) {
 		/* Whatever was accepted must be exactly what was given. */
 		if (env.raw->len != size || memcmp(env.raw->data, data, size) ||

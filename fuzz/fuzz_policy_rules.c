@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_outcome.h"
 #include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,6 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FUZZ_MAX_INPUT)
 		size = FUZZ_MAX_INPUT;
 	p = policy_load_text("fuzz.rules", (const char *)data, size, errors);
+	harness_outcome_report(p != NULL);
 	/* Loaded exactly when there was nothing to report. */
 	if ((p == NULL) != (errors->len > 0))
 		abort();

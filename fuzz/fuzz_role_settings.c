@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_outcome.h"
 #include "role_settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,5 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (why[0] == '\0')
 			abort();	/* a refusal always says why */
 	}
+	/* Accepted: one of the roles took it as its settings. */
+	harness_outcome_report(accepted);
 	return 0;
 }

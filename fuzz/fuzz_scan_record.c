@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "facts.h"
+#include "harness_outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,6 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct scanner_result res;
 	struct scanner_decoder dec;
 	size_t off = 0;
+	int refused = 0;
 
 	scanner_result_init(&res, ROLE_CLAMD);
 	scanner_decoder_init(&dec, &res, asked, G_N_ELEMENTS(asked));
@@ -30,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (scanner_decoder_feed(&dec, data + off, len, -1) != 0) {
 			if (dec.error[0] == '\0')
 				abort();
+			refused = 1;
 			break;
 		}
 		off += len;
@@ -48,6 +51,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (scanner_decoder_done(&dec) &&
 	    res.verdicts->len != G_N_ELEMENTS(asked))
 		abort();
+	/* Accepted: a whole stream, as the broker takes a role's (a stream
+	 * without its end is a failed role too). */
+	harness_outcome_report(!refused && scanner_decoder_done(&dec));
 	scanner_result_clear(&res);
 	return 0;
 }

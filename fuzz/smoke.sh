@@ -8,7 +8,7 @@
 #
 # sh fuzz/smoke.sh [-t SECONDS] [-b BUILD_DIR] [--merge [--merge-max N]]
 #                  [--no-build] [--build-only] [--campaign] [--table FILE]
-#                  [TARGET...]
+#                  [--merge-campaign] [TARGET...]
 #
 #   -t SECONDS    fuzzing time per target (env FUZZ_SECONDS, default 45)
 #   -b BUILD_DIR  the libFuzzer build, set up if missing (env FUZZ_BUILD,
@@ -23,6 +23,8 @@
 #   --campaign    for fuzz/campaign.sh: after a crash, save it and go on
 #                 for the rest of the time, counting crashes
 #   --table FILE  append one markdown table row per target to FILE
+#   --merge-campaign  run nothing: merge (as --merge) what the last
+#                 --campaign left in BUILD_DIR/campaign/TARGET/corpus
 #   TARGET...     default: every fuzz/fuzz_TARGET.c
 #
 # The checked-in seeds are never written during a run: each target fuzzes
@@ -35,9 +37,10 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${FUZZ_SECONDS:-45}
 build=${FUZZ_BUILD:-build-fuzz}
 merge=0 merge_max=${FUZZ_MERGE_MAX:-8} dobuild=1 runs=1 campaign=0 table=""
+merge_campaign=0
 
 usage() {
-	sed -n '9,26p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '9,28p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--build-only) runs=0 ;;
 	--campaign) campaign=1 ;;
 	--table) [ $# -ge 2 ] || usage; table=$2; shift ;;
+	--merge-campaign) merge_campaign=1 ;;
 	-h|--help) usage ;;
 	-*) echo "smoke: unknown option $1" >&2; usage ;;
 	*) break ;;
@@ -217,6 +221,16 @@ merge_seeds() {
 printf '%-14s %10s %8s %11s %8s  %s\n' target runs exec/s "cov start" "peak RSS" result
 failed=0
 for t in $targets; do
+	if [ "$merge_campaign" = 1 ]; then
+		work=$build/campaign/$t
+		if [ ! -d "$work/corpus" ]; then
+			echo "smoke: no campaign corpus in $work/corpus" >&2
+			failed=1
+		else
+			merge_seeds "$t" "$work" || failed=1
+		fi
+		continue
+	fi
 	work=$build/smoke/$t
 	[ "$campaign" = 0 ] || work=$build/campaign/$t
 	rm -rf "$work"

@@ -1,6 +1,8 @@
 /* fuzz: replay main for builds without libFuzzer; runs every file given on
  * the command line (or every file in a given directory) through the
- * harness once, so each seed is a normal test under any compiler. */
+ * harness once, so each seed is a normal test under any compiler.  A seed
+ * named bad-* must be refused and one named ok-* accepted, as the harness
+ * reports it (harness_outcome.h); other names only must not crash. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,15 +10,43 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness_outcome.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Same cap as the libFuzzer runs use (-max_len in the .options files). */
 #define REPLAY_MAX_INPUT (4u * 1024 * 1024)
 
+/* What the seed's file name promises. */
+static enum harness_outcome
+replay_promise(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	if (strncmp(base, "bad-", 4) == 0)
+		return HARNESS_OUTCOME_REFUSED;
+	if (strncmp(base, "ok-", 3) == 0)
+		return HARNESS_OUTCOME_ACCEPTED;
+	return HARNESS_OUTCOME_NONE;
+}
+
+static const char *
+replay_outcome_name(enum harness_outcome o)
+{
+	switch (o) {
+	case HARNESS_OUTCOME_ACCEPTED:	return "accepted";
+	case HARNESS_OUTCOME_REFUSED:	return "refused";
+	case HARNESS_OUTCOME_NONE:
+	default:			return "no outcome reported";
+	}
+}
+
 static int
 replay_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
+	enum harness_outcome promised = replay_promise(path);
 	uint8_t *buf;
 	size_t n;
 
@@ -31,8 +61,16 @@ replay_file(const char *path)
 	}
 	n = fread(buf, 1, REPLAY_MAX_INPUT, f);
 	fclose(f);
+	harness_outcome_last = HARNESS_OUTCOME_NONE;
 	LLVMFuzzerTestOneInput(buf, n);
 	free(buf);
+	if (promised != HARNESS_OUTCOME_NONE &&
+	    harness_outcome_last != promised) {
+		fprintf(stderr, "%s: %s, its name says %s\n", path,
+		    replay_outcome_name(harness_outcome_last),
+		    replay_outcome_name(promised));
+		return -1;
+	}
 	return 0;
 }
 

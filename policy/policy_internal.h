@@ -1,5 +1,6 @@
 /* policy: trusted, pure: the compiled form of the rules, shared by the
- * parser (policy_parse.c) and the matcher (policy_match.c) only. */
+ * parser (policy_parse.c, policy_compat.c, policy_tokens.c) and the
+ * matcher (policy_match.c) only. */
 #ifndef QSCAN_POLICY_INTERNAL_H
 #define QSCAN_POLICY_INTERNAL_H
 

@@ -1,32 +1,16 @@
 /* policy: trusted, pure: the rules file parser; reads the admin's text
- * once, compiles every pattern, reports each problem with file and line. */
+ * once, compiles every pattern, reports each problem with file and line.
+ * The keyword grammar (rule, set) is here; its tokens are read in
+ * policy_tokens.c, Qmail-Scanner's TAB-separated lines translated in
+ * policy_compat.c. */
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "policy_internal.h"
+#include "policy_parse_internal.h"
 
-struct parser {
-	struct policy *p;
-	GPtrArray *errors;
-	unsigned line;
-	GHashTable *names;		/* rule names seen, for duplicates */
-	gboolean seen_encrypted, seen_monitor, too_many;
-};
-
-enum tok_kind { T_WORD, T_STRING, T_REGEX };
-
-struct token {
-	enum tok_kind kind;
-	char *text;
-	char flags[4];			/* T_REGEX: "", "i" */
-};
-
-static void parse_error(struct parser *ps, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
-
-static void
-parse_error(struct parser *ps, const char *fmt, ...)
+void
+policy_parse_error(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
@@ -37,94 +21,6 @@ parse_error(struct parser *ps, const char *fmt, ...)
 	g_ptr_array_add(ps->errors, g_strdup_printf("%s:%u: %s", ps->p->name,
 	    ps->line, msg));
 }
-
-static void
-token_clear(gpointer data)
-{
-	g_free(((struct token *)data)->text);
-}
-
-/* Splits a keyword line into words, "strings" and /regex/flags.  A word
- * starting with '#' ends the line.  Returns NULL after reporting. */
-static GArray *
-tokenize(struct parser *ps, const char *s)
-{
-	g_autoptr(GArray) toks = g_array_new(FALSE, TRUE, sizeof(struct token));
-
-	g_array_set_clear_func(toks, token_clear);
-	for (;;) {
-		struct token t = { 0 };
-		GString *buf;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			break;
-		buf = g_string_new(NULL);
-		if (*s == '"') {
-			t.kind = T_STRING;
-			for (s++; *s != '"'; s++) {
-				if (*s == '\0') {
-					parse_error(ps, "unterminated \"string\"");
-					g_string_free(buf, TRUE);
-					return NULL;
-				}
-				if (*s == '\\') {
-					/* Only the two escapes a quoted text
-					 * needs; anything else is a typo. */
-					if (s[1] != '"' && s[1] != '\\') {
-						parse_error(ps, "unknown escape \\%c "
-						    "in \"string\" (only \\\" and \\\\)",
-						    s[1] ? s[1] : ' ');
-						g_string_free(buf, TRUE);
-						return NULL;
-					}
-					s++;
-				}
-				g_string_append_c(buf, *s);
-			}
-			s++;
-		} else if (*s == '/') {
-			t.kind = T_REGEX;
-			/* Escapes stay as written: they are the regex's. */
-			for (s++; *s != '/'; s++) {
-				if (*s == '\0' || (*s == '\\' && s[1] == '\0')) {
-					parse_error(ps, "unterminated /regex/");
-					g_string_free(buf, TRUE);
-					return NULL;
-				}
-				if (*s == '\\')
-					g_string_append_c(buf, *s++);
-				g_string_append_c(buf, *s);
-			}
-			s++;
-			for (unsigned n = 0; g_ascii_isalpha(*s); s++) {
-				if (*s != 'i' || n > 0) {
-					parse_error(ps, "unknown regex flag '%c' "
-					    "(only i)", *s);
-					g_string_free(buf, TRUE);
-					return NULL;
-				}
-				t.flags[n++] = *s;
-			}
-		} else {
-			t.kind = T_WORD;
-			while (*s != '\0' && *s != ' ' && *s != '\t')
-				g_string_append_c(buf, *s++);
-		}
-		if (*s != '\0' && *s != ' ' && *s != '\t') {
-			parse_error(ps, "no space after a %s",
-			    t.kind == T_STRING ? "\"string\"" : "/regex/");
-			g_string_free(buf, TRUE);
-			return NULL;
-		}
-		t.text = g_string_free(buf, FALSE);
-		g_array_append_val(toks, t);
-	}
-	return g_steal_pointer(&toks);
-}
-
-#define TOK(toks, i) (&g_array_index((toks), struct token, (i)))
 
 static gboolean
 word_is(const GArray *toks, guint i, const char *w)
@@ -161,8 +57,8 @@ regex_leading_any(const char *src)
  * ^(?:src)$, Qmail-Scanner's meaning for header values; else it is
  * searched for with REGEX_SEARCH.  Either way PCRE2 tries one start
  * position, so POLICY_REGEX_MATCH_LIMIT bounds the whole match. */
-static gboolean
-regex_compile(struct parser *ps, struct pattern *pat, const char *src,
+gboolean
+policy_regex_compile(struct parser *ps, struct pattern *pat, const char *src,
     gboolean caseless, gboolean anchored)
 {
 	/* No G_REGEX_OPTIMIZE: GRegex gives PCRE2's JIT a 32 KiB stack we
@@ -174,22 +70,22 @@ regex_compile(struct parser *ps, struct pattern *pat, const char *src,
 	g_autofree char *full = NULL;
 
 	if (strlen(src) > POLICY_PATTERN_MAX) {
-		parse_error(ps, "pattern longer than %d bytes",
+		policy_parse_error(ps, "pattern longer than %d bytes",
 		    POLICY_PATTERN_MAX);
 		return FALSE;
 	}
 	/* A leading (*LIMIT_MATCH=...) or other option setting would
 	 * override the limits put in front below. */
 	if (strncmp(src, "(*", 2) == 0) {
-		parse_error(ps, "regex may not start with a (*...) setting: "
-		    "qscan sets the match limits itself");
+		policy_parse_error(ps, "regex may not start with a (*...) "
+		    "setting: qscan sets the match limits itself");
 		return FALSE;
 	}
 	/* Compiled alone first, so the error names the admin's text and a
 	 * stray ')' cannot escape the anchoring group. */
 	alone = g_regex_new(src, flags, 0, &err);
 	if (alone == NULL) {
-		parse_error(ps, "bad regex /%s/: %s", src, err->message);
+		policy_parse_error(ps, "bad regex /%s/: %s", src, err->message);
 		return FALSE;
 	}
 	if (anchored)
@@ -203,7 +99,7 @@ regex_compile(struct parser *ps, struct pattern *pat, const char *src,
 		    regex_leading_any(src) ? REGEX_LINE_START : "", src);
 	pat->re = g_regex_new(full, flags, 0, &err);
 	if (pat->re == NULL) {
-		parse_error(ps, "bad regex /%s/: %s", src, err->message);
+		policy_parse_error(ps, "bad regex /%s/: %s", src, err->message);
 		return FALSE;
 	}
 	pat->kind = PAT_REGEX;
@@ -211,15 +107,15 @@ regex_compile(struct parser *ps, struct pattern *pat, const char *src,
 	return TRUE;
 }
 
-static gboolean
-glob_compile(struct parser *ps, struct pattern *pat, const char *src)
+gboolean
+policy_glob_compile(struct parser *ps, struct pattern *pat, const char *src)
 {
 	if (src[0] == '\0') {
-		parse_error(ps, "empty pattern");
+		policy_parse_error(ps, "empty pattern");
 		return FALSE;
 	}
 	if (strlen(src) > POLICY_PATTERN_MAX) {
-		parse_error(ps, "pattern longer than %d bytes",
+		policy_parse_error(ps, "pattern longer than %d bytes",
 		    POLICY_PATTERN_MAX);
 		return FALSE;
 	}
@@ -237,13 +133,15 @@ pattern_parse(struct parser *ps, const GArray *toks, guint *i,
 	const struct token *t;
 
 	if (*i >= toks->len || TOK(toks, *i)->kind == T_WORD) {
-		parse_error(ps, "%s needs a \"glob\" or a /regex/", what);
+		policy_parse_error(ps, "%s needs a \"glob\" or a /regex/",
+		    what);
 		return FALSE;
 	}
 	t = TOK(toks, (*i)++);
 	if (t->kind == T_STRING)
-		return glob_compile(ps, pat, t->text);
-	return regex_compile(ps, pat, t->text, t->flags[0] == 'i', FALSE);
+		return policy_glob_compile(ps, pat, t->text);
+	return policy_regex_compile(ps, pat, t->text, t->flags[0] == 'i',
+	    FALSE);
 }
 
 /* "10", "10k", "3M", "1G" (powers of 1024). */
@@ -319,7 +217,8 @@ nets_parse(struct parser *ps, const char *s, struct cond *c)
 	guint n = g_strv_length(items);
 
 	if (n == 0 || n > POLICY_NETS_MAX) {
-		parse_error(ps, "ip takes 1 to %d networks", POLICY_NETS_MAX);
+		policy_parse_error(ps, "ip takes 1 to %d networks",
+		    POLICY_NETS_MAX);
 		return FALSE;
 	}
 	c->nets = g_new0(struct net, n);
@@ -334,14 +233,15 @@ nets_parse(struct parser *ps, const char *s, struct cond *c)
 			*slash = '\0';
 			if (!g_ascii_string_to_unsigned(slash + 1, 10, 0, max,
 			    &prefix, NULL)) {
-				parse_error(ps, "bad prefix length in %s/%s",
-				    items[k], slash + 1);
+				policy_parse_error(ps,
+				    "bad prefix length in %s/%s", items[k],
+				    slash + 1);
 				return FALSE;
 			}
 		}
 		if (!policy_parse_ip(items[k], nt->addr)) {
-			parse_error(ps, "not an IPv4 or IPv6 address: %s",
-			    items[k]);
+			policy_parse_error(ps,
+			    "not an IPv4 or IPv6 address: %s", items[k]);
 			return FALSE;
 		}
 		nt->prefix = (unsigned)prefix + (v4 ? 96 : 0);
@@ -349,7 +249,7 @@ nets_parse(struct parser *ps, const char *s, struct cond *c)
 		 * is the admin's to say. */
 		for (unsigned b = nt->prefix; b < 128; b++)
 			if (nt->addr[b / 8] & (0x80 >> (b % 8))) {
-				parse_error(ps, "host bits set in %s/%u",
+				policy_parse_error(ps, "host bits set in %s/%u",
 				    items[k], (unsigned)prefix);
 				return FALSE;
 			}
@@ -359,8 +259,8 @@ nets_parse(struct parser *ps, const char *s, struct cond *c)
 }
 
 /* Header field names are printable ASCII without ':' (RFC 5322 2.2). */
-static gboolean
-header_name_ok(const char *s)
+gboolean
+policy_header_name_ok(const char *s)
 {
 	if (*s == '\0')
 		return FALSE;
@@ -370,20 +270,116 @@ header_name_ok(const char *s)
 	return TRUE;
 }
 
-static gboolean
-text_ok(struct parser *ps, const char *what, const char *s)
+gboolean
+policy_text_ok(struct parser *ps, const char *what, const char *s)
 {
 	if (strlen(s) > POLICY_TEXT_MAX) {
-		parse_error(ps, "%s longer than %d bytes", what,
+		policy_parse_error(ps, "%s longer than %d bytes", what,
 		    POLICY_TEXT_MAX);
 		return FALSE;
 	}
 	/* It goes into SMTP replies, headers and log lines. */
 	for (const char *q = s; *q != '\0'; q++)
 		if ((unsigned char)*q < ' ' || *q == 127) {
-			parse_error(ps, "%s holds a control character", what);
+			policy_parse_error(ps, "%s holds a control character",
+			    what);
 			return FALSE;
 		}
+	return TRUE;
+}
+
+/* The conditions that are a keyword and a pattern, or a keyword alone. */
+static const struct {
+	const char *word;
+	enum cond_kind kind;
+	gboolean pattern;
+} cond_words[] = {
+	{ "filename", C_FILENAME, TRUE },
+	{ "type", C_TYPE, TRUE },
+	{ "detected", C_DETECTED, TRUE },
+	{ "sender", C_SENDER, TRUE },
+	{ "recipient", C_RECIPIENT, TRUE },
+	{ "virus", C_VIRUS, TRUE },
+	{ "member", C_MEMBER, FALSE },
+	{ "encrypted", C_ENCRYPTED, FALSE },
+	{ "relay", C_RELAY, FALSE },
+};
+
+/* header NAME[:] PATTERN, after the keyword. */
+static gboolean
+cond_parse_header(struct parser *ps, const GArray *toks, guint *i,
+    struct cond *c)
+{
+	g_autofree char *name = NULL;
+	size_t n;
+
+	c->kind = C_HEADER;
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
+		policy_parse_error(ps, "header needs a field name");
+		return FALSE;
+	}
+	name = g_strdup(TOK(toks, (*i)++)->text);
+	n = strlen(name);
+	if (n > 0 && name[n - 1] == ':')
+		name[n - 1] = '\0';
+	if (!policy_header_name_ok(name)) {
+		policy_parse_error(ps, "bad header field name");
+		return FALSE;
+	}
+	c->name = g_steal_pointer(&name);
+	return pattern_parse(ps, toks, i, "header", &c->pat);
+}
+
+/* size RANGE, after the keyword. */
+static gboolean
+cond_parse_size(struct parser *ps, const GArray *toks, guint *i,
+    struct cond *c)
+{
+	c->kind = C_SIZE;
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD ||
+	    !size_parse_range(TOK(toks, *i)->text, &c->lo, &c->hi)) {
+		policy_parse_error(ps, "size takes >N, >=N, <N, <=N, N or N-M "
+		    "(units k, M, G)");
+		return FALSE;
+	}
+	(*i)++;
+	return TRUE;
+}
+
+/* ip NETS, after the keyword. */
+static gboolean
+cond_parse_ip(struct parser *ps, const GArray *toks, guint *i,
+    struct cond *c)
+{
+	c->kind = C_IP_NET;
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
+		policy_parse_error(ps, "ip needs address[/prefix][,...]");
+		return FALSE;
+	}
+	return nets_parse(ps, TOK(toks, (*i)++)->text, c);
+}
+
+/* anomaly CODE, after the keyword. */
+static gboolean
+cond_parse_anomaly(struct parser *ps, const GArray *toks, guint *i,
+    struct cond *c)
+{
+	const char *code;
+
+	c->kind = C_ANOMALY;
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
+		policy_parse_error(ps, "anomaly needs a code name");
+		return FALSE;
+	}
+	code = TOK(toks, (*i)++)->text;
+	for (const char *q = code; *q != '\0'; q++)
+		if (!g_ascii_islower(*q) && !g_ascii_isdigit(*q) &&
+		    *q != '_') {
+			policy_parse_error(ps, "anomaly code names are "
+			    "lower_case: %s", code);
+			return FALSE;
+		}
+	c->name = g_strdup(code);
 	return TRUE;
 }
 
@@ -398,113 +394,78 @@ cond_parse(struct parser *ps, const GArray *toks, guint *i, struct cond *c)
 		(*i)++;
 	}
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		parse_error(ps, "expected a condition");
+		policy_parse_error(ps, "expected a condition");
 		return FALSE;
 	}
 	kw = TOK(toks, (*i)++)->text;
-	if (strcmp(kw, "filename") == 0) {
-		c->kind = C_FILENAME;
-		return pattern_parse(ps, toks, i, "filename", &c->pat);
-	}
-	if (strcmp(kw, "type") == 0) {
-		c->kind = C_TYPE;
-		return pattern_parse(ps, toks, i, "type", &c->pat);
-	}
-	if (strcmp(kw, "detected") == 0) {
-		c->kind = C_DETECTED;
-		return pattern_parse(ps, toks, i, "detected", &c->pat);
-	}
-	if (strcmp(kw, "sender") == 0) {
-		c->kind = C_SENDER;
-		return pattern_parse(ps, toks, i, "sender", &c->pat);
-	}
-	if (strcmp(kw, "recipient") == 0) {
-		c->kind = C_RECIPIENT;
-		return pattern_parse(ps, toks, i, "recipient", &c->pat);
-	}
-	if (strcmp(kw, "virus") == 0) {
-		c->kind = C_VIRUS;
-		return pattern_parse(ps, toks, i, "virus", &c->pat);
-	}
-	if (strcmp(kw, "member") == 0) {
-		c->kind = C_MEMBER;
-		return TRUE;
-	}
-	if (strcmp(kw, "encrypted") == 0) {
-		c->kind = C_ENCRYPTED;
-		return TRUE;
-	}
-	if (strcmp(kw, "relay") == 0) {
-		c->kind = C_RELAY;
-		return TRUE;
-	}
-	if (strcmp(kw, "header") == 0) {
-		g_autofree char *name = NULL;
-		size_t n;
-
-		c->kind = C_HEADER;
-		if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-			parse_error(ps, "header needs a field name");
-			return FALSE;
+	for (size_t k = 0; k < G_N_ELEMENTS(cond_words); k++)
+		if (strcmp(kw, cond_words[k].word) == 0) {
+			c->kind = cond_words[k].kind;
+			return !cond_words[k].pattern ||
+			    pattern_parse(ps, toks, i, kw, &c->pat);
 		}
-		name = g_strdup(TOK(toks, (*i)++)->text);
-		n = strlen(name);
-		if (n > 0 && name[n - 1] == ':')
-			name[n - 1] = '\0';
-		if (!header_name_ok(name)) {
-			parse_error(ps, "bad header field name");
-			return FALSE;
-		}
-		c->name = g_steal_pointer(&name);
-		return pattern_parse(ps, toks, i, "header", &c->pat);
-	}
-	if (strcmp(kw, "size") == 0) {
-		c->kind = C_SIZE;
-		if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD ||
-		    !size_parse_range(TOK(toks, *i)->text, &c->lo, &c->hi)) {
-			parse_error(ps, "size takes >N, >=N, <N, <=N, N or N-M "
-			    "(units k, M, G)");
-			return FALSE;
-		}
-		(*i)++;
-		return TRUE;
-	}
-	if (strcmp(kw, "ip") == 0) {
-		c->kind = C_IP_NET;
-		if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-			parse_error(ps, "ip needs address[/prefix][,...]");
-			return FALSE;
-		}
-		return nets_parse(ps, TOK(toks, (*i)++)->text, c);
-	}
-	if (strcmp(kw, "anomaly") == 0) {
-		const char *code;
-
-		c->kind = C_ANOMALY;
-		if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-			parse_error(ps, "anomaly needs a code name");
-			return FALSE;
-		}
-		code = TOK(toks, (*i)++)->text;
-		for (const char *q = code; *q != '\0'; q++)
-			if (!g_ascii_islower(*q) && !g_ascii_isdigit(*q) &&
-			    *q != '_') {
-				parse_error(ps, "anomaly code names are "
-				    "lower_case: %s", code);
-				return FALSE;
-			}
-		c->name = g_strdup(code);
-		return TRUE;
-	}
-	parse_error(ps, "unknown condition '%s' (filename, type, detected, "
-	    "size, member, encrypted, header, sender, recipient, ip, relay, "
-	    "anomaly, virus)", kw);
+	if (strcmp(kw, "header") == 0)
+		return cond_parse_header(ps, toks, i, c);
+	if (strcmp(kw, "size") == 0)
+		return cond_parse_size(ps, toks, i, c);
+	if (strcmp(kw, "ip") == 0)
+		return cond_parse_ip(ps, toks, i, c);
+	if (strcmp(kw, "anomaly") == 0)
+		return cond_parse_anomaly(ps, toks, i, c);
+	policy_parse_error(ps, "unknown condition '%s' (filename, type, "
+	    "detected, size, member, encrypted, header, sender, recipient, "
+	    "ip, relay, anomaly, virus)", kw);
 	return FALSE;
 }
 
-/* ACTION [TEXT] at toks[*i]: the action words of both syntaxes. */
+/* tag "Header-Name: value", after the action word. */
 static gboolean
-action_parse(struct parser *ps, const GArray *toks, guint *i, struct rule *r)
+action_tag_parse(struct parser *ps, const GArray *toks, guint *i,
+    struct rule *r)
+{
+	const char *t, *colon;
+	g_autofree char *name = NULL;
+
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_STRING) {
+		policy_parse_error(ps, "tag needs \"Header-Name: value\"");
+		return FALSE;
+	}
+	t = TOK(toks, (*i)++)->text;
+	colon = strchr(t, ':');
+	name = colon ? g_strndup(t, (gsize)(colon - t)) : NULL;
+	if (name == NULL || !policy_header_name_ok(name)) {
+		policy_parse_error(ps, "tag needs \"Header-Name: value\"");
+		return FALSE;
+	}
+	if (!policy_text_ok(ps, "tag header", t))
+		return FALSE;
+	r->text = g_strdup(t);
+	return TRUE;
+}
+
+/* reject's optional "text", after the action word. */
+static gboolean
+action_reject_parse(struct parser *ps, const GArray *toks, guint *i,
+    struct rule *r)
+{
+	const char *t;
+
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_STRING)
+		return TRUE;
+	t = TOK(toks, (*i)++)->text;
+	if (t[0] == '\0') {
+		policy_parse_error(ps, "empty reject text");
+		return FALSE;
+	}
+	if (!policy_text_ok(ps, "reject text", t))
+		return FALSE;
+	r->text = g_strdup(t);
+	return TRUE;
+}
+
+gboolean
+policy_action_parse(struct parser *ps, const GArray *toks, guint *i,
+    struct rule *r)
 {
 	static const struct { const char *word; enum policy_action a; } acts[] = {
 		{ "quarantine", POLICY_QUARANTINE }, { "reject", POLICY_REJECT },
@@ -516,7 +477,7 @@ action_parse(struct parser *ps, const GArray *toks, guint *i, struct rule *r)
 	gboolean found = FALSE;
 
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		parse_error(ps, "missing action");
+		policy_parse_error(ps, "missing action");
 		return FALSE;
 	}
 	w = TOK(toks, (*i)++)->text;
@@ -526,40 +487,14 @@ action_parse(struct parser *ps, const GArray *toks, guint *i, struct rule *r)
 			found = TRUE;
 		}
 	if (!found) {
-		parse_error(ps, "unknown action '%s' (quarantine, reject, "
-		    "tempfail, drop, tag, monitor, pass)", w);
+		policy_parse_error(ps, "unknown action '%s' (quarantine, "
+		    "reject, tempfail, drop, tag, monitor, pass)", w);
 		return FALSE;
 	}
-	if (r->action == POLICY_TAG) {
-		const char *t, *colon;
-		g_autofree char *name = NULL;
-
-		if (*i >= toks->len || TOK(toks, *i)->kind != T_STRING) {
-			parse_error(ps, "tag needs \"Header-Name: value\"");
-			return FALSE;
-		}
-		t = TOK(toks, (*i)++)->text;
-		colon = strchr(t, ':');
-		name = colon ? g_strndup(t, (gsize)(colon - t)) : NULL;
-		if (name == NULL || !header_name_ok(name)) {
-			parse_error(ps, "tag needs \"Header-Name: value\"");
-			return FALSE;
-		}
-		if (!text_ok(ps, "tag header", t))
-			return FALSE;
-		r->text = g_strdup(t);
-	} else if (r->action == POLICY_REJECT && *i < toks->len &&
-	    TOK(toks, *i)->kind == T_STRING) {
-		const char *t = TOK(toks, (*i)++)->text;
-
-		if (t[0] == '\0') {
-			parse_error(ps, "empty reject text");
-			return FALSE;
-		}
-		if (!text_ok(ps, "reject text", t))
-			return FALSE;
-		r->text = g_strdup(t);
-	}
+	if (r->action == POLICY_TAG)
+		return action_tag_parse(ps, toks, i, r);
+	if (r->action == POLICY_REJECT)
+		return action_reject_parse(ps, toks, i, r);
 	return TRUE;
 }
 
@@ -576,15 +511,16 @@ rule_name_ok(const char *s)
 	return TRUE;
 }
 
-static void
-rule_add(struct parser *ps, struct rule *r)
+void
+policy_rule_add(struct parser *ps, struct rule *r)
 {
 	for (unsigned k = 0; k < r->n_conds; k++)
 		if (r->conds[k].kind <= C_ENCRYPTED)
 			r->has_part_conds = TRUE;
 	if (ps->p->rules->len >= POLICY_RULES_MAX) {
 		if (!ps->too_many)
-			parse_error(ps, "more than %d rules", POLICY_RULES_MAX);
+			policy_parse_error(ps, "more than %d rules",
+			    POLICY_RULES_MAX);
 		ps->too_many = TRUE;
 		policy_rule_free(r);
 		return;
@@ -603,15 +539,15 @@ rule_parse(struct parser *ps, const GArray *toks)
 	r->conds = g_new0(struct cond, POLICY_CONDS_MAX);
 	if (toks->len < 2 || TOK(toks, 1)->kind != T_WORD ||
 	    !rule_name_ok(TOK(toks, 1)->text)) {
-		parse_error(ps, "rule needs a name of letters, digits, "
+		policy_parse_error(ps, "rule needs a name of letters, digits, "
 		    "'-', '_', '.' (at most 64)");
 		goto fail;
 	}
 	r->name = g_strdup(TOK(toks, 1)->text);
 	if (g_hash_table_contains(ps->names, r->name)) {
-		parse_error(ps, "rule %s defined twice (first on line %u)",
-		    r->name, GPOINTER_TO_UINT(g_hash_table_lookup(ps->names,
-		    r->name)));
+		policy_parse_error(ps, "rule %s defined twice (first on line "
+		    "%u)", r->name, GPOINTER_TO_UINT(g_hash_table_lookup(
+		    ps->names, r->name)));
 		goto fail;
 	}
 	g_hash_table_insert(ps->names, g_strdup(r->name),
@@ -619,13 +555,14 @@ rule_parse(struct parser *ps, const GArray *toks)
 	i = 2;
 	while (!word_is(toks, i, "action")) {
 		if (i >= toks->len) {
-			parse_error(ps, "rule %s has no action", r->name);
+			policy_parse_error(ps, "rule %s has no action",
+			    r->name);
 			goto fail;
 		}
 		if (r->n_conds > 0 && word_is(toks, i, "and"))
 			i++;
 		if (r->n_conds == POLICY_CONDS_MAX) {
-			parse_error(ps, "more than %d conditions",
+			policy_parse_error(ps, "more than %d conditions",
 			    POLICY_CONDS_MAX);
 			goto fail;
 		}
@@ -633,25 +570,25 @@ rule_parse(struct parser *ps, const GArray *toks)
 			goto fail;
 	}
 	if (r->n_conds == 0) {
-		parse_error(ps, "rule %s has no condition", r->name);
+		policy_parse_error(ps, "rule %s has no condition", r->name);
 		goto fail;
 	}
 	i++;
-	if (!action_parse(ps, toks, &i, r))
+	if (!policy_action_parse(ps, toks, &i, r))
 		goto fail;
 	if (word_is(toks, i, "reason")) {
 		i++;
 		if (i >= toks->len || TOK(toks, i)->kind != T_STRING) {
-			parse_error(ps, "reason needs a \"text\"");
+			policy_parse_error(ps, "reason needs a \"text\"");
 			goto fail;
 		}
-		if (!text_ok(ps, "reason", TOK(toks, i)->text))
+		if (!policy_text_ok(ps, "reason", TOK(toks, i)->text))
 			goto fail;
 		r->reason = g_strdup(TOK(toks, i)->text);
 		i++;
 	}
 	if (i < toks->len) {
-		parse_error(ps, "unexpected '%s' after the action",
+		policy_parse_error(ps, "unexpected '%s' after the action",
 		    TOK(toks, i)->text);
 		goto fail;
 	}
@@ -659,7 +596,7 @@ rule_parse(struct parser *ps, const GArray *toks)
 		r->reason = r->text != NULL && r->action == POLICY_REJECT ?
 		    g_strdup(r->text) : g_strdup_printf("policy rule %s",
 		    r->name);
-	rule_add(ps, r);
+	policy_rule_add(ps, r);
 	return;
 fail:
 	policy_rule_free(r);
@@ -674,7 +611,7 @@ set_parse(struct parser *ps, const GArray *toks)
 
 	if (toks->len != 3 || TOK(toks, 1)->kind != T_WORD ||
 	    TOK(toks, 2)->kind != T_WORD) {
-		parse_error(ps, "set takes a key and on or off");
+		policy_parse_error(ps, "set takes a key and on or off");
 		return;
 	}
 	key = TOK(toks, 1)->text;
@@ -683,14 +620,14 @@ set_parse(struct parser *ps, const GArray *toks)
 	else if (word_is(toks, 2, "off"))
 		on = FALSE;
 	else {
-		parse_error(ps, "set %s takes on or off", key);
+		policy_parse_error(ps, "set %s takes on or off", key);
 		return;
 	}
 	if (strcmp(key, "block_encrypted_archives") == 0) {
 		struct rule *r;
 
 		if (ps->seen_encrypted) {
-			parse_error(ps, "set %s given twice", key);
+			policy_parse_error(ps, "set %s given twice", key);
 			return;
 		}
 		ps->seen_encrypted = TRUE;
@@ -710,192 +647,17 @@ set_parse(struct parser *ps, const GArray *toks)
 		r->conds[0].name = g_strdup("archive_encrypted");
 		r->conds[0].vheader = g_strdup("ZIPPASSWORDPROTECTED");
 		r->conds[0].pat.kind = PAT_ANY;
-		rule_add(ps, r);
+		policy_rule_add(ps, r);
 	} else if (strcmp(key, "monitor_only") == 0) {
 		if (ps->seen_monitor) {
-			parse_error(ps, "set %s given twice", key);
+			policy_parse_error(ps, "set %s given twice", key);
 			return;
 		}
 		ps->seen_monitor = TRUE;
 		ps->p->monitor_only = on;
 	} else
-		parse_error(ps, "unknown setting %s (block_encrypted_archives, "
-		    "monitor_only)", key);
-}
-
-/* Qmail-Scanner's virtual headers and what fact each stands for. */
-static const struct {
-	const char *name;
-	enum cond_kind kind;
-	const char *anomaly;		/* C_VIRTUAL */
-} virtuals[] = {
-	{ "MAILFROM", C_SENDER, NULL },
-	{ "RCPTTO", C_RECIPIENT, NULL },
-	{ "REMOTEIPADDR", C_IP_TEXT, NULL },
-	{ "ZIPPASSWORDPROTECTED", C_VIRTUAL, "archive_encrypted" },
-	{ "FILELENGTHTOOLONG", C_VIRTUAL, "long_filename" },
-	{ "FILEDOUBLEBARRELED", C_VIRTUAL, "double_extension" },
-	{ "FILECLSID", C_VIRTUAL, "clsid_extension" },
-};
-
-/* A header (or virtual header) rule of a Qmail-Scanner line: value is a
- * case-sensitive regex anchored at both ends, as Q-S documented it. */
-static gboolean
-qs_header_rule(struct parser *ps, struct rule *r, const char *name,
-    const char *value)
-{
-	struct cond *c = &r->conds[0];
-
-	r->n_conds = 1;
-	if (strcmp(name, "ISSENSITIVEANDNOCRYPTO") == 0 ||
-	    strcmp(name, "CRYPTODETAILS") == 0) {
-		parse_error(ps, "virtual header %s (Qmail-Scanner's DLP "
-		    "crypto check) is not supported: qscan has no such fact",
-		    name);
-		return FALSE;
-	}
-	c->kind = C_HEADER;
-	for (size_t k = 0; k < G_N_ELEMENTS(virtuals); k++)
-		if (strcmp(name, virtuals[k].name) == 0) {
-			c->kind = virtuals[k].kind;
-			if (c->kind == C_VIRTUAL) {
-				c->name = g_strdup(virtuals[k].anomaly);
-				c->vheader = g_strdup(name);
-				c->encrypted = strcmp(name,
-				    "ZIPPASSWORDPROTECTED") == 0;
-			}
-		}
-	if (c->kind == C_HEADER) {
-		if (!header_name_ok(name)) {
-			parse_error(ps, "bad header field name '%s'", name);
-			return FALSE;
-		}
-		c->name = g_strdup(name);
-	}
-	return regex_compile(ps, &c->pat, value, FALSE, TRUE);
-}
-
-static gboolean
-is_virtual(const char *s)
-{
-	for (size_t k = 0; k < G_N_ELEMENTS(virtuals); k++)
-		if (strcmp(s, virtuals[k].name) == 0)
-			return TRUE;
-	return strcmp(s, "ISSENSITIVEANDNOCRYPTO") == 0 ||
-	    strcmp(s, "CRYPTODETAILS") == 0;
-}
-
-/* A filename rule of a Qmail-Scanner line: field 1 is matched against the
- * end of each filename (a glob when it holds * ? or [), field 2 is SIZE=n
- * (exact decoded size; -1 any) or 1.x's bare n. */
-static gboolean
-qs_filename_rule(struct parser *ps, struct rule *r, const char *what,
-    const char *size)
-{
-	struct cond *c = &r->conds[0];
-	gboolean glob = strpbrk(what, "*?[") != NULL, bare;
-	gint64 n;
-
-	if (glob) {
-		if (!glob_compile(ps, &c->pat, what))
-			return FALSE;
-	} else {
-		if (strlen(what) > POLICY_PATTERN_MAX) {
-			parse_error(ps, "pattern longer than %d bytes",
-			    POLICY_PATTERN_MAX);
-			return FALSE;
-		}
-		c->pat.kind = PAT_SUFFIX;
-		c->pat.text = g_strdup(what);
-	}
-	c->kind = C_FILENAME;
-	r->n_conds = 1;
-	bare = g_ascii_strncasecmp(size, "SIZE=", 5) != 0;
-	if (!g_ascii_string_to_signed(bare ? size : size + 5, 10, -1,
-	    G_MAXINT64, &n, NULL)) {
-		parse_error(ps, "field 2 of a filename line must be SIZE=n "
-		    "(decoded bytes, -1 for any size)");
-		return FALSE;
-	}
-	/* Q-S 1.x: with an extension or a wildcard the size is ignored. */
-	if (n == -1 || (bare && (glob || what[0] == '.')))
-		return TRUE;
-	c = &r->conds[1];
-	c->kind = C_SIZE;
-	c->lo = c->hi = (uint64_t)n;
-	r->n_conds = 2;
-	return TRUE;
-}
-
-/* what<TAB>value<TAB>description[<TAB>action]; runs of TABs are one. */
-static void
-qs_line_parse(struct parser *ps, const char *line)
-{
-	g_auto(GStrv) raw = g_strsplit(line, "\t", -1);
-	const char *f[5];
-	unsigned n = 0;
-	struct rule *r;
-	size_t len;
-	g_autofree char *what = NULL;
-
-	for (unsigned k = 0; raw[k] != NULL; k++) {
-		char *s = g_strstrip(raw[k]);
-
-		if (s[0] == '\0')
-			continue;
-		if (n == 4) {
-			parse_error(ps, "more than four TAB-separated fields");
-			return;
-		}
-		f[n++] = s;
-	}
-	if (n < 3) {
-		parse_error(ps, "a Qmail-Scanner line needs three "
-		    "TAB-separated fields: what, SIZE=n or value, description");
-		return;
-	}
-	r = g_new0(struct rule, 1);
-	r->line = ps->line;
-	r->conds = g_new0(struct cond, 2);
-	r->action = POLICY_QUARANTINE;	/* Q-S's only meaning */
-	r->name = g_strdup(f[0]);
-	if (!text_ok(ps, "description", f[2]))
-		goto fail;
-	r->reason = g_strdup(f[2]);
-	what = g_strdup(f[0]);
-	len = strlen(what);
-	if (g_ascii_strncasecmp(f[1], "Virus-", 6) == 0 &&
-	    f[1][strlen(f[1]) - 1] == ':') {
-		/* 1.x form: regex<TAB>Virus-Header:<TAB>description. */
-		g_autofree char *name = g_strndup(f[1] + 6, strlen(f[1]) - 7);
-
-		if (!qs_header_rule(ps, r, name, f[0]))
-			goto fail;
-	} else if (len > 1 && what[len - 1] == ':') {
-		what[len - 1] = '\0';
-		if (!qs_header_rule(ps, r, what, f[1]))
-			goto fail;
-	} else if (is_virtual(what)) {
-		if (!qs_header_rule(ps, r, what, f[1]))
-			goto fail;
-	} else if (!qs_filename_rule(ps, r, what, f[1]))
-		goto fail;
-	if (n == 4) {
-		g_autoptr(GArray) toks = tokenize(ps, f[3]);
-		guint i = 0;
-
-		if (toks == NULL || !action_parse(ps, toks, &i, r))
-			goto fail;
-		if (i < toks->len) {
-			parse_error(ps, "unexpected '%s' after the action",
-			    TOK(toks, i)->text);
-			goto fail;
-		}
-	}
-	rule_add(ps, r);
-	return;
-fail:
-	policy_rule_free(r);
+		policy_parse_error(ps, "unknown setting %s "
+		    "(block_encrypted_archives, monitor_only)", key);
 }
 
 void
@@ -916,14 +678,14 @@ policy_parse_text(struct policy *p, const char *text, size_t len,
 		line = g_strndup(text + pos, n);
 		pos += n + 1;
 		if (n > POLICY_LINE_MAX) {
-			parse_error(&ps, "line longer than %d bytes",
+			policy_parse_error(&ps, "line longer than %d bytes",
 			    POLICY_LINE_MAX);
 			continue;
 		}
 		if (n > 0 && line[n - 1] == '\r')
 			line[n - 1] = '\0';
 		if (!g_utf8_validate(line, -1, NULL)) {
-			parse_error(&ps, "not UTF-8");
+			policy_parse_error(&ps, "not UTF-8");
 			continue;
 		}
 		for (s = line; *s == ' ' || *s == '\t'; s++)
@@ -935,7 +697,7 @@ policy_parse_text(struct policy *p, const char *text, size_t len,
 		if ((strncmp(s, "rule", 4) == 0 && (s[4] == ' ' ||
 		    s[4] == '\t')) || (strncmp(s, "set", 3) == 0 &&
 		    (s[3] == ' ' || s[3] == '\t'))) {
-			g_autoptr(GArray) toks = tokenize(&ps, s);
+			g_autoptr(GArray) toks = policy_tokenize(&ps, s);
 
 			if (toks == NULL)
 				continue;
@@ -944,10 +706,10 @@ policy_parse_text(struct policy *p, const char *text, size_t len,
 			else
 				set_parse(&ps, toks);
 		} else if (strchr(s, '\t') == NULL)
-			parse_error(&ps, "neither a rule/set line nor a "
+			policy_parse_error(&ps, "neither a rule/set line nor a "
 			    "TAB-separated Qmail-Scanner line");
 		else
-			qs_line_parse(&ps, s);
+			policy_compat_line_parse(&ps, s);
 	}
 	g_hash_table_unref(ps.names);
 }

@@ -1,7 +1,8 @@
-/* seccomp: the review room; every role's profile as tables, installed in
- * the spawner and the roles and printed for audit from the same data. */
-#include <errno.h>
-#include <fcntl.h>
+/* seccomp: the review room; what every role's profile shares (the final
+ * filter's baseline, the kills it documents, the outer filter) and the
+ * lookup of a role's profile, whose tables are one file per role
+ * (profile_*.c).  Installed in the spawner and the roles and printed for
+ * audit from the same data. */
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -11,23 +12,12 @@
 #include <sys/socket.h>
 #include <linux/futex.h>
 
-#include "qscan_limits.h"
-#include "role_runtime.h"
-#include "sandbox_tables.h"
+#include "profiles.h"
 
-/* glibc 2.36 knows these, but keep the tables buildable on older UAPI. */
-#ifndef MFD_ALLOW_SEALING
-#define MFD_ALLOW_SEALING 0x0002U
-#endif
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#endif
+/* glibc 2.36 knows it, but keep the tables buildable on older UAPI. */
 #ifndef MADV_FREE
 #define MADV_FREE 8
 #endif
-
-#define MiB (1024ull * 1024)
-#define GiB (1024ull * MiB)
 
 /* ---- the final filter every role shares ------------------------------- */
 
@@ -245,294 +235,22 @@ const struct sandbox_rule sandbox_outer_rules[] = {
 const size_t sandbox_n_outer_rules =
     sizeof(sandbox_outer_rules) / sizeof(sandbox_outer_rules[0]);
 
-/* ---- per-role tables -------------------------------------------------- */
+/* ---- the profiles, one file per role (profile_*.c) ------------------ */
 
-#define ROLE_CLONE_FLAGS \
-	(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
-	 CLONE_NEWNS)
-
-#define RLIMIT_CORE_0 \
-	{ RLIMIT_CORE, 0, 0, "no core files: they would hold message bytes", 0 }
-#define RLIMIT_NOFILE_ROLE \
-	{ RLIMIT_NOFILE, ROLE_NOFILE, ROLE_NOFILE, \
-	  "the fixed descriptors and one part at a time", 0 }
-#define RLIMIT_CPU_ROLE \
-	{ RLIMIT_CPU, DEFAULT_ROLE_CPU_SECONDS, DEFAULT_ROLE_CPU_SECONDS + 1, \
-	  "the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no " \
-	  "handler); the hard limit's SIGKILL one second later ends it, read " \
-	  "as a limit, not a crash", 0 }
-#define RLIMIT_MEMLOCK_0 \
-	{ RLIMIT_MEMLOCK, 0, 0, "no pinned memory", 0 }
-#define RLIMIT_NPROC_0 \
-	{ RLIMIT_NPROC, 0, 0, "no processes; after exec, since execve fails " \
-	  "with EAGAIN when NPROC is exceeded", 1 }
-
-static const struct role_rlimit canary_rlimits[] = {
-	RLIMIT_CORE_0,
-	RLIMIT_NOFILE_ROLE,
-	{ RLIMIT_AS, 256 * MiB, 256 * MiB,
-	  "the canary only locks down and dies", 0 },
-	RLIMIT_CPU_ROLE,
-	{ RLIMIT_FSIZE, 0, 0, "the canary writes no file", 0 },
-	RLIMIT_MEMLOCK_0,
-	RLIMIT_NPROC_0,
+/* In role id order. */
+static const struct role_profile *const profiles[] = {
+	&sandbox_profile_canary,
+	&sandbox_profile_unpack,
+	&sandbox_profile_clamav,
+	&sandbox_profile_clamd,
 };
-
-static const struct role_rlimit unpack_rlimits[] = {
-	RLIMIT_CORE_0,
-	{ RLIMIT_NOFILE, UNPACK_NOFILE, UNPACK_NOFILE,
-	  "memfds sent but not yet taken by the broker count against it "
-	  "(SCM_RIGHTS in flight, for this user, across messages); the role "
-	  "itself holds one at a time and cannot open files", 0 },
-	{ RLIMIT_AS, 2 * GiB, 2 * GiB,
-	  "GMime's tree of a 100 MiB message plus decoded parts in flight", 0 },
-	RLIMIT_CPU_ROLE,
-	{ RLIMIT_FSIZE, DEFAULT_MAX_DECODED_BYTES + 16 * MiB,
-	  DEFAULT_MAX_DECODED_BYTES + 16 * MiB,
-	  "memfd writes count: one part up to max_decoded_bytes, plus one "
-	  "write buffer of overshoot before the walker stops", 0 },
-	RLIMIT_MEMLOCK_0,
-	RLIMIT_NPROC_0,
-};
-
-/* Measured with strace on fuzz/corpus/mime and cold-charset, 12 MiB and
- * 200-part messages: after lockdown qscan-unpack needs only these beyond
- * the baseline (ftruncate, lseek, F_GET_SEALS, F_GETFL never occurred;
- * the broker checks the seals of what it receives). */
-/* Measured with strace -f over fuzz/corpus/mime and fuzz/corpus/archive
- * through `qscan check`: every memfd_create of qscan-unpack returned fd 3
- * and every write went to fd 3 (log lines, when any, go to fd 2). */
-#define UNPACK_FD_PART	(ROLE_FD_PEER)
-static const struct sandbox_rule unpack_rules[] = {
-	{ "write", SANDBOX_ALLOW, { ARG_EQ(0, "fd", ROLE_FD_LOG) },
-	  "log lines on fd 2 (role_log), restated because this table takes "
-	  "write over" },
-	{ "write", SANDBOX_ALLOW, { ARG_EQ(0, "fd", UNPACK_FD_PART) },
-	  "a decoded part into its memfd: the lowest free descriptor, fd 3, "
-	  "since lockdown leaves only 0-2 open and the role holds one part "
-	  "at a time (a role holding more fails closed, never writes fd 0 "
-	  "or 1)" },
-	{ "memfd_create", SANDBOX_ALLOW,
-	  { ARG_MASKED_EQ(1, "flags", MFD_ALLOW_SEALING, MFD_ALLOW_SEALING) },
-	  "one memfd per decoded part; it must be sealable before it is sent" },
-	{ "fcntl", SANDBOX_ALLOW, { ARG_EQ(1, "cmd", F_ADD_SEALS) },
-	  "seal a part memfd against writes and resizing before sending it" },
-};
-
-/* The clamav role's descriptor ceiling: libclamav keeps a temporary file
- * open per nesting level it unpacks (archive member, decoded mail part,
- * normalised HTML) on top of the fixed descriptors and the part in hand. */
-#define CLAMAV_NOFILE	64
-/* The clamav role's scratch space: libclamav's temporary files for one
- * message, bounded by max-scan-bytes (default limits stay far below). */
-#define CLAMAV_TMPFS_BYTES	(1 * GiB)
-/* The clamd role holds the fixed descriptors, the clamd socket and the
- * part in hand; a few spare for the kernel-internal ones glibc may keep. */
-#define CLAMD_NOFILE	16
-
-static const struct role_rlimit clamav_rlimits[] = {
-	RLIMIT_CORE_0,
-	{ RLIMIT_NOFILE, CLAMAV_NOFILE, CLAMAV_NOFILE,
-	  "the fixed descriptors, the part in hand, and one libclamav "
-	  "temporary file per nesting level it unpacks", 0 },
-	{ RLIMIT_AS, 4 * GiB, 4 * GiB,
-	  "a real signature database needs about 1.2 GiB once compiled "
-	  "(docs.clamav.net), and grows; plus parts mapped for scanning and "
-	  "libclamav's unpack buffers", 0 },
-	{ RLIMIT_CPU, 60, 61,
-	  "loading a real database takes seconds to tens of seconds before "
-	  "the first part; the soft limit's SIGXCPU is ignored (pid 1 of its "
-	  "namespace, no handler), the hard limit's SIGKILL one second later "
-	  "ends it, read as a limit", 0 },
-	{ RLIMIT_FSIZE, CLAMAV_TMPFS_BYTES, CLAMAV_TMPFS_BYTES,
-	  "libclamav's temporary files in its scratch tmpfs; one cannot outgrow the "
-	  "tmpfs that holds it", 0 },
-	RLIMIT_MEMLOCK_0,
-	RLIMIT_NPROC_0,
-};
-
-/* Measured with strace -f on the 44 clamav-testfiles, clean mail and the
- * copyright texts, after the role's warm-up scan: what libclamav does
- * after lockdown beyond the baseline.  Paths are confined by Landlock
- * (read/write beneath its scratch directory only), so openat and friends are real here,
- * not the baseline's soft EACCES. */
-static const struct sandbox_rule clamav_rules[] = {
-	{ "write", SANDBOX_ALLOW,
-	  { ARG_RANGE(0, "fd", ROLE_FD_RECORDS, CLAMAV_NOFILE - 1) },
-	  "log lines on fd 2 and libclamav's temporary files, whose "
-	  "descriptors go up to RLIMIT_NOFILE; never fd 0" },
-	{ "openat", SANDBOX_ALLOW, { { 0 } },
-	  "libclamav's temporary files and directories; Landlock refuses "
-	  "every path outside its scratch directory (EACCES), so a charset module nobody "
-	  "pre-loaded still fails softly" },
-	{ "newfstatat", SANDBOX_ALLOW, { { 0 } },
-	  "glibc's fstat() (a descriptor, AT_EMPTY_PATH) on parts and "
-	  "temporary files, and stat()/lstat() of absolute temporary paths "
-	  "(AT_FDCWD: cli_rmdirs walks its directories with them and loops "
-	  "if they fail).  Seccomp cannot read the path (an absolute one "
-	  "ignores dirfd, AT_EMPTY_PATH a non-empty one) and Landlock does "
-	  "not cover stat: the role sees an empty /etc (see hidden), and its "
-	  "own uid keeps it out of qscand's 0700 spool" },
-	{ "pread64", SANDBOX_ALLOW, { { 0 } },
-	  "libclamav's fmap reads parts and temporary files by offset" },
-	{ "lseek", SANDBOX_ALLOW, { { 0 } },
-	  "rewinding temporary files before they are scanned" },
-	{ "fcntl", SANDBOX_ALLOW, { ARG_EQ(1, "cmd", F_GETFL) },
-	  "libclamav checks how a descriptor was opened before mapping it" },
-	{ "mkdir", SANDBOX_ALLOW, { { 0 } },
-	  "a temporary directory per unpacked container (OLE2, mail, HTML)" },
-	{ "chmod", SANDBOX_EPERM, { { 0 } },
-	  "soft: cli_rmdirs makes each temporary directory 0700 again "
-	  "before removing it and ignores the result (it made them 0700); "
-	  "Landlock has no right for mode changes, so none is allowed" },
-	{ "unlink", SANDBOX_ALLOW, { { 0 } },
-	  "removing temporary files after each scan" },
-	{ "rmdir", SANDBOX_ALLOW, { { 0 } },
-	  "removing temporary directories after each scan" },
-	{ "getdents64", SANDBOX_ALLOW, { { 0 } },
-	  "scanning and removing what a container left in its temporary "
-	  "directory" },
-	{ "recvmsg", SANDBOX_ALLOW,
-	  { ARG_EQ(0, "fd", ROLE_FD_RECORDS),
-	    ARG_EQ(2, "flags", MSG_CMSG_CLOEXEC) },
-	  "REC_SCAN requests from the broker with the part's memfd "
-	  "(role_recv); only on the records socket" },
-};
-
-static const struct role_rlimit clamd_rlimits[] = {
-	RLIMIT_CORE_0,
-	{ RLIMIT_NOFILE, CLAMD_NOFILE, CLAMD_NOFILE,
-	  "the fixed descriptors, the clamd socket and the part in hand", 0 },
-	{ RLIMIT_AS, 512 * MiB, 512 * MiB,
-	  "records and one INSTREAM chunk buffer; no content is parsed "
-	  "here", 0 },
-	RLIMIT_CPU_ROLE,
-	{ RLIMIT_FSIZE, 0, 0,
-	  "writes no file: parts go to clamd as descriptors or chunks on "
-	  "the socket", 0 },
-	RLIMIT_MEMLOCK_0,
-	RLIMIT_NPROC_0,
-};
-
-/* The clamd role only moves parts to clamd and answers come back; every
- * socket call is pinned to the one socket the broker connected (fd 3) or
- * the records socket (fd 1). */
-static const struct sandbox_rule clamd_rules[] = {
-	{ "write", SANDBOX_ALLOW, { ARG_EQ(0, "fd", ROLE_FD_LOG) },
-	  "log lines on fd 2 only: clamd gets send(), and the role creates "
-	  "no files" },
-	{ "recvfrom", SANDBOX_ALLOW,
-	  { ARG_EQ(0, "fd", ROLE_FD_PEER), ARG_EQ(3, "flags", MSG_DONTWAIT) },
-	  "clamd's replies (recv() with MSG_DONTWAIT, then poll): only fd 3" },
-	{ "sendto", SANDBOX_ALLOW,
-	  { ARG_EQ(0, "fd", ROLE_FD_PEER),
-	    ARG_EQ(3, "flags", MSG_DONTWAIT | MSG_NOSIGNAL) },
-	  "clamd commands and INSTREAM chunks (send()): only fd 3, never "
-	  "blocking, never SIGPIPE" },
-	{ "sendmsg", SANDBOX_ALLOW,
-	  { ARG_EQ(0, "fd", ROLE_FD_PEER),
-	    ARG_EQ(2, "flags", MSG_DONTWAIT | MSG_NOSIGNAL) },
-	  "FILDES: the part's memfd to clamd as SCM_RIGHTS" },
-	{ "sendmsg", SANDBOX_ALLOW,
-	  { ARG_EQ(0, "fd", ROLE_FD_RECORDS),
-	    ARG_EQ(2, "flags", MSG_NOSIGNAL) },
-	  "records to the broker (rec_send), as in the baseline, restated "
-	  "because this table takes sendmsg over" },
-	{ "recvmsg", SANDBOX_ALLOW,
-	  { ARG_EQ(0, "fd", ROLE_FD_RECORDS),
-	    ARG_EQ(2, "flags", MSG_CMSG_CLOEXEC) },
-	  "REC_SCAN requests from the broker with the part's memfd "
-	  "(role_recv); only on the records socket" },
-	{ "poll", SANDBOX_ALLOW, { ARG_EQ(1, "nfds", 1) },
-	  "waiting for clamd (fd 3) with the read timeout: one descriptor" },
-	{ "pread64", SANDBOX_ALLOW,
-	  { ARG_RANGE(0, "fd", ROLE_FD_PEER + 1, CLAMD_NOFILE - 1) },
-	  "INSTREAM reads the part memfd by offset; never the fixed fds" },
-};
-
-const struct role_profile sandbox_profiles[] = {
-	{
-		.role = ROLE_CANARY,
-		.name = "canary",
-		.user = "qscan-canary",
-		.clone_flags = ROLE_CLONE_FLAGS,
-		.rlimits = canary_rlimits,
-		.n_rlimits = sizeof(canary_rlimits) / sizeof(canary_rlimits[0]),
-		.landlock = LANDLOCK_NO_FILES,
-		.fds = "0 /dev/null (no message); 1 records (SOCK_SEQPACKET to the "
-		    "broker); 2 log pipe",
-		.rules = NULL,
-		.n_rules = 0,
-	},
-	{
-		.role = ROLE_UNPACK,
-		.name = "unpack",
-		.user = "qscan-unpack",
-		.clone_flags = ROLE_CLONE_FLAGS,
-		.rlimits = unpack_rlimits,
-		.n_rlimits = sizeof(unpack_rlimits) / sizeof(unpack_rlimits[0]),
-		.landlock = LANDLOCK_NO_FILES,
-		.fds = "0 message (spool file, read-only, mapped before "
-		    "lockdown); 1 records (SOCK_SEQPACKET to the broker); 2 log "
-		    "pipe",
-		.rules = unpack_rules,
-		.n_rules = sizeof(unpack_rules) / sizeof(unpack_rules[0]),
-	},
-	{
-		.role = ROLE_CLAMAV,
-		.name = "clamav",
-		.user = "qscan-clamav",
-		.clone_flags = ROLE_CLONE_FLAGS,
-		.rlimits = clamav_rlimits,
-		.n_rlimits = sizeof(clamav_rlimits) / sizeof(clamav_rlimits[0]),
-		.landlock = LANDLOCK_PRIVATE_DIR,
-		.fds = "0 /dev/null; 1 records (SOCK_SEQPACKET to the broker; "
-		    "parts arrive on it as sealed memfds); 2 log pipe",
-		/* libclamav's CL_ENGINE_TMPDIR: an empty tmpfs of its own,
-		 * so temporary files of one message never meet another's,
-		 * vanish with the role, and Landlock can name the one
-		 * directory the role may touch after lockdown. */
-		.tmpfs_dir = ROLE_SCRATCH_DIR,
-		.tmpfs_bytes = CLAMAV_TMPFS_BYTES,
-		/* stat() is open to it (above): /etc's secrets' metadata
-		 * (/etc/shadow) stays out of sight.  Nothing there is needed
-		 * after exec (ld.so finds the multiarch directories without
-		 * ld.so.cache; measured with strace), and the database is
-		 * loaded from its own directory. */
-		.hidden_dir = "/etc",
-		/* Its final filter allows real paths (openat, stat, mkdir,
-		 * unlink) that Landlock alone confines: sharing qscand's uid
-		 * outside its namespace, what it may touch is the spool. */
-		.own_uid_why = "its filter lets it stat any path (Landlock "
-		    "does not cover stat): with qscand's uid it could stat "
-		    "inside qscand's 0700 spool",
-		.rules = clamav_rules,
-		.n_rules = sizeof(clamav_rules) / sizeof(clamav_rules[0]),
-	},
-	{
-		.role = ROLE_CLAMD,
-		.name = "clamd",
-		.user = "qscan-clamd",
-		.clone_flags = ROLE_CLONE_FLAGS,
-		.rlimits = clamd_rlimits,
-		.n_rlimits = sizeof(clamd_rlimits) / sizeof(clamd_rlimits[0]),
-		.landlock = LANDLOCK_NO_FILES,
-		.fds = "0 /dev/null; 1 records (SOCK_SEQPACKET to the broker; "
-		    "parts arrive on it as sealed memfds); 2 log pipe; 3 the "
-		    "clamd socket the broker connected (unix or TCP)",
-		.rules = clamd_rules,
-		.n_rules = sizeof(clamd_rules) / sizeof(clamd_rules[0]),
-	},
-};
-const size_t sandbox_n_profiles =
-    sizeof(sandbox_profiles) / sizeof(sandbox_profiles[0]);
 
 const struct role_profile *
 sandbox_profile(enum role_id role)
 {
-	for (size_t i = 0; i < sandbox_n_profiles; i++)
-		if (sandbox_profiles[i].role == role)
-			return &sandbox_profiles[i];
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (profiles[i]->role == role)
+			return profiles[i];
 	return NULL;
 }
 
@@ -548,9 +266,9 @@ sandbox_profile_overrides(const struct role_profile *p, const char *syscall)
 const struct role_profile *
 sandbox_profile_by_name(const char *name)
 {
-	for (size_t i = 0; i < sandbox_n_profiles; i++)
-		if (strcmp(sandbox_profiles[i].name, name) == 0)
-			return &sandbox_profiles[i];
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (strcmp(profiles[i]->name, name) == 0)
+			return profiles[i];
 	return NULL;
 }
 

@@ -79,10 +79,6 @@ extern const size_t sandbox_n_outer_rules;
 int sandbox_profile_overrides(const struct role_profile *p,
     const char *syscall);
 
-/* Every profile, in role id order. */
-extern const struct role_profile sandbox_profiles[];
-extern const size_t sandbox_n_profiles;
-
 /* Default action of the final filter and of the outer filter. */
 #define SANDBOX_FINAL_DEFAULT	SCMP_ACT_KILL_PROCESS
 #define SANDBOX_OUTER_DEFAULT	SCMP_ACT_ALLOW

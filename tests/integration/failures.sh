@@ -36,11 +36,11 @@ expect_tempfail 81 "canary not killed" "SANDBOX BROKEN"
 
 # A role that exits 0 without any record.
 ln -sf /bin/true "$T/roles/qscan-unpack"
-expect_tempfail 81 "role exits without records" "role unpack failed: bad-records"
+expect_tempfail 81 "role exits without records" "role unpack failed: bad-records (exited before its last record)"
 
 # A role that sends records of another role (the canary's hello).
 cp "$T/roles/qscan-canary" "$T/roles/qscan-unpack"
-expect_tempfail 81 "role sends a wrong hello" "role unpack failed: bad-records (record 1: bad hello"
+expect_tempfail 81 "role sends a wrong hello" "role unpack failed: bad-records (record 1: bad hello (record type 1))"
 
 # A role that exits with an error of its own (here: usage).
 printf '#!/bin/sh\nexit 64\n' > "$T/roles/qscan-unpack.sh"

@@ -21,8 +21,19 @@ qs_run "$T/m" "$T/e"
 expect_rc 81 "qmail-queue killed"
 pass "qmail-queue killed by a signal: 81"
 
-# qmail-queue that cannot be run at all.
-sed -i "s|^qmail_queue = .*|qmail_queue = $T/nonexistent|" "$T/qscan.conf"
-qs_run "$T/m" "$T/e"
-[ "$rc" != 0 ] || fail "missing qmail-queue accepted"
-pass "missing qmail-queue: exit $rc"
+# qmail-queue that cannot be run at all (missing, or not executable):
+# 120, qmail's own temporary "unable to exec qq" (REFERENCE 2.2), never
+# 0 and never permanent (31 would bounce mail for our configuration).
+: > "$T/qq-not-executable"
+chmod 644 "$T/qq-not-executable"
+for qq in "$T/nonexistent" "$T/qq-not-executable"; do
+	sed -i "s|^qmail_queue = .*|qmail_queue = $qq|" "$T/qscan.conf"
+	qs_run "$T/m" "$T/e"
+	expect_rc 120 "qmail-queue $qq"
+	[ "$(qs_field exit)" = 120 ] || fail "logged exit $(qs_field exit) for $qq"
+	[ "$(qs_field action)" = queue-failed ] || fail "logged action $(qs_field action) for $qq"
+	grep -q "qmail-queue: cannot run $qq" "$T/stderr" ||
+	    { cat "$T/stderr"; fail "$qq: no log line naming it"; }
+	expect_work_empty "qmail-queue $qq"
+done
+pass "qmail-queue missing or not executable: exit 120, logged"

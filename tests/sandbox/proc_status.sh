@@ -13,7 +13,8 @@ broker_job=$!
 pid=
 i=0
 while [ -z "$pid" ] && [ $i -lt 100 ]; do
-	pid=$(pgrep -u "$role_uid" -f qscan-unpack | head -n 1 || true)
+	# Our broker's own child: other brokers may run roles as this user.
+	pid=$(pgrep -P "$broker_job" -u "$role_uid" | head -n 1 || true)
 	sleep 0.05
 	i=$((i+1))
 done
@@ -48,7 +49,7 @@ broker=$!
 pid=
 i=0
 while [ -z "$pid" ] && [ $i -lt 100 ]; do
-	pid=$(pgrep -u "$role_uid" -f qscan-unpack | head -n 1 || true)
+	pid=$(pgrep -P "$broker" -u "$role_uid" | head -n 1 || true)
 	sleep 0.05
 	i=$((i+1))
 done

@@ -4,6 +4,7 @@
 #define QSCAN_TEST_CHECK_H
 
 #include <stdio.h>
+#include <string.h>
 
 static int check_failures;
 
@@ -20,6 +21,18 @@ static int check_failures;
 	if (check_a_ != check_b_) { \
 		fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
 		    __FILE__, __LINE__, #a, check_a_, #b, check_b_); \
+		check_failures++; \
+	} \
+} while (0)
+
+/* A refusal that says why: expr is -1 and the text `error` holds names
+ * `reason` (a decoder's error, a check's why). */
+#define CHECK_REFUSED(expr, error, reason) do { \
+	long long check_r_ = (long long)(expr); \
+	if (check_r_ != -1 || strstr((error), (reason)) == NULL) { \
+		fprintf(stderr, "%s:%d: %s == %lld (\"%s\"), expected -1 " \
+		    "(\"%s\")\n", __FILE__, __LINE__, #expr, check_r_, \
+		    (error), (reason)); \
 		check_failures++; \
 	} \
 } while (0)

@@ -61,24 +61,26 @@ decoder_cases(void)
 	CHECK_INT(d.report.pid, 1);
 	CHECK_INT(d.report.open_errno, EACCES);
 	/* nothing after the report */
-	CHECK_INT(report(&d, 4, 1), -1);
-	CHECK(strstr(d.error, "more than a hello and a report") != NULL);
+	CHECK_REFUSED(report(&d, 4, 1), d.error,
+	    "more than a hello and a report");
 
 	canary_decoder_init(&d);
-	CHECK_INT(report(&d, 4, 1), -1);	/* report before hello */
-	CHECK(strstr(d.error, "bad canary hello") != NULL);
+	/* report before hello */
+	CHECK_REFUSED(report(&d, 4, 1), d.error, "bad canary hello");
 
 	canary_decoder_init(&d);
-	CHECK_INT(hello(&d, ROLE_UNPACK), -1);	/* another role's hello */
-
-	canary_decoder_init(&d);
-	CHECK_INT(hello(&d, ROLE_CANARY), 0);
-	CHECK_INT(report(&d, 3, 1), -1);	/* short */
-	CHECK(strstr(d.error, "malformed") != NULL);
+	/* another role's hello */
+	CHECK_REFUSED(hello(&d, ROLE_UNPACK), d.error, "bad canary hello");
 
 	canary_decoder_init(&d);
 	CHECK_INT(hello(&d, ROLE_CANARY), 0);
-	CHECK_INT(report(&d, 5, 1), -1);	/* bytes left over */
+	/* short */
+	CHECK_REFUSED(report(&d, 3, 1), d.error, "malformed canary report");
+
+	canary_decoder_init(&d);
+	CHECK_INT(hello(&d, ROLE_CANARY), 0);
+	/* bytes left over */
+	CHECK_REFUSED(report(&d, 5, 1), d.error, "malformed canary report");
 	CHECK_INT(canary_decoder_done(&d), 0);
 
 	canary_decoder_init(&d);
@@ -88,8 +90,8 @@ decoder_cases(void)
 	rec_begin(&w, REC_CANARY_REPORT);
 	for (int i = 0; i < 4; i++)
 		rec_put_u32(&w, 1);
-	CHECK_INT(feed(&d, fd), -1);		/* a descriptor on it */
-	CHECK(strstr(d.error, "descriptor") != NULL);
+	/* a descriptor on it */
+	CHECK_REFUSED(feed(&d, fd), d.error, "descriptor");
 	CHECK(fcntl(fd, F_GETFD) < 0);		/* and it was closed */
 }
 

@@ -166,7 +166,22 @@ test_good_stream(void)
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 1);
 	rec_put_u32(&w, 1);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "record after end");
+	message_facts_clear(&f);
+}
+
+/* A child two levels below its parent. */
+static void
+test_wrong_depth(void)
+{
+	struct message_facts f;
+	struct unpack_decoder d;
+
+	start(&d, &f);
+	part_full(0, REC_NO_PARENT, 0, PART_MULTIPART, 0, "");
+	CHECK_INT(feed(&d, -1), 0);
+	part(1, 0, 2, 0);
+	CHECK_REFUSED(feed(&d, -1), d.error, "inconsistent parent or depth");
 	message_facts_clear(&f);
 }
 
@@ -181,44 +196,62 @@ test_refusals(void)
 	message_facts_init(&f);
 	unpack_decoder_init(&d, &f, 100, 1 << 20);
 	part(0, REC_NO_PARENT, 0, 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "first record is not hello");
 	unpack_decoder_init(&d, &f, 100, 1 << 20);
 	hello(ROLE_UNPACK, RECORD_VERSION + 1);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "bad hello");
 	unpack_decoder_init(&d, &f, 100, 1 << 20);
 	hello(ROLE_CANARY, RECORD_VERSION);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "bad hello");
 	message_facts_clear(&f);
 
 	/* Short header, unknown type, length that disagrees. */
 	start(&d, &f);
-	CHECK_INT(unpack_decoder_feed(&d, junk, 4, -1), -1);
+	CHECK_REFUSED(unpack_decoder_feed(&d, junk, 4, -1), d.error,
+	    "bad record header");
 	junk[0] = 99;
-	CHECK_INT(unpack_decoder_feed(&d, junk, 8, -1), -1);
+	CHECK_REFUSED(unpack_decoder_feed(&d, junk, 8, -1), d.error,
+	    "bad record header");
 	junk[0] = REC_END;
 	junk[4] = 7;	/* says 7 bytes of payload, 8 follow */
-	CHECK_INT(unpack_decoder_feed(&d, junk, 16, -1), -1);
+	CHECK_REFUSED(unpack_decoder_feed(&d, junk, 16, -1), d.error,
+	    "bad record header");
+	/* One byte over RECORD_MAX, whatever its header says. */
+	{
+		g_autofree uint8_t *big = g_malloc0(RECORD_MAX + 1);
+		uint32_t payload = RECORD_MAX + 1 - RECORD_HEADER_LEN;
+
+		big[0] = REC_HEADER;
+		for (int i = 0; i < 4; i++)
+			big[4 + i] = (payload >> (8 * i)) & 0xff;
+		CHECK_REFUSED(unpack_decoder_feed(&d, big, RECORD_MAX + 1, -1),
+		    d.error, "bad record header");
+	}
 	/* Leftover bytes after the fields. */
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 0);
 	rec_put_u32(&w, 0);
 	rec_put_u8(&w, 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed end");
 	/* Parts out of order, parent after child, wrong depth. */
 	part(1, REC_NO_PARENT, 0, 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "part out of order");
 	part(0, 0, 1, 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "inconsistent parent or depth");
 	part(0, REC_NO_PARENT, 0, 3);
 	CHECK_INT(feed(&d, -1), 0);
+	/* (A wrong depth: test_wrong_depth; here the order rule comes
+	 * first.) */
 	part(1, 0, 2, 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error,
+	    "part before the previous part's content");
 	/* Filename for a part that does not exist; NUL inside a string. */
 	rec_begin(&w, REC_FILENAME);
 	rec_put_u32(&w, 7);
 	rec_put_u8(&w, 0);
 	rec_put_str(&w, "x", 1);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error,
+	    "filename not right after its part");
 	rec_begin(&w, REC_FILENAME);
 	rec_put_u32(&w, 0);
 	rec_put_u8(&w, 0);
@@ -226,27 +259,31 @@ test_refusals(void)
 	rec_put_u8(&w, 'a');
 	rec_put_u8(&w, 0);
 	rec_put_u8(&w, 'b');
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed filename");
 	/* A descriptor on a record that takes none. */
 	rec_begin(&w, REC_HEADER);
 	rec_put_u8(&w, HDR_FROM);
 	rec_put_str(&w, "a", 1);
-	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), -1);
+	CHECK_REFUSED(feed(&d, sealed_memfd("abc", 3, 1)), d.error,
+	    "descriptor on a record that takes none");
 	/* Content: no descriptor; not sealed; wrong size. */
 	rec_begin(&w, REC_CONTENT);
 	rec_put_u32(&w, 0);
 	rec_put_u64(&w, 3);
-	CHECK_INT(feed(&d, -1), -1);
-	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 0)), -1);
-	CHECK_INT(feed(&d, sealed_memfd("abcd", 4, 1)), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed content");
+	CHECK_REFUSED(feed(&d, sealed_memfd("abc", 3, 0)), d.error,
+	    "content descriptor not a sealed memfd of the declared size");
+	CHECK_REFUSED(feed(&d, sealed_memfd("abcd", 4, 1)), d.error,
+	    "content descriptor not a sealed memfd of the declared size");
 	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), 0);
 	/* Twice for one part. */
-	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), -1);
+	CHECK_REFUSED(feed(&d, sealed_memfd("abc", 3, 1)), d.error,
+	    "content not right after its part and filenames");
 	/* END counts that do not match what was sent. */
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 2);
 	rec_put_u32(&w, 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "end counts disagree");
 	CHECK(!unpack_decoder_done(&d));
 	CHECK(d.error[0] != '\0');
 	message_facts_clear(&f);
@@ -295,17 +332,18 @@ test_version2(void)
 	header_field(REC_NO_PARENT, "X-Spam", "yes");
 	CHECK_INT(feed(&d, -1), 0);
 	header_field(REC_NO_PARENT, "", "nameless");
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed header field");
 	memset(big, 'v', sizeof(big));
 	big[HEADER_VALUE_MAX + 1] = '\0';
 	header_field(REC_NO_PARENT, "X-Long", big);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed header field");
 	header_field(7, "X-Who", "unknown part");
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error,
+	    "header field out of order or for an unknown part");
 	part_full(0, REC_NO_PARENT, 0, PART_LEAF, 2, "");	/* reserved */
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "reserved part flag set");
 	part_full(0, REC_NO_PARENT, 0, PART_KIND_MAX + 1, 0, "");
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "unknown part kind");
 	part_full(0, REC_NO_PARENT, 0, PART_LEAF, 0, "application/zip");
 	CHECK_INT(feed(&d, -1), 0);
 	content(0, 0);
@@ -321,12 +359,13 @@ test_version2(void)
 	rec_put_u32(&w, 1);
 	rec_put_u8(&w, FN_SOURCE_MAX + 1);
 	rec_put_str(&w, "x", 1);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed filename");
 	content(1, 0);
 	CHECK_INT(feed(&d, sealed_memfd("", 0, 1)), 0);
 	/* The top-level message's fields come before the first part. */
 	header_field(REC_NO_PARENT, "Subject", "late");
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error,
+	    "header record after the first part");
 	rec_begin(&w, REC_ANOMALY);
 	rec_put_u32(&w, 1);
 	rec_put_u16(&w, ANOM_LIMIT_EXPANSION_RATIO);
@@ -336,7 +375,7 @@ test_version2(void)
 	rec_put_u32(&w, 1);
 	rec_put_u16(&w, ANOM_CODE_MAX + 1);
 	rec_put_str(&w, "", 0);
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "malformed anomaly");
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 2);
 	rec_put_u32(&w, 1);
@@ -360,7 +399,7 @@ test_version2(void)
 		CHECK_INT(feed(&d, -1), 0);
 	}
 	header_field(REC_NO_PARENT, "X-H", "one too many");
-	CHECK_INT(feed(&d, -1), -1);
+	CHECK_REFUSED(feed(&d, -1), d.error, "too many header fields");
 	message_facts_clear(&f);
 }
 
@@ -427,18 +466,19 @@ test_scanner_stream(void)
 	scanner_result_init(&res, ROLE_CLAMAV);
 	scanner_decoder_init(&d, &res, asked, 3);
 	hello(ROLE_CLAMD, RECORD_VERSION);	/* another scanner's hello */
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "bad hello");
 	scanner_decoder_init(&d, &res, asked, 3);
 	hello(ROLE_CLAMAV, RECORD_VERSION);
 	CHECK_INT(scanner_feed(&d, -1), 0);
 	verdict(REC_NO_PARENT, SCAN_CLEAN, "");	/* engine must come first */
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "second record is not engine");
 	/* Engine strings go into a header: a line break is refused. */
 	rec_begin(&w, REC_ENGINE);
 	rec_put_str(&w, "clamav", 6);
 	rec_put_str(&w, "1.0\r\nX-Evil: y", 15);
 	rec_put_str(&w, "27000", 5);
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "malformed engine");
 	rec_begin(&w, REC_ENGINE);
 	rec_put_str(&w, "clamav", 6);
 	rec_put_str(&w, "1.4.6", 5);
@@ -446,24 +486,28 @@ test_scanner_stream(void)
 	CHECK_INT(scanner_feed(&d, -1), 0);
 	CHECK(strcmp(res.engine, "clamav") == 0);
 	verdict(0, SCAN_CLEAN, "");		/* raw was asked first */
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "verdict for a part not asked for, or out of order");
 	verdict(REC_NO_PARENT, SCAN_VIRUS, "");	/* a virus has a name */
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "virus without a name");
 	verdict(REC_NO_PARENT, SCAN_VIRUS, "Eicar-Test-Signature");
 	CHECK_INT(scanner_feed(&d, -1), 0);
 	verdict(0, SCAN_CLEAN, "");
-	CHECK_INT(scanner_feed(&d, sealed_memfd("x", 1, 1)), -1);
+	CHECK_REFUSED(scanner_feed(&d, sealed_memfd("x", 1, 1)), d.error,
+	    "descriptor from a scanner");
 	CHECK_INT(scanner_feed(&d, -1), 0);
 	rec_begin(&w, REC_END);			/* part 2 has no verdict yet */
 	rec_put_u32(&w, 3);
 	rec_put_u32(&w, 0);
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "end before every part had its verdict");
 	verdict(2, SCAN_RESULT_MAX + 1, "");
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "malformed verdict");
 	verdict(2, SCAN_LIMIT, "size");
 	CHECK_INT(scanner_feed(&d, -1), 0);
 	verdict(2, SCAN_CLEAN, "");		/* more verdicts than asked */
-	CHECK_INT(scanner_feed(&d, -1), -1);
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "verdict for a part not asked for, or out of order");
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 3);
 	rec_put_u32(&w, 0);
@@ -673,17 +717,17 @@ test_decoder_order(void)
 	part(0, REC_NO_PARENT, 0, 3);
 	CHECK_INT(feed(&d, -1), 0);
 	content(0, 3);
-	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 0)), -1);
+	CHECK_REFUSED(feed(&d, sealed_memfd("abc", 3, 0)), d.error,
+	    "content descriptor not a sealed memfd of the declared size");
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 1);
 	rec_put_u32(&w, 0);
-	CHECK_INT(feed(&d, -1), -1);
-	CHECK(strstr(d.error, "content") != NULL);
+	CHECK_REFUSED(feed(&d, -1), d.error, "content");
 	content(0, 3);
 	CHECK_INT(feed(&d, sealed_memfd("abc", 3, 1)), 0);
 	filename(0, "late.exe");
-	CHECK_INT(feed(&d, -1), -1);
-	CHECK(strstr(d.error, "filename not right after its part") != NULL);
+	CHECK_REFUSED(feed(&d, -1), d.error,
+	    "filename not right after its part");
 	rec_begin(&w, REC_END);
 	rec_put_u32(&w, 1);
 	rec_put_u32(&w, 0);
@@ -698,6 +742,7 @@ main(void)
 	test_scanner_stream();
 	test_good_stream();
 	test_refusals();
+	test_wrong_depth();
 	test_writer_limits();
 	test_version2();
 	test_anomaly_names();

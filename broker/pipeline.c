@@ -1,0 +1,223 @@
+/* broker: the per-message pipeline, its once-per-process setup and what
+ * its steps share (pipeline_steps.h); trusted, believes roles only about
+ * their own message and only through the decoders. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "pipeline_steps.h"
+
+static struct sock_fprog outer_filter;
+static struct policy *loaded_policy;	/* compiled once per process */
+static uid_t role_uid[ROLE_ID_MAX + 1];
+static gid_t role_gid[ROLE_ID_MAX + 1];
+
+/* A configured scanner whose profile needs a uid of its own cannot run
+ * when roles share ours (a broker installed setuid qscand): 1 with *why. */
+static int
+shared_uid_refused(const struct qscan_config *cfg, const struct privs *privs,
+    char **why)
+{
+	if (privs->mode != PRIVS_SHARED_UID)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_scanners; i++) {
+		const struct role_profile *p = sandbox_profile(cfg->scanners[i]);
+
+		if (p != NULL && p->own_uid_why != NULL) {
+			*why = g_strdup_printf("scanner %s refused: roles share "
+			    "our uid (broker installed setuid %s), and %s; "
+			    "install it setuid root or with file capabilities "
+			    "(qscan-setup --setuid or --setcap), or scan with "
+			    "clamd", p->name, cfg->broker_user, p->own_uid_why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* What [sandbox] requires of the kernel (spawn_setup); the weaknesses it
+ * allows go to `warn`. */
+static int
+sandbox_ready(const struct qscan_config *cfg, const struct privs *privs,
+    void (*warn)(const char *text), char **why)
+{
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	struct spawn_settings set;
+	int rc;
+
+	spawn_settings_from(cfg, &set);
+	rc = spawn_setup(&set, privs, warnings, why);
+	for (guint i = 0; i < warnings->len; i++)
+		warn(warnings->pdata[i]);
+	return rc;
+}
+
+int
+pipeline_setup(const struct qscan_config *cfg, const struct privs *privs,
+    void (*warn)(const char *text), char **why)
+{
+	struct rlimit rl;
+
+	if (sandbox_ready(cfg, privs, warn, why) != 0)
+		return -1;
+	/* Each decoded part is kept as a memfd: allow the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (sandbox_landlock_abi() < 1) {
+		*why = g_strdup("kernel has no Landlock: no sandbox, no service");
+		return -1;
+	}
+	if (sandbox_outer_filter_compile(&outer_filter) != 0) {
+		*why = g_strdup("cannot compile the outer seccomp filter");
+		return -1;
+	}
+	if (strcmp(cfg->policy_file, "none") != 0 && loaded_policy == NULL) {
+		g_autoptr(GPtrArray) errors =
+		    g_ptr_array_new_with_free_func(g_free);
+
+		loaded_policy = policy_load(cfg->policy_file, errors);
+		if (loaded_policy == NULL) {
+			*why = g_strdup_printf("policy: %s%s",
+			    errors->len ? (char *)errors->pdata[0] :
+			    "cannot load", errors->len > 1 ?
+			    " (and more: qscan lint)" : "");
+			return -1;
+		}
+	}
+	if (shared_uid_refused(cfg, privs, why))
+		return -1;
+	for (int r = 1; r <= ROLE_ID_MAX; r++) {
+		if (privs->mode == PRIVS_SHARED_UID) {
+			role_uid[r] = privs->uid;
+			role_gid[r] = privs->gid;
+		} else if (privs_lookup_user(cfg->role_user[r], &role_uid[r],
+		    &role_gid[r]) != 0) {
+			*why = g_strdup_printf("role user %s does not exist "
+			    "(run qscan-setup)", cfg->role_user[r]);
+			return -1;
+		} else if (role_uid[r] == 0 || role_uid[r] == privs->uid) {
+			*why = g_strdup_printf("role user %s must have a uid "
+			    "of its own", cfg->role_user[r]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+pipeline_fail(struct scan *s, enum qscan_failure f, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->verdict = VERDICT_TEMPFAIL;
+	s->failure = f;
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+	log_err("%s", s->reason);
+}
+
+int
+pipeline_start_role(struct scan *s, enum role_id role,
+    const struct rec_writer *settings, int message_fd, int peer_fd,
+    struct role_proc *rp, char **why)
+{
+	const struct role_profile *prof = sandbox_profile(role);
+	g_autofree char *name = g_strdup_printf("qscan-%s", prof->name);
+	g_autofree char *helper = g_strdup_printf("%s/%s", s->cfg->role_dir,
+	    name);
+	char *argv[] = { name, NULL };
+	struct spawn_spec spec = {
+		.role = role, .helper = helper, .argv = argv,
+		.message_fd = message_fd, .peer_fd = peer_fd,
+		.settings = settings, .uid = role_uid[role],
+		.gid = role_gid[role], .privs = s->privs,
+		.outer_filter = &outer_filter,
+	};
+
+	return spawn_role(&spec, rp, why);
+}
+
+void
+pipeline_role_user(enum role_id role, uid_t *uid, gid_t *gid)
+{
+	*uid = role_uid[role];
+	*gid = role_gid[role];
+}
+
+void
+pipeline_keep_crash_sample(struct scan *s, const char *role)
+{
+	g_autofree char *dir = g_strdup_printf("%s/crashes/new",
+	    s->cfg->spool_dir);
+	g_autofree char *name = g_strdup_printf("%s.%s", s->message_id, role);
+	int dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+	if (dfd < 0 || spool_link(s->spool, dfd, name) != 0)
+		log_err("cannot keep crash sample in %s: %s", dir,
+		    strerror(errno));
+	else
+		log_err("crash sample kept as %s/%s", dir, name);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+void
+pipeline_run(struct scan *s)
+{
+	message_facts_init(&s->facts);
+	s->verdict = VERDICT_CLEAN;
+	s->failure = FAIL_NONE;
+	s->reason[0] = '\0';
+	s->unchecked_decides = 0;
+	if (step_canary(s) != 0)
+		return;
+	step_unpack(s);
+	/* A message unpack already refused (a bomb, too deep, too many
+	 * parts) is not handed to the engines: they would only spend
+	 * seconds on what is refused anyway.  With limits_action = pass it
+	 * is delivered, so it is scanned first. */
+	if (s->verdict == VERDICT_CLEAN || (s->verdict == VERDICT_LIMITS &&
+	    s->cfg->limits_action == ACTION_PASS))
+		step_scanners(s);
+	/* AV first, so a known virus is called a virus; then policy. */
+	if (loaded_policy != NULL && (s->verdict == VERDICT_CLEAN ||
+	    s->verdict == VERDICT_LIMITS))
+		step_policy(s, loaded_policy);
+}
+
+void
+pipeline_clear(struct scan *s)
+{
+	message_facts_clear(&s->facts);
+	for (unsigned i = 0; i < s->n_scanners; i++)
+		scanner_result_clear(&s->scanners[i]);
+	s->n_scanners = 0;
+	if (s->policy_ran)
+		policy_result_clear(&s->policy);
+	s->policy_ran = 0;
+}
+
+void
+pipeline_decide_facts(const struct scan *s, struct decide_facts *f)
+{
+	f->verdict = s->verdict;
+	f->failure = s->failure;
+	f->unchecked_decides = s->unchecked_decides;
+	f->reason = s->reason;
+	f->policy_action = POLICY_PASS;
+	f->policy_text = NULL;
+	if (s->verdict == VERDICT_POLICY) {
+		f->policy_action = s->policy.action;
+		f->policy_text = g_array_index(s->policy.matches,
+		    struct policy_match, s->policy.decisive).text;
+	}
+}

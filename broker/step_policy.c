@@ -1,0 +1,89 @@
+/* broker pipeline step: the policy over the message's facts, the
+ * envelope and the client; the deciding rule makes the verdict "policy".
+ * Trusted. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "pipeline_steps.h"
+
+/* The facts the policy sees, borrowed from the scan for one evaluation. */
+void
+step_policy(struct scan *s, const struct policy *policy)
+{
+	const struct message_facts *f = &s->facts;
+	g_autoptr(GArray) headers = g_array_new(FALSE, FALSE,
+	    sizeof(struct policy_header));
+	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE,
+	    sizeof(struct policy_part));
+	g_autoptr(GArray) anomalies = g_array_new(FALSE, FALSE,
+	    sizeof(struct policy_anomaly));
+	struct policy_input in;
+	const struct policy_match *m;
+
+	memset(&in, 0, sizeof(in));
+	if (s->envl != NULL) {
+		in.sender = s->envl->sender;
+		in.recipients = (const char *const *)s->envl->recipients->pdata;
+		in.n_recipients = s->envl->recipients->len;
+	}
+	in.remote_ip = s->remote_ip;
+	in.relay_client = s->relay;
+	for (guint i = 0; f->header_fields && i < f->header_fields->len; i++) {
+		const struct header_field_fact *h = f->header_fields->pdata[i];
+		struct policy_header ph = { h->name, h->value };
+
+		if (h->part == REC_NO_PARENT)
+			g_array_append_val(headers, ph);
+	}
+	for (guint i = 0; i < f->parts->len; i++) {
+		const struct part_fact *p = f->parts->pdata[i];
+		struct policy_part pp = {
+			.path = p->path, .declared_type = p->content_type,
+			.detected_type = p->detected_type,
+			.filenames = (const char *const *)p->filenames->pdata,
+			.n_filenames = p->filenames->len, .size = p->size,
+			.archive_member = p->kind == PART_ARCHIVE_MEMBER,
+			.encrypted = (p->flags & PART_FLAG_ENCRYPTED) != 0,
+		};
+
+		g_array_append_val(parts, pp);
+	}
+	for (guint i = 0; i < f->anomalies->len; i++) {
+		const struct anomaly_fact *a = &g_array_index(f->anomalies,
+		    struct anomaly_fact, i);
+		struct policy_anomaly pa = { anomaly_code_name(a->code),
+		    a->part == REC_NO_PARENT ? -1 : (long)a->part, a->detail };
+
+		g_array_append_val(anomalies, pa);
+	}
+	in.headers = (const struct policy_header *)(void *)headers->data;
+	in.n_headers = headers->len;
+	in.parts = (const struct policy_part *)(void *)parts->data;
+	in.n_parts = parts->len;
+	in.anomalies = (const struct policy_anomaly *)(void *)anomalies->data;
+	in.n_anomalies = anomalies->len;
+
+	policy_result_init(&s->policy);
+	policy_evaluate(policy, &in, &s->policy);
+	s->policy_ran = 1;
+	if (s->policy.out_of_time)
+		log_warn("policy: out of its time budget on this message; "
+		    "the blocking rules not yet decided count as matched");
+	for (guint i = 0; i < s->policy.matches->len; i++) {
+		m = &g_array_index(s->policy.matches, struct policy_match, i);
+		if (m->action == POLICY_MONITOR || s->policy.monitor_only)
+			log_info("policy monitor: line %u %s: %s%s%s",
+			    m->line, m->name ? m->name : "", m->reason ?
+			    m->reason : "", m->filename ? " file " : "",
+			    m->filename ? m->filename : "");
+	}
+	if (s->policy.decisive < 0 || s->policy.action == POLICY_PASS)
+		return;
+	m = &g_array_index(s->policy.matches, struct policy_match,
+	    s->policy.decisive);
+	s->verdict = VERDICT_POLICY;
+	snprintf(s->reason, sizeof(s->reason), "%s (line %u%s%s)",
+	    m->reason ? m->reason : policy_action_name(m->action), m->line,
+	    m->filename ? ", " : "", m->filename ? m->filename : "");
+}

@@ -1,0 +1,287 @@
+/* broker pipeline step: each configured scanner role over the raw
+ * message and every decoded part; a virus is a virus even when another
+ * engine failed; a failed engine tempfails or passes by
+ * scan_failure_action; a part an engine left unchecked by
+ * unchecked_action.  Trusted. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clamd_connect.h"
+#include "log.h"
+#include "pipeline_steps.h"
+#include "role_settings_build.h"
+
+struct scanner_ctx {
+	struct scanner_decoder dec;
+	const uint32_t *parts;
+	const int *fds;
+	uint32_t n_parts, sent;
+	int end_sent;
+};
+
+static int
+scanner_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
+    const char **why)
+{
+	struct scanner_ctx *c = ctx;
+
+	if (scanner_decoder_feed(&c->dec, buf, len, fd) != 0) {
+		*why = c->dec.error;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+scanner_complete(void *ctx)
+{
+	return scanner_decoder_done(&((struct scanner_ctx *)ctx)->dec);
+}
+
+static int
+scanner_produce(void *ctx, struct rec_writer *w, int *fd)
+{
+	struct scanner_ctx *c = ctx;
+
+	if (c->sent < c->n_parts) {
+		struct stat st;
+
+		rec_begin(w, REC_SCAN);
+		rec_put_u32(w, c->parts[c->sent]);
+		rec_put_u64(w, fstat(c->fds[c->sent], &st) == 0 ?
+		    (uint64_t)st.st_size : 0);
+		*fd = c->fds[c->sent++];
+		return 1;
+	}
+	if (c->end_sent)
+		return 0;
+	rec_begin(w, REC_SCAN_END);
+	rec_put_u32(w, c->n_parts);
+	c->end_sent = 1;
+	return 1;
+}
+
+static int
+clamd_peer(const struct qscan_config *cfg, int *is_unix, char **why)
+{
+	return clamd_connect(cfg->clamd_servers, cfg->clamd_connect_timeout_ms,
+	    is_unix, why);
+}
+
+/* Each scanner role, once: adding an engine adds a row.  Its helper
+ * (role_dir/qscan-<name>), profile and user come from the role id
+ * (sandbox_profile(), role_user); every scanner speaks the same records
+ * (scanner_decoder: REC_SCAN in, verdicts out). */
+static const struct scanner_role {
+	enum role_id role;
+	/* The connected peer it gets on fd 3, or NULL: none.  -1 with *why
+	 * when it cannot be had; *is_unix says what it is. */
+	int (*connect_peer)(const struct qscan_config *cfg, int *is_unix,
+	    char **why);
+	/* Its settings record (broker/role_settings_build.c). */
+	struct rec_writer *(*build_settings)(const struct qscan_config *cfg,
+	    int is_unix);
+	struct role_io io;	/* ctx: a struct scanner_ctx per run */
+} scanner_roles[] = {
+	{ ROLE_CLAMAV, NULL, role_settings_build_clamav,
+	    { scanner_consume, scanner_complete, scanner_produce, NULL } },
+	{ ROLE_CLAMD, clamd_peer, role_settings_build_clamd,
+	    { scanner_consume, scanner_complete, scanner_produce, NULL } },
+};
+
+static const struct scanner_role *
+scanner_role(enum role_id role)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(scanner_roles); i++)
+		if (scanner_roles[i].role == role)
+			return &scanner_roles[i];
+	return NULL;
+}
+
+/* Runs one scanner role over the raw message and every decoded part.
+ * Returns 0, or -1 with *why when the scanner failed. */
+static int
+run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
+    const int *fds, uint32_t n_parts, struct scanner_result *res,
+    struct role_outcome *out, char **why)
+{
+	const struct scanner_role *sr = scanner_role(role);
+	g_autofree struct rec_writer *settings = NULL;
+	struct role_io io;
+	struct scanner_ctx c;
+	struct role_proc rp;
+	int peer = -1, is_unix = 0, rc;
+
+	memset(&c, 0, sizeof(c));
+	scanner_result_init(res, role);
+	if (sr == NULL) {
+		*why = g_strdup_printf("no scanner role %s",
+		    role_id_name(role));
+		return -1;
+	}
+	if (sr->connect_peer != NULL &&
+	    (peer = sr->connect_peer(s->cfg, &is_unix, why)) < 0)
+		return -1;
+	settings = sr->build_settings(s->cfg, is_unix);
+	rc = pipeline_start_role(s, role, settings, -1, peer, &rp, why);
+	if (peer >= 0)
+		close(peer);
+	if (rc != 0) {
+		out->ending = ROLE_SPAWN_FAILED;
+		return -1;
+	}
+	c.parts = parts;
+	c.fds = fds;
+	c.n_parts = n_parts;
+	scanner_decoder_init(&c.dec, res, parts, n_parts);
+	io = sr->io;
+	io.ctx = &c;
+	role_run(&rp, s->cfg->role_timeout_ms, &io, out);
+	if (out->ending != ROLE_DONE) {
+		*why = g_strdup_printf("%s (%s)", role_ending_name(out->ending),
+		    out->detail);
+		return -1;
+	}
+	for (guint i = 0; i < res->verdicts->len; i++) {
+		const struct verdict_fact *v = &g_array_index(res->verdicts,
+		    struct verdict_fact, i);
+
+		if (v->result == SCAN_ERROR) {
+			*why = g_strdup_printf("error on part %s: %s",
+			    v->part == REC_NO_PARENT ? "raw" :
+			    ((struct part_fact *)s->facts.parts->pdata[v->part])->path,
+			    v->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the engines said, together. */
+struct engines_seen {
+	int failed, timeout, virus, unchecked;
+};
+
+/* The raw message (scan_raw) and every decoded part, with their fds.
+ * -1 when the spool cannot be reopened (then the verdict is tempfail). */
+static int
+scan_targets(struct scan *s, GArray *parts, GArray *fds, int *raw_fd)
+{
+	if (s->cfg->scan_raw) {
+		uint32_t raw = REC_NO_PARENT;
+
+		if ((*raw_fd = spool_open_readonly(s->spool)) < 0) {
+			pipeline_fail(s, FAIL_INTERNAL, "cannot reopen the spool "
+			    "file: %s", strerror(errno));
+			return -1;
+		}
+		g_array_append_val(parts, raw);
+		g_array_append_val(fds, *raw_fd);
+	}
+	for (guint i = 0; i < s->facts.parts->len; i++) {
+		const struct part_fact *p = s->facts.parts->pdata[i];
+
+		if (p->content_fd >= 0) {
+			g_array_append_val(parts, p->index);
+			g_array_append_val(fds, p->content_fd);
+		}
+	}
+	return 0;
+}
+
+static void
+run_each_scanner(struct scan *s, GArray *parts, GArray *fds,
+    struct engines_seen *seen)
+{
+	for (unsigned i = 0; i < s->cfg->n_scanners; i++) {
+		enum role_id role = s->cfg->scanners[i];
+		g_autofree char *why = NULL;
+		struct scanner_result *res = &s->scanners[i];
+		enum role_ending ending;
+
+		s->n_scanners = i + 1;
+		if (run_scanner(s, role, (uint32_t *)(void *)parts->data,
+		    (int *)(void *)fds->data, parts->len, res,
+		    &s->scanner_outcome[i], &why) != 0) {
+			ending = s->scanner_outcome[i].ending;
+			log_err("scanner %s failed: %s", role_id_name(role),
+			    why);
+			if (ending == ROLE_CRASH || ending == ROLE_VIOLATION)
+				pipeline_keep_crash_sample(s,
+				    role_id_name(role));
+			if (!seen->failed)
+				snprintf(s->not_scanned, sizeof(s->not_scanned),
+				    "%s: %s", role_id_name(role), why);
+			seen->failed = 1;
+			seen->timeout |= ending == ROLE_TIMEOUT ||
+			    ending == ROLE_PEER_TIMEOUT;
+			continue;
+		}
+		for (guint j = 0; j < res->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    res->verdicts, struct verdict_fact, j);
+
+			seen->virus |= v->result == SCAN_VIRUS;
+			seen->unchecked |= v->result == SCAN_LIMIT;
+		}
+	}
+}
+
+/* The verdict from what the engines said together. */
+static void
+engines_verdict(struct scan *s, const struct engines_seen *seen)
+{
+	/* A virus is a virus even when another engine failed. */
+	if (seen->virus) {
+		g_autofree char *names = findings_virus_names(s, 1);
+
+		s->verdict = VERDICT_VIRUS;
+		snprintf(s->reason, sizeof(s->reason), "%s", names);
+		s->not_scanned[0] = '\0';
+		return;
+	}
+	if (seen->failed && s->cfg->scan_failure_action == ACTION_TEMPFAIL) {
+		s->verdict = VERDICT_TEMPFAIL;
+		s->failure = seen->timeout ? FAIL_TIMEOUT : FAIL_ROLE;
+		snprintf(s->reason, sizeof(s->reason), "%s", s->not_scanned);
+		s->not_scanned[0] = '\0';
+		return;
+	}
+	if (seen->failed)
+		log_warn("passing the message unscanned (scan_failure_action "
+		    "= pass): %s", s->not_scanned);
+	/* A part over an engine's own limit (its size limit, mostly) says
+	 * nothing about the content: by default it passes unscanned by that
+	 * engine, the others' verdicts stand, and the trace header and the
+	 * summary line name it (amavisd's "unchecked"). */
+	if (seen->unchecked && s->verdict == VERDICT_CLEAN) {
+		g_autofree char *list = findings_unchecked_list(s);
+
+		if (s->cfg->unchecked_action == ACTION_PASS) {
+			log_info("not scanned by every engine: %s", list);
+			return;
+		}
+		s->verdict = VERDICT_LIMITS;
+		s->unchecked_decides = 1;
+		snprintf(s->reason, sizeof(s->reason), "unchecked: %s", list);
+	}
+}
+
+void
+step_scanners(struct scan *s)
+{
+	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+	struct engines_seen seen = { 0 };
+	int raw_fd = -1;
+
+	if (scan_targets(s, parts, fds, &raw_fd) != 0)
+		return;
+	run_each_scanner(s, parts, fds, &seen);
+	if (raw_fd >= 0)
+		close(raw_fd);
+	engines_verdict(s, &seen);
+}
