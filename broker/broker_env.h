@@ -21,7 +21,8 @@ void broker_env_clear(struct broker_env *e);
  * and at most 1024 bytes; else NULL.  The one check, for every program. */
 const char *broker_env_config_override(void);
 
-/* Replaces bytes outside qmail-smtpd's Received: set by '?' (REFERENCE 2.1). */
+/* Replaces bytes outside qmail-smtpd's Received: set by '?'
+ * (docs/architecture.md, "The qmail-queue contract"). */
 char *broker_env_sanitise(const char *s);
 /* For a header value of free text: control bytes (CR, LF, NUL, ...)
  * become '?', the rest stays. */

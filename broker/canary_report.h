@@ -3,8 +3,9 @@
  * confined role shows: the uid the spawner gave it, pid 1 of its own pid
  * namespace (or, in a weaker sandbox the site allowed, the pid we gave
  * it), open() refused after lockdown; then it dies by a call only
- * the final filter kills (DESIGN 3: a canary that lives, or reports
- * anything else, means no sandbox and no service). */
+ * the final filter kills (docs/profiles.md, "The canary": a canary
+ * that lives, or reports anything else, means no sandbox and no
+ * service). */
 #ifndef QSCAN_CANARY_REPORT_H
 #define QSCAN_CANARY_REPORT_H
 

@@ -1,5 +1,6 @@
-/* broker: role cgroups (DESIGN 3); trusted.  Paths come from the
- * configuration and the kernel only; every file read is bounded. */
+/* broker: role cgroups (docs/architecture.md, "Role cgroups"); trusted.
+ * Paths come from the configuration and the kernel only; every file read
+ * is bounded. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>

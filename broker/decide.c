@@ -1,5 +1,6 @@
 /* broker: facts to outcome, and the outcome again when carrying it out
- * failed; pure, trusted.  DESIGN 6: a failure of ours is temporary. */
+ * failed; pure, trusted.  A failure of ours is temporary
+ * (docs/architecture.md, "Nothing lost"). */
 #include <string.h>
 
 #include "decide.h"

@@ -24,11 +24,11 @@ void log_diag(int level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void log_summary(const char *line);
 
 /* Appends `s` to out as a log-safe token: bytes outside printable ASCII,
- * spaces, '=', ',' and '\\' become \xNN; empty becomes "<>". */
+ * spaces, '=', ',', '\\' and '%' become \xNN; empty becomes "<>". */
 void log_escape(GString *out, const char *s);
 
 /* Appends hostile free text (a role's log line) readable but safe: bytes
- * outside printable ASCII become \xNN, spaces stay. */
+ * outside printable ASCII, '\\' and '%' become \xNN, spaces stay. */
 void log_escape_text(GString *out, const char *s);
 
 #endif

@@ -3,7 +3,8 @@
  * Reads the message (fd 0) to its end into an unnamed spool file, then the
  * envelope (fd 1), runs the roles, decides, and either hands the message to
  * the real qmail-queue or answers with an exit code qmail-smtpd turns into
- * an SMTP reply.  Every failure of ours is a temporary code (DESIGN 6).
+ * an SMTP reply.  Every failure of ours is a temporary code
+ * (docs/architecture.md, "Nothing lost").
  * main() is the ladder: start, receive, scan, decide, execute, summary. */
 #include <errno.h>
 #include <fcntl.h>

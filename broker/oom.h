@@ -1,5 +1,5 @@
-/* broker: how running out of memory ends, the one path (DESIGN 6: a
- * failure of ours is temporary); trusted. */
+/* broker: how running out of memory ends, the one path (a failure of
+ * ours is temporary: docs/architecture.md, "Nothing lost"); trusted. */
 #ifndef QSCAN_OOM_H
 #define QSCAN_OOM_H
 

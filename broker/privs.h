@@ -1,5 +1,5 @@
 /* broker: becoming qscand and holding just enough privilege to give roles
- * a uid of their own (DESIGN 2); trusted. */
+ * a uid of their own (docs/architecture.md, "Privileges"); trusted. */
 #ifndef QSCAN_PRIVS_H
 #define QSCAN_PRIVS_H
 

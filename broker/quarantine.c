@@ -78,12 +78,8 @@ fail:
 static char *
 field_safe(const char *s)
 {
-	char *out = broker_env_header_safe(s);
-
-	for (char *p = out; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
-	return out;
+	/* Control bytes, TAB among them, become '?': no field can split. */
+	return broker_env_header_safe(s);
 }
 
 void

@@ -1,4 +1,5 @@
-/* broker: quarantine maildirs and quarantine.log (DESIGN 6, 7); trusted. */
+/* broker: quarantine maildirs and quarantine.log (docs/architecture.md,
+ * "Nothing lost" and "Files on disk"); trusted. */
 #ifndef QSCAN_QUARANTINE_H
 #define QSCAN_QUARANTINE_H
 

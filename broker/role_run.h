@@ -1,5 +1,6 @@
 /* broker: running one spawned role to its end: records in, log lines
- * relayed, deadline enforced, ending classified (DESIGN 3); trusted. */
+ * relayed, deadline enforced, ending classified (docs/architecture.md,
+ * "Role endings"); trusted. */
 #ifndef QSCAN_ROLE_RUN_H
 #define QSCAN_ROLE_RUN_H
 

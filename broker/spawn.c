@@ -197,7 +197,8 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		child_fail(status_fd, STEP_PDEATHSIG);
 	/* Our /proc/PID files must be ours while the broker writes the uid
-	 * and gid maps (SANDBOX-NOTES 8); not dumpable again right after. */
+	 * and gid maps (docs/architecture.md, "Spawning a role"); not
+	 * dumpable again right after. */
 	if (prctl(PR_SET_DUMPABLE, 1) != 0)
 		child_fail(status_fd, STEP_DUMPABLE);
 	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &go, 1) != 1 ||

@@ -1,5 +1,5 @@
 /* broker: the spawner, the one place a role process comes to exist
- * (fork + exec, DESIGN 3); trusted. */
+ * (fork + exec, docs/architecture.md, "Spawning a role"); trusted. */
 #ifndef QSCAN_SPAWN_H
 #define QSCAN_SPAWN_H
 

@@ -1,5 +1,6 @@
-/* broker: the spool: an unnamed O_TMPFILE per message in work/ (DESIGN 6);
- * trusted, copies hostile bytes without looking at them. */
+/* broker: the spool: an unnamed O_TMPFILE per message in work/
+ * (docs/architecture.md, "Nothing lost"); trusted, copies hostile bytes
+ * without looking at them. */
 #ifndef QSCAN_SPOOL_H
 #define QSCAN_SPOOL_H
 

@@ -1,6 +1,7 @@
 /* broker pipeline step: the canary, a role that says HELLO, reports what
- * it sees of its confinement, then must die by SIGSYS (DESIGN 3).  Any
- * other ending is a broken sandbox: no service.  Trusted. */
+ * it sees of its confinement, then must die by SIGSYS
+ * (docs/architecture.md, "Roles").  Any other ending is a broken sandbox:
+ * no service.  Trusted. */
 #include <sched.h>
 #include <stdio.h>
 

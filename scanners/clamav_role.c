@@ -418,6 +418,7 @@ clamav_role_main(int argc, char **argv)
 	if (scan_loop_run(&backend) != 0)
 		_exit(ROLE_EXIT_IO);
 	/* No cl_engine_free: it takes locks and frees a database's worth of
-	 * memory only for the process to end (SANDBOX-NOTES 2). */
+	 * memory only for the process to end
+	 * (docs/profiles.md, "What the libraries need"). */
 	_exit(ROLE_EXIT_OK);
 }

@@ -206,7 +206,7 @@ demo_field() {
 }
 
 # demo_reply CODE: what qmail-smtpd answers for a qmail-queue exit code
-# (REFERENCE 2.2; qmail.c / qmail-smtpd.c).
+# (docs/architecture.md, "Exit codes"; qmail.c / qmail-smtpd.c).
 demo_reply() {
 	case $1 in
 	0) echo "250 ok" ;;

@@ -3,7 +3,8 @@
  *
  * Formats and filters are named one by one (zip, tar, 7zip, rar, rar5,
  * cab, cpio, iso9660; gzip, bzip2, xz), never the *_all() calls: the
- * filter one runs external programs (SANDBOX-NOTES.md 2).
+ * filter one runs external programs (docs/profiles.md,
+ * "What the libraries need").
  *
  * Recursion is ours: a member whose bytes libarchive accepts as one of
  * those formats is walked in turn, one archive level deeper, so the
@@ -70,7 +71,7 @@
  * zip of a 30 KB text file is normal. */
 #define AW_DEFAULT_RATIO_MIN	(1024ull * 1024)
 
-/* Graded results (STYLE.md 6). */
+/* Graded results (docs/architecture.md, "Graded parser results"). */
 enum aw_result {
 	AW_OK = 0,		/* walked, nothing odd */
 	AW_ANOMALY = 1,		/* walked; anomalies (limits too) reported */

@@ -78,7 +78,7 @@
 /* Longest anomaly detail, NUL included. */
 #define TNEF_DETAIL_MAX		128
 
-/* Graded results (STYLE.md 6). */
+/* Graded results (docs/architecture.md, "Graded parser results"). */
 enum tnef_result {
 	TNEF_OK = 0,		/* parsed, nothing odd */
 	TNEF_ANOMALY = 1,	/* parsed; anomalies were reported */

@@ -22,8 +22,9 @@ expect_rc 81 "qmail-queue killed"
 pass "qmail-queue killed by a signal: 81"
 
 # qmail-queue that cannot be run at all (missing, or not executable):
-# 120, qmail's own temporary "unable to exec qq" (REFERENCE 2.2), never
-# 0 and never permanent (31 would bounce mail for our configuration).
+# 120, qmail's own temporary "unable to exec qq" (docs/architecture.md,
+# "Exit codes"), never 0 and never permanent (31 would bounce mail for
+# our configuration).
 : > "$T/qq-not-executable"
 chmod 644 "$T/qq-not-executable"
 for qq in "$T/nonexistent" "$T/qq-not-executable"; do

@@ -1,7 +1,8 @@
 /* tests: unit tests for unpacker/archive_walk.c over the fixtures in
  * fuzz/corpus/archive/ and archives built here (bombs, deep nesting);
  * harness.  Usage: test-archive_walk CORPUS_DIR.  Timings are printed,
- * never asserted (STYLE.md: tests must not assert timings). */
+ * never asserted (docs/architecture.md, "Tests": tests must not assert
+ * timings). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
