@@ -31,6 +31,7 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 
+#include "as_broker.h"
 #include "bpf_eval.h"
 #include "fd_pass.h"
 #include "log.h"
@@ -48,7 +49,6 @@
 #define EXIT_SETUP_FAILED	101
 /* Only a guard against a hang: no case comes near it. */
 #define CASE_DEADLINE_MS	60000
-#define BROKER_USER		"qscand"
 
 enum confine {
 	CONFINE_SPAWNED,	/* nothing beyond the spawner: the outer filter */
@@ -1137,10 +1137,7 @@ role_main(const char *arg)
 
 struct harness {
 	const char *helper;	/* this program, where role users can exec it */
-	struct privs privs;
-	struct sock_fprog outer;
-	uid_t uid[ROLE_ID_MAX + 1];
-	gid_t gid[ROLE_ID_MAX + 1];
+	struct as_broker b;	/* privileges, outer filter, role users */
 	int i386_entry;		/* 1: the kernel runs int 0x80 for 64-bit code */
 };
 
@@ -1213,9 +1210,9 @@ case_spawn(const struct harness *h, const struct death_case *c, unsigned n,
 	    NULL };
 	struct spawn_spec spec = {
 		.role = c->role, .helper = h->helper, .argv = argv,
-		.message_fd = -1, .peer_fd = -1, .uid = h->uid[c->role],
-		.gid = h->gid[c->role], .privs = &h->privs,
-		.outer_filter = &h->outer,
+		.message_fd = -1, .peer_fd = -1, .uid = h->b.uid[c->role],
+		.gid = h->b.gid[c->role], .privs = &h->b.privs,
+		.outer_filter = &h->b.outer,
 	};
 	struct role_io io = { any_consume, any_complete, NULL, NULL };
 	struct role_proc rp;
@@ -1281,12 +1278,12 @@ filter_program(const struct harness *h, enum sandbox_filter_kind kind,
 	int rc;
 
 	if (kind == SANDBOX_FILTER_OUTER) {
-		if (h->outer.len > cap) {
+		if (h->b.outer.len > cap) {
 			*why = "outer program too long";
 			return -1;
 		}
-		memcpy(buf, h->outer.filter, h->outer.len * sizeof(*buf));
-		*len = h->outer.len;
+		memcpy(buf, h->b.outer.filter, h->b.outer.len * sizeof(*buf));
+		*len = h->b.outer.len;
 		return 0;
 	}
 	ctx = sandbox_filter_build(kind, role, why);
@@ -1442,28 +1439,7 @@ harness_setup(struct harness *h, const char *helper)
 	}
 	/* As the broker: qscand with CAP_SETUID/CAP_SETGID, roles their own
 	 * users (qscan-setup made them), the outer filter compiled once. */
-	if (privs_drop(BROKER_USER, &h->privs, &why) != 0) {
-		printf("Bail out! privs_drop: %s\n", why);
-		return -1;
-	}
-	if (h->privs.mode != PRIVS_ROLE_UIDS) {
-		printf("Bail out! roles would share our uid\n");
-		return -1;
-	}
-	if (sandbox_outer_filter_compile(&h->outer) < 0) {
-		printf("Bail out! cannot compile the outer filter\n");
-		return -1;
-	}
-	for (int r = 1; r <= ROLE_ID_MAX; r++) {
-		const struct role_profile *p = sandbox_profile((enum role_id)r);
-
-		if (p != NULL && privs_lookup_user(p->user, &h->uid[r],
-		    &h->gid[r]) != 0) {
-			printf("Bail out! role user %s is missing\n", p->user);
-			return -1;
-		}
-	}
-	return 0;
+	return as_broker_setup(&h->b) != 0 ? -1 : 0;
 }
 
 int

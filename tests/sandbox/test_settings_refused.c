@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "as_broker.h"
 #include "config.h"
 #include "log.h"
 #include "privs.h"
@@ -22,16 +23,12 @@
 #include "sealed_memfd.h"
 #include "spawn.h"
 
-#define BROKER_USER	"qscand"
 #define CASE_DEADLINE_MS 20000
 #define LOG_CAPTURE_MAX	8192
 
 struct harness {
 	const char *dir;		/* where the role helpers are */
-	struct privs privs;
-	struct sock_fprog outer;
-	uid_t uid[ROLE_ID_MAX + 1];
-	gid_t gid[ROLE_ID_MAX + 1];
+	struct as_broker b;	/* privileges, outer filter, role users */
 	struct qscan_config cfg;
 };
 
@@ -201,8 +198,8 @@ case_run(const struct harness *h, const struct settings_case *c,
 	struct spawn_spec spec = {
 		.role = c->role, .helper = helper, .argv = argv,
 		.message_fd = -1, .peer_fd = -1, .settings = w,
-		.uid = h->uid[c->role], .gid = h->gid[c->role],
-		.privs = &h->privs, .outer_filter = &h->outer,
+		.uid = h->b.uid[c->role], .gid = h->b.gid[c->role],
+		.privs = &h->b.privs, .outer_filter = &h->b.outer,
 	};
 	struct role_io io = { any_consume, any_complete, NULL, NULL };
 	struct role_outcome out;
@@ -264,28 +261,7 @@ harness_setup(struct harness *h, const char *dir)
 	config_defaults(&h->cfg);
 	/* As the broker: qscand with CAP_SETUID/CAP_SETGID, roles their own
 	 * users (qscan-setup made them), the outer filter compiled once. */
-	if (privs_drop(BROKER_USER, &h->privs, &why) != 0) {
-		printf("Bail out! privs_drop: %s\n", why);
-		return -1;
-	}
-	if (h->privs.mode != PRIVS_ROLE_UIDS) {
-		printf("Bail out! roles would share our uid\n");
-		return -1;
-	}
-	if (sandbox_outer_filter_compile(&h->outer) < 0) {
-		printf("Bail out! cannot compile the outer filter\n");
-		return -1;
-	}
-	for (int r = 1; r <= ROLE_ID_MAX; r++) {
-		const struct role_profile *p = sandbox_profile((enum role_id)r);
-
-		if (p != NULL && privs_lookup_user(p->user, &h->uid[r],
-		    &h->gid[r]) != 0) {
-			printf("Bail out! role user %s is missing\n", p->user);
-			return -1;
-		}
-	}
-	return 0;
+	return as_broker_setup(&h->b) != 0 ? -1 : 0;
 }
 
 int
