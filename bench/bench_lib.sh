@@ -1,7 +1,7 @@
 # bench/bench_lib.sh: the timing runner and the statistics that
 # bench/bench.sh, bench/bench_av.sh, bench/bench_unpack.sh and the others
-# share, so
-# that their figures are measured and summed up the same way.
+# share, so that their figures are measured and summed up the same way,
+# and the clamd they start is the same.
 # Sourced, not run: POSIX sh functions, no side effects until called.
 # shellcheck shell=sh
 #
