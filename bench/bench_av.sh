@@ -66,49 +66,16 @@ done
 # The test database, readable by qscan-clamav and clamd.
 DB=$W/db
 mkdir -p "$DB"
-sigtool --md5 /usr/share/clamav-testfiles/clam.exe | sed 's/:[^:]*$/:ClamAV-Test-File/' >"$DB/test.hdb"
-echo "Eicar-Test-Signature:0:*:$(python3 "$QSCAN_SRC/tests/av/make_messages.py" --eicar-hex)" >"$DB/eicar.ndb"
+bench_test_signatures "$DB"
 chmod 755 "$DB"
-chmod 644 "$DB"/*
 
 # Our clamd: a child of this shell, stopped at exit whatever happens.
 PORT=$(python3 "$TOOL" freeport)
-SOCK=$W/clamd.sock
-mkdir -p "$W/clamd-tmp"
-cat >"$W/clamd.conf" <<EOF
-Foreground yes
-LocalSocket $SOCK
-LocalSocketMode 666
-FixStaleSocket yes
-TCPSocket $PORT
-TCPAddr 127.0.0.1
-DatabaseDirectory $DB
-TemporaryDirectory $W/clamd-tmp
-PidFile $W/clamd.pid
-LogFile $W/clamd.log
-MaxThreads 4
-StreamMaxLength 25M
-SelfCheck 3600
-ConcurrentDatabaseReload no
-EOF
-# QSCAN_BENCH_CLAMD_EXTRA: more clamd.conf lines, e.g. a site's
-# "MaxFileSize 400M" (clamd then inflates the bomb's 400 MB).
-[ -z "${QSCAN_BENCH_CLAMD_EXTRA:-}" ] || printf '%s\n' "$QSCAN_BENCH_CLAMD_EXTRA" >>"$W/clamd.conf"
-CLAMD_PID=
-stop_clamd() {
-	if [ -n "$CLAMD_PID" ]; then
-		kill "$CLAMD_PID" 2>/dev/null || true
-		wait "$CLAMD_PID" 2>/dev/null || true
-		CLAMD_PID=
-	fi
-}
-trap stop_clamd EXIT
+trap bench_clamd_stop EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
-/usr/sbin/clamd -c "$W/clamd.conf" >"$W/clamd.out" 2>&1 &
-CLAMD_PID=$!
-python3 "$TOOL" ping "unix:$SOCK" 60 && python3 "$TOOL" ping "tcp:127.0.0.1:$PORT" 10 ||
-    { cat "$W/clamd.out" >&2; demo_die "clamd did not start"; }
+bench_clamd_start "$W" "$DB" "$PORT"
+SOCK=$BENCH_CLAMD_SOCK
 
 # One configuration per backend, from the demo's: conf NAME [LINE...].
 conf() {

@@ -1,6 +1,7 @@
 # bench/bench_lib.sh: the timing runner and the statistics that
-# bench/bench.sh, bench/bench_av.sh and bench/bench_unpack.sh share, so
-# that their figures are measured and summed up the same way.
+# bench/bench.sh, bench/bench_av.sh, bench/bench_unpack.sh and the others
+# share, so that their figures are measured and summed up the same way,
+# and the clamd they start is the same.
 # Sourced, not run: POSIX sh functions, no side effects until called.
 # shellcheck shell=sh
 #
@@ -164,4 +165,64 @@ bench_messages() {
 		printf -- '--b1--\n'
 	} >"$1/1m.eml"
 	chmod 644 "$1/envelope" "$1/4k.eml" "$1/1m.eml"
+}
+
+# bench_test_signatures DIR: the tests' signatures (tests/av/lib_av.sh)
+# in DIR: the MD5 of clamav-testfiles' clam.exe (test.hdb) and an EICAR
+# body signature (eicar.ndb), so that clam.exe and EICAR test files match
+# and the database loads in no time.  Needs sigtool and QSCAN_SRC.
+bench_test_signatures() {
+	sigtool --md5 /usr/share/clamav-testfiles/clam.exe |
+	    sed 's/:[^:]*$/:ClamAV-Test-File/' >"$1/test.hdb"
+	echo "Eicar-Test-Signature:0:*:$(python3 "$QSCAN_SRC/tests/av/make_messages.py" --eicar-hex)" >"$1/eicar.ndb"
+	chmod 644 "$1/test.hdb" "$1/eicar.ndb"
+}
+
+# bench_clamd_start DIR DATABASE_DIR [TCP_PORT] [LOAD_SECONDS]: our own
+# clamd (Debian's /usr/sbin/clamd, never the system's) on the unix socket
+# DIR/clamd.sock (and 127.0.0.1:TCP_PORT when given), a child of this
+# shell, started and answering PING within LOAD_SECONDS (default 60; a
+# database of millions of signatures needs more).  Sets BENCH_CLAMD_SOCK,
+# BENCH_CLAMD_PID and BENCH_CLAMD_LOAD_MS (start to first PONG).  The
+# caller stops it with bench_clamd_stop, from an EXIT trap.
+# QSCAN_BENCH_CLAMD_EXTRA: more clamd.conf lines, e.g. a site's
+# "MaxFileSize 400M".
+bench_clamd_start() {
+	_cd=$1 _db=$2 _port=${3:-} _wait=${4:-60}
+	BENCH_CLAMD_SOCK=$_cd/clamd.sock
+	mkdir -p "$_cd/clamd-tmp"
+	{
+		cat <<EOC
+Foreground yes
+LocalSocket $BENCH_CLAMD_SOCK
+LocalSocketMode 666
+FixStaleSocket yes
+DatabaseDirectory $_db
+TemporaryDirectory $_cd/clamd-tmp
+PidFile $_cd/clamd.pid
+LogFile $_cd/clamd.log
+MaxThreads 4
+StreamMaxLength 25M
+SelfCheck 3600
+ConcurrentDatabaseReload no
+EOC
+		[ -z "$_port" ] || printf 'TCPSocket %s\nTCPAddr 127.0.0.1\n' "$_port"
+		[ -z "${QSCAN_BENCH_CLAMD_EXTRA:-}" ] || printf '%s\n' "$QSCAN_BENCH_CLAMD_EXTRA"
+	} >"$_cd/clamd.conf"
+	_t0=$(date +%s%N)
+	/usr/sbin/clamd -c "$_cd/clamd.conf" >"$_cd/clamd.out" 2>&1 &
+	BENCH_CLAMD_PID=$!
+	python3 "$QSCAN_SRC/tests/av/clamd_tool.py" ping "unix:$BENCH_CLAMD_SOCK" "$_wait" &&
+	    { [ -z "$_port" ] || python3 "$QSCAN_SRC/tests/av/clamd_tool.py" ping "tcp:127.0.0.1:$_port" 10; } ||
+	    { cat "$_cd/clamd.out" >&2; demo_die "clamd did not start"; }
+	BENCH_CLAMD_LOAD_MS=$((($(date +%s%N) - _t0) / 1000000))
+}
+
+# bench_clamd_stop: stop the clamd of bench_clamd_start, if it runs.
+bench_clamd_stop() {
+	if [ -n "${BENCH_CLAMD_PID:-}" ]; then
+		kill "$BENCH_CLAMD_PID" 2>/dev/null || true
+		wait "$BENCH_CLAMD_PID" 2>/dev/null || true
+		BENCH_CLAMD_PID=
+	fi
 }
