@@ -1422,8 +1422,6 @@ case_run(const struct harness *h, const struct death_case *c, unsigned n)
 static int
 harness_setup(struct harness *h, const char *helper)
 {
-	char *why = NULL;
-
 	memset(h, 0, sizeof(*h));
 	h->helper = helper;
 	h->i386_entry = i386_entry_probe();

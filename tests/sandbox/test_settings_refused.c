@@ -254,8 +254,6 @@ case_run(const struct harness *h, const struct settings_case *c,
 static int
 harness_setup(struct harness *h, const char *dir)
 {
-	char *why = NULL;
-
 	memset(h, 0, sizeof(*h));
 	h->dir = dir;
 	config_defaults(&h->cfg);
