@@ -1,6 +1,7 @@
 #!/bin/sh
 # Comments cite the repository's docs/, never notes a clone does not have
-# (the design notes the project started from); and every
+# (the design notes the project started from; a bench may still default
+# to ../shared/vendor for sources Debian lacks); and every
 # `docs/NAME.md, "Heading"` names a real file and one of its headings,
 # also when a comment breaks it over lines.
 set -u
@@ -9,7 +10,7 @@ rc=0
 files=$(git ls-files '*.[ch]' '*.sh' '*meson.build' '*.py' '*.profile' \
     '*.rules' '*.conf' 2>/dev/null || find . -name '*.[ch]' -o -name '*.sh')
 # shellcheck disable=SC2086
-if grep -nE 'DESIGN [0-9]|DESIGN\.md|SANDBOX-NOTES|REFERENCE [0-9]|REFERENCE\.md|STYLE\.md|\.\./shared' $files |
+if grep -nE 'DESIGN [0-9]|DESIGN\.md|SANDBOX-NOTES|REFERENCE [0-9]|REFERENCE\.md|STYLE\.md|\.\./shared/[A-Z]' $files |
     grep -v '^tests/integration/doc_citations.sh:'; then
 	echo "FAIL: citations of notes outside the repository (above)"
 	rc=1
