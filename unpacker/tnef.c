@@ -248,6 +248,187 @@ tnef_str_copy(const struct tnef_str *s, char *out, int *cut)
 	return o;
 }
 
+/* Skips a named property's GUID and name, which follow its type and id.
+ * Returns 0, or -1 when they run past the end. */
+static int
+tnef_skip_prop_name(const uint8_t *p, size_t len, size_t *at)
+{
+	uint32_t kind;
+
+	if (len - *at < MAPI_GUID_LEN + 4)
+		return -1;
+	*at += MAPI_GUID_LEN;
+	kind = tnef_le32(p + *at);
+	*at += 4;
+	if (kind == MNID_ID) {
+		if (len - *at < 4)
+			return -1;
+		*at += 4;
+		return 0;
+	}
+	if (kind == MNID_STRING) {
+		size_t nlen;
+
+		if (len - *at < 4)
+			return -1;
+		nlen = tnef_le32(p + *at);
+		*at += 4;
+		if (nlen > len - *at)
+			return -1;
+		*at += nlen;
+		*at += (MAPI_PAD - nlen % MAPI_PAD) % MAPI_PAD;
+		if (*at > len)
+			*at = len;
+		return 0;
+	}
+	return -1;
+}
+
+/* The size of one value of type base: the fixed size, 0 for the counted
+ * types (strings, binary, objects), -1 for a type with no size to skip
+ * by (the rest of the list is then unreadable). */
+static int
+tnef_value_size(uint16_t base)
+{
+	switch (base) {
+	case PT_SHORT:
+	case PT_LONG:
+	case PT_FLOAT:
+	case PT_ERROR:
+	case PT_BOOLEAN:
+		return 4;	/* 2-byte values are padded */
+	case PT_DOUBLE:
+	case PT_CURRENCY:
+	case PT_APPTIME:
+	case PT_I8:
+	case PT_SYSTIME:
+		return 8;
+	case PT_CLSID:
+		return MAPI_GUID_LEN;
+	case PT_STRING8:
+	case PT_UNICODE:
+	case PT_BINARY:
+	case PT_OBJECT:
+		return 0;
+	case PT_UNSPECIFIED:
+	case PT_NULL:
+	default:
+		return -1;
+	}
+}
+
+/* Reads one counted value at *at (its length, its bytes, their padding)
+ * into *val and *vlen.  Returns 0, or -1 when it runs past the end. */
+static int
+tnef_counted_value(const uint8_t *p, size_t len, size_t *at,
+    const uint8_t **val, size_t *vlen)
+{
+	if (len - *at < 4)
+		return -1;
+	*vlen = tnef_le32(p + *at);
+	*at += 4;
+	if (*vlen > len - *at)
+		return -1;
+	*val = p + *at;
+	*at += *vlen;
+	/* The last value's padding may be missing. */
+	*at += (MAPI_PAD - *vlen % MAPI_PAD) % MAPI_PAD;
+	if (*at > len)
+		*at = len;
+	return 0;
+}
+
+/* Keeps what the single value of property id says about the attachment:
+ * a file name in att, or data handed to on_data.  Returns 0, or -1 for
+ * a PT_OBJECT too short for its interface id. */
+static int
+tnef_note_prop(uint16_t id, uint16_t base, const uint8_t *val, size_t vlen,
+    struct tnef_att *att,
+    void (*on_data)(void *arg, const struct tnef_src *src), void *arg)
+{
+	if ((id == PR_ATTACH_LONG_FILENAME || id == PR_ATTACH_FILENAME) &&
+	    (base == PT_STRING8 || base == PT_UNICODE)) {
+		struct tnef_str *s = id == PR_ATTACH_LONG_FILENAME ?
+		    &att->long_name : &att->short_name;
+
+		s->p = val;
+		s->len = vlen;
+		s->utf16 = base == PT_UNICODE;
+	} else if (id == PR_ATTACH_DATA_OBJ &&
+	    (base == PT_BINARY || base == PT_OBJECT)) {
+		struct tnef_src src = { .p = val, .len = vlen,
+		    .kind = TNEF_DATA_OBJECT };
+		int imessage = 0;
+
+		if (base == PT_OBJECT) {
+			/* An interface id leads the bytes. */
+			if (vlen < MAPI_GUID_LEN)
+				return -1;
+			imessage = memcmp(val, tnef_iid_imessage,
+			    MAPI_GUID_LEN) == 0;
+			src.p = val + MAPI_GUID_LEN;
+			src.len = vlen - MAPI_GUID_LEN;
+		}
+		src.embedded_message = imessage &&
+		    tnef_is_tnef(src.p, src.len);
+		src.binary = base == PT_BINARY;
+		on_data(arg, &src);
+	}
+	return 0;
+}
+
+/* Reads the property at *at: its tag, the name of a named one, its
+ * values; the single value of a property we read goes to
+ * tnef_note_prop.  Returns 0, or -1 when it is malformed. */
+static int
+tnef_read_prop(const uint8_t *p, size_t len, size_t *at,
+    struct tnef_att *att,
+    void (*on_data)(void *arg, const struct tnef_src *src), void *arg)
+{
+	uint16_t type, id, base;
+	uint32_t nvals = 1;
+
+	if (len - *at < 4)
+		return -1;
+	type = tnef_le16(p + *at);
+	id = tnef_le16(p + *at + 2);
+	*at += 4;
+	if (id >= PR_NAMED_FIRST && tnef_skip_prop_name(p, len, at) != 0)
+		return -1;
+	base = type & (uint16_t)~PT_MV_FLAG;
+	if ((type & PT_MV_FLAG) || base == PT_STRING8 ||
+	    base == PT_UNICODE || base == PT_BINARY || base == PT_OBJECT) {
+		if (len - *at < 4)
+			return -1;
+		nvals = tnef_le32(p + *at);
+		*at += 4;
+		if (nvals > (len - *at) / 4 + 1)
+			return -1;
+	}
+	for (uint32_t v = 0; v < nvals; v++) {
+		int fixed = tnef_value_size(base);
+		const uint8_t *val;
+		size_t vlen;
+
+		if (fixed < 0)
+			return -1;
+		if (fixed > 0) {
+			if (len - *at < (size_t)fixed)
+				return -1;
+			*at += (size_t)fixed;
+			continue;
+		}
+		if (tnef_counted_value(p, len, at, &val, &vlen) != 0)
+			return -1;
+		if (v != 0 || (type & PT_MV_FLAG))
+			continue;
+		if (tnef_note_prop(id, base, val, vlen, att, on_data,
+		    arg) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Reads one MAPI property value list: fills att's names and hands every
  * PR_ATTACH_DATA_OBJ value to on_data.  Returns 0, or -1 when the
  * properties are malformed (what was read before stays). */
@@ -266,139 +447,9 @@ tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att,
 	 * lie, caught before the loop rather than after 4 G rounds. */
 	if (count > (len - at) / 4)
 		return -1;
-	for (uint32_t i = 0; i < count; i++) {
-		uint16_t type, id, base;
-		uint32_t nvals = 1;
-
-		if (len - at < 4)
+	for (uint32_t i = 0; i < count; i++)
+		if (tnef_read_prop(p, len, &at, att, on_data, arg) != 0)
 			return -1;
-		type = tnef_le16(p + at);
-		id = tnef_le16(p + at + 2);
-		at += 4;
-		if (id >= PR_NAMED_FIRST) {
-			uint32_t kind;
-
-			if (len - at < MAPI_GUID_LEN + 4)
-				return -1;
-			at += MAPI_GUID_LEN;
-			kind = tnef_le32(p + at);
-			at += 4;
-			if (kind == MNID_ID) {
-				if (len - at < 4)
-					return -1;
-				at += 4;
-			} else if (kind == MNID_STRING) {
-				size_t nlen;
-
-				if (len - at < 4)
-					return -1;
-				nlen = tnef_le32(p + at);
-				at += 4;
-				if (nlen > len - at)
-					return -1;
-				at += nlen;
-				at += (MAPI_PAD - nlen % MAPI_PAD) % MAPI_PAD;
-				if (at > len)
-					at = len;
-			} else {
-				return -1;
-			}
-		}
-		base = type & (uint16_t)~PT_MV_FLAG;
-		if ((type & PT_MV_FLAG) || base == PT_STRING8 ||
-		    base == PT_UNICODE || base == PT_BINARY ||
-		    base == PT_OBJECT) {
-			if (len - at < 4)
-				return -1;
-			nvals = tnef_le32(p + at);
-			at += 4;
-			if (nvals > (len - at) / 4 + 1)
-				return -1;
-		}
-		for (uint32_t v = 0; v < nvals; v++) {
-			size_t fixed = 0, vlen;
-			const uint8_t *val;
-
-			switch (base) {
-			case PT_SHORT:
-			case PT_LONG:
-			case PT_FLOAT:
-			case PT_ERROR:
-			case PT_BOOLEAN:
-				fixed = 4;	/* 2-byte values are padded */
-				break;
-			case PT_DOUBLE:
-			case PT_CURRENCY:
-			case PT_APPTIME:
-			case PT_I8:
-			case PT_SYSTIME:
-				fixed = 8;
-				break;
-			case PT_CLSID:
-				fixed = MAPI_GUID_LEN;
-				break;
-			case PT_STRING8:
-			case PT_UNICODE:
-			case PT_BINARY:
-			case PT_OBJECT:
-				break;
-			case PT_UNSPECIFIED:
-			case PT_NULL:
-			default:
-				/* No size to skip by: the rest is unreadable. */
-				return -1;
-			}
-			if (fixed > 0) {
-				if (len - at < fixed)
-					return -1;
-				at += fixed;
-				continue;
-			}
-			if (len - at < 4)
-				return -1;
-			vlen = tnef_le32(p + at);
-			at += 4;
-			if (vlen > len - at)
-				return -1;
-			val = p + at;
-			at += vlen;
-			/* The last value's padding may be missing. */
-			at += (MAPI_PAD - vlen % MAPI_PAD) % MAPI_PAD;
-			if (at > len)
-				at = len;
-			if (v != 0 || (type & PT_MV_FLAG))
-				continue;
-			if ((id == PR_ATTACH_LONG_FILENAME ||
-			    id == PR_ATTACH_FILENAME) &&
-			    (base == PT_STRING8 || base == PT_UNICODE)) {
-				struct tnef_str *s = id == PR_ATTACH_LONG_FILENAME
-				    ? &att->long_name : &att->short_name;
-
-				s->p = val;
-				s->len = vlen;
-				s->utf16 = base == PT_UNICODE;
-			} else if (id == PR_ATTACH_DATA_OBJ &&
-			    (base == PT_BINARY || base == PT_OBJECT)) {
-				struct tnef_src src = { .p = val, .len = vlen,
-				    .kind = TNEF_DATA_OBJECT };
-				int imessage = 0;
-
-				if (base == PT_OBJECT) {
-					/* An interface id leads the bytes. */
-					if (vlen < MAPI_GUID_LEN)
-						return -1;
-					imessage = memcmp(val, tnef_iid_imessage,
-					    MAPI_GUID_LEN) == 0;
-					src.p = val + MAPI_GUID_LEN;
-					src.len = vlen - MAPI_GUID_LEN;
-				}
-				src.embedded_message = imessage &&
-				    tnef_is_tnef(src.p, src.len);
-				src.binary = base == PT_BINARY;
-				on_data(arg, &src);
-			}
-		}
-	}
 	return 0;
 }
 
@@ -537,69 +588,46 @@ tnef_report_more(void *arg, const struct tnef_src *src)
 	tnef_report_other(m, &view);
 }
 
-/* Reports the attachment being built (if any): every data it carries,
- * the first attAttachData (else the first PR_ATTACH_DATA_OBJ) first, the
- * others in stream order, found again in its attributes in buf.  A
- * client could open any of them, so none may go unscanned. */
+/* The attachment's name, from the first of its long file name, its
+ * title and its short file name that it has, into tmpl and name
+ * (TNEF_NAME_MAX + 1 bytes). */
 static void
-tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
-    const uint8_t *buf)
+tnef_pick_name(const struct tnef_att *att, struct tnef_attachment *tmpl,
+    char *name)
 {
-	char name[TNEF_NAME_MAX + 1];
-	char detail[TNEF_DETAIL_MAX];
-	struct tnef_attachment tmpl;
 	const struct tnef_str *src = NULL;
-	const struct tnef_src *first = NULL;
-	struct tnef_more more;
-	struct tnef_att names;
-	size_t at;
-	int several;
 
-	if (!att->open || r->stopped)
-		return;
-	att->open = 0;
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.parent = s->parent;
-	tmpl.depth = s->depth;
 	if (att->long_name.p != NULL) {
 		src = &att->long_name;
-		tmpl.name_source = TNEF_NAME_LONG;
+		tmpl->name_source = TNEF_NAME_LONG;
 	} else if (att->title.p != NULL) {
 		src = &att->title;
-		tmpl.name_source = TNEF_NAME_TITLE;
+		tmpl->name_source = TNEF_NAME_TITLE;
 	} else if (att->short_name.p != NULL) {
 		src = &att->short_name;
-		tmpl.name_source = TNEF_NAME_SHORT;
+		tmpl->name_source = TNEF_NAME_SHORT;
 	}
 	name[0] = '\0';
 	if (src != NULL)
-		tmpl.name_len = tnef_str_copy(src, name, &tmpl.name_truncated);
-	tmpl.name = name;
-	if (att->n_attr > 0)
-		first = &att->attr;
-	else if (att->n_obj > 0)
-		first = &att->obj;
-	several = att->n_attr > 1 || att->n_obj > 1 ||
-	    (att->n_attr == 1 && att->n_obj == 1);
-	/* Equal bytes in attAttachData and PR_ATTACH_DATA_BIN are one file
-	 * written twice; anything else is more than a well-formed TNEF
-	 * carries. */
-	if (att->n_attr > 1 || att->n_obj > 1 || (several &&
-	    !tnef_same_bytes(&att->attr, &att->obj))) {
-		snprintf(detail, sizeof(detail),
-		    "attachment with %u attAttachData and %u "
-		    "PR_ATTACH_DATA_OBJ: more than one data",
-		    (unsigned)att->n_attr, (unsigned)att->n_obj);
-		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
-	}
-	tnef_report(r, s, &tmpl, first);
-	/* A PT_BINARY value next to attAttachData is already several. */
-	if (!several || r->stopped)
-		return;
+		tmpl->name_len = tnef_str_copy(src, name, &tmpl->name_truncated);
+	tmpl->name = name;
+}
+
+/* Pass two: every data of the attachment but the first, found again in
+ * its attributes in buf[att->start..att->end). */
+static void
+tnef_report_rest(struct tnef_run *r, struct tnef_stream *s,
+    const struct tnef_att *att, const uint8_t *buf,
+    const struct tnef_attachment *tmpl, const struct tnef_src *first)
+{
+	struct tnef_more more;
+	struct tnef_att names;
+	size_t at;
+
 	more.shifted = att->n_attr > 0 && att->n_shifted > 0;
 	more.r = r;
 	more.s = s;
-	more.tmpl = &tmpl;
+	more.tmpl = tmpl;
 	more.first = first;
 	memset(&names, 0, sizeof(names));
 	at = att->start;
@@ -623,6 +651,51 @@ tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
 	}
 }
 
+/* Reports the attachment being built (if any): every data it carries,
+ * the first attAttachData (else the first PR_ATTACH_DATA_OBJ) first, the
+ * others in stream order, found again in its attributes in buf.  A
+ * client could open any of them, so none may go unscanned. */
+static void
+tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
+    const uint8_t *buf)
+{
+	char name[TNEF_NAME_MAX + 1];
+	char detail[TNEF_DETAIL_MAX];
+	struct tnef_attachment tmpl;
+	const struct tnef_src *first = NULL;
+	int several;
+
+	if (!att->open || r->stopped)
+		return;
+	att->open = 0;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.parent = s->parent;
+	tmpl.depth = s->depth;
+	tnef_pick_name(att, &tmpl, name);
+	if (att->n_attr > 0)
+		first = &att->attr;
+	else if (att->n_obj > 0)
+		first = &att->obj;
+	several = att->n_attr > 1 || att->n_obj > 1 ||
+	    (att->n_attr == 1 && att->n_obj == 1);
+	/* Equal bytes in attAttachData and PR_ATTACH_DATA_BIN are one file
+	 * written twice; anything else is more than a well-formed TNEF
+	 * carries. */
+	if (att->n_attr > 1 || att->n_obj > 1 || (several &&
+	    !tnef_same_bytes(&att->attr, &att->obj))) {
+		snprintf(detail, sizeof(detail),
+		    "attachment with %u attAttachData and %u "
+		    "PR_ATTACH_DATA_OBJ: more than one data",
+		    (unsigned)att->n_attr, (unsigned)att->n_obj);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+	}
+	tnef_report(r, s, &tmpl, first);
+	/* A PT_BINARY value next to attAttachData is already several. */
+	if (!several || r->stopped)
+		return;
+	tnef_report_rest(r, s, att, buf, &tmpl, first);
+}
+
 static uint16_t
 tnef_checksum(const uint8_t *p, size_t n)
 {
@@ -633,13 +706,109 @@ tnef_checksum(const uint8_t *p, size_t n)
 	return (uint16_t)sum;
 }
 
+/* Reads the frame at *at into f and moves *at past it, reporting a bad
+ * checksum or an unknown level.  Returns 0 for an attachment attribute,
+ * 1 for one to pass over, -1 when the stream cannot be read on (the
+ * anomaly reported). */
+static int
+tnef_next_frame(struct tnef_run *r, struct tnef_stream *s,
+    const uint8_t *buf, size_t len, size_t *at, struct tnef_frame *f)
+{
+	char detail[TNEF_DETAIL_MAX];
+	uint16_t want, got;
+	int rc = tnef_frame(buf, len, at, f);
+
+	if (rc == -1) {
+		snprintf(detail, sizeof(detail),
+		    "truncated attribute header at offset %zu", *at);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(detail, sizeof(detail),
+		    "attribute 0x%08x at offset %zu: length %zu "
+		    "runs past the end", (unsigned)f->id, *at, f->len);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		return -1;
+	}
+	want = tnef_le16(f->data + f->len);
+	got = tnef_checksum(f->data, f->len);
+	if (want != got) {
+		r->st.bad_checksums++;
+		snprintf(detail, sizeof(detail),
+		    "attribute 0x%08x: checksum 0x%04x, computed 0x%04x",
+		    (unsigned)f->id, (unsigned)want, (unsigned)got);
+		tnef_anomaly(r, s, TNEF_ANOM_BAD_CHECKSUM, detail);
+	}
+	if (f->level == TNEF_LVL_MESSAGE)
+		return 1;	/* message attributes hold no files */
+	if (f->level != TNEF_LVL_ATTACHMENT) {
+		snprintf(detail, sizeof(detail),
+		    "attribute 0x%08x: unknown level %u",
+		    (unsigned)f->id, (unsigned)f->level);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		return 1;
+	}
+	return 0;
+}
+
+/* One attachment attribute f, which lay in buf[frame_at..at): an
+ * attRendData begins a new attachment (the one before is reported);
+ * the others add to the one being built. */
+static void
+tnef_attachment_frame(struct tnef_run *r, struct tnef_stream *s,
+    struct tnef_att *att, const uint8_t *buf, const struct tnef_frame *f,
+    size_t frame_at, size_t at)
+{
+	char detail[TNEF_DETAIL_MAX];
+
+	if ((f->id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
+		tnef_finish(r, s, att, buf);
+		memset(att, 0, sizeof(*att));
+		att->open = 1;
+		att->start = at;
+		att->end = at;
+		return;
+	}
+	if (!att->open) {
+		memset(att, 0, sizeof(*att));
+		att->open = 1;
+		att->start = frame_at;
+	}
+	att->end = at;
+	switch (f->id & 0xFFFFu) {
+	case TNEF_ATT_ATTACH_TITLE:
+		att->title.p = f->data;
+		att->title.len = f->len;
+		att->title.utf16 = 0;
+		break;
+	case TNEF_ATT_ATTACH_DATA: {
+		struct tnef_src d = { .p = f->data, .len = f->len,
+		    .kind = TNEF_DATA_ATTR };
+
+		tnef_note_data(att, &d);
+		break;
+	}
+	case TNEF_ATT_ATTACHMENT:
+		if (tnef_read_props(f->data, f->len, att, tnef_note_data,
+		    att) != 0) {
+			snprintf(detail, sizeof(detail),
+			    "malformed MAPI properties in attribute "
+			    "0x%08x", (unsigned)f->id);
+			tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		}
+		break;
+	default:
+		break;	/* dates, metafiles, rendering: not files */
+	}
+}
+
 static enum tnef_result
 tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
     uint32_t parent, uint32_t depth)
 {
 	struct tnef_stream s = { .parent = parent, .depth = depth };
 	struct tnef_att att;
-	char detail[TNEF_DETAIL_MAX];
 	size_t at = TNEF_HEADER_LEN;
 
 	memset(&att, 0, sizeof(att));
@@ -654,79 +823,13 @@ tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
 	while (at < len && !r->stopped) {
 		struct tnef_frame f;
 		size_t frame_at = at;
-		uint16_t want, got;
-		int rc = tnef_frame(buf, len, &at, &f);
+		int rc = tnef_next_frame(r, &s, buf, len, &at, &f);
 
-		if (rc == -1) {
-			snprintf(detail, sizeof(detail),
-			    "truncated attribute header at offset %zu", at);
-			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
+		if (rc < 0)
 			break;
-		}
-		if (rc != 0) {
-			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x at offset %zu: length %zu "
-			    "runs past the end", (unsigned)f.id, at, f.len);
-			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
-			break;
-		}
-		want = tnef_le16(f.data + f.len);
-		got = tnef_checksum(f.data, f.len);
-		if (want != got) {
-			r->st.bad_checksums++;
-			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x: checksum 0x%04x, computed 0x%04x",
-			    (unsigned)f.id, (unsigned)want, (unsigned)got);
-			tnef_anomaly(r, &s, TNEF_ANOM_BAD_CHECKSUM, detail);
-		}
-		if (f.level == TNEF_LVL_MESSAGE)
-			continue;	/* message attributes hold no files */
-		if (f.level != TNEF_LVL_ATTACHMENT) {
-			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x: unknown level %u",
-			    (unsigned)f.id, (unsigned)f.level);
-			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
-			continue;
-		}
-		if ((f.id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
-			tnef_finish(r, &s, &att, buf);
-			memset(&att, 0, sizeof(att));
-			att.open = 1;
-			att.start = at;
-			att.end = at;
-			continue;
-		}
-		if (!att.open) {
-			memset(&att, 0, sizeof(att));
-			att.open = 1;
-			att.start = frame_at;
-		}
-		att.end = at;
-		switch (f.id & 0xFFFFu) {
-		case TNEF_ATT_ATTACH_TITLE:
-			att.title.p = f.data;
-			att.title.len = f.len;
-			att.title.utf16 = 0;
-			break;
-		case TNEF_ATT_ATTACH_DATA: {
-			struct tnef_src d = { .p = f.data, .len = f.len,
-			    .kind = TNEF_DATA_ATTR };
-
-			tnef_note_data(&att, &d);
-			break;
-		}
-		case TNEF_ATT_ATTACHMENT:
-			if (tnef_read_props(f.data, f.len, &att, tnef_note_data,
-			    &att) != 0) {
-				snprintf(detail, sizeof(detail),
-				    "malformed MAPI properties in attribute "
-				    "0x%08x", (unsigned)f.id);
-				tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
-			}
-			break;
-		default:
-			break;	/* dates, metafiles, rendering: not files */
-		}
+		if (rc == 0)
+			tnef_attachment_frame(r, &s, &att, buf, &f, frame_at,
+			    at);
 	}
 	tnef_finish(r, &s, &att, buf);
 	return r->any_anomaly ? TNEF_ANOMALY : TNEF_OK;
