@@ -291,6 +291,108 @@ fc_line(const uint8_t *p, size_t lim, size_t pos, size_t *cend)
 	return nl != NULL ? end + 1 : lim;
 }
 
+/* A line that begins with white space continues the field above it:
+ * one before any field, or one of only white space, is broken. */
+static void
+fc_check_folded(const uint8_t *p, size_t pos, size_t cend, int first,
+    struct fc_findings *out)
+{
+	char q[FC_QUOTE_BUF];
+	size_t k = pos;
+
+	while (k < cend && fc_is_wsp(p[k]))
+		k++;
+	if (first)
+		fc_add(out, ANOM_BROKEN_CONTINUATION,
+		    "folded line before any header: %s",
+		    fc_quote(q, p + pos, cend - pos));
+	else if (k == cend)
+		fc_add(out, ANOM_BROKEN_CONTINUATION,
+		    "line of only white space inside the header block");
+}
+
+/* The name of the field on the line p[pos..cend), whose first colon is
+ * at p[colon]: *name_end is where the name ends, and a bad name is
+ * reported.  Returns 0, or -1 when the line holds no field to read on
+ * (a comment in the name, or no name). */
+static int
+fc_field_name(const uint8_t *p, size_t pos, size_t cend, size_t colon,
+    size_t *name_end, struct fc_findings *out)
+{
+	char q[FC_QUOTE_BUF];
+	size_t ne = colon;
+
+	/* obsolete syntax allows white space before the colon */
+	while (ne > pos && fc_is_wsp(p[ne - 1]))
+		ne--;
+	*name_end = ne;
+	if (memchr(p + pos, '(', ne - pos) != NULL ||
+	    memchr(p + pos, ')', ne - pos) != NULL) {
+		fc_add(out, ANOM_HEADER_NAME_COMMENT,
+		    "comment inside a header name: %s",
+		    fc_quote(q, p + pos, ne - pos));
+		return -1;
+	}
+	if (ne == pos) {
+		fc_add(out, ANOM_BROKEN_PART_HEADERS,
+		    "header with an empty name: %s",
+		    fc_quote(q, p + pos, cend - pos));
+		return -1;
+	}
+	for (size_t k = pos; k < ne; k++)
+		if (p[k] <= ' ' || p[k] >= 0x7f) {
+			fc_add(out, ANOM_BROKEN_PART_HEADERS,
+			    "invalid header name: %s",
+			    fc_quote(q, p + pos, ne - pos));
+			break;
+		}
+	return 0;
+}
+
+/* Counts the field named p[pos..ne) when it is a MIME one; its second
+ * time is reported. */
+static void
+fc_count_mime_field(const uint8_t *p, size_t pos, size_t ne,
+    unsigned seen[FC_N_MIME_FIELDS], struct fc_findings *out)
+{
+	char q[FC_QUOTE_BUF];
+
+	for (size_t m = 0; m < FC_N_MIME_FIELDS; m++)
+		if (fc_lower_eq(p + pos, ne - pos, fc_mime_fields[m]) &&
+		    seen[m]++ == 1)
+			fc_add(out, ANOM_REPEATED_MIME_HEADER,
+			    "%s appears more than once",
+			    fc_quote(q, p + pos, ne - pos));
+}
+
+/* Where the whole field ends: its first line ends at cend, the next
+ * line starts at next, and the folded lines after it belong to it. */
+static size_t
+fc_field_end(const uint8_t *p, size_t lim, size_t cend, size_t next)
+{
+	size_t vend = cend, look, lend;
+
+	for (look = next; look < lim && fc_is_wsp(p[look]);) {
+		size_t n2 = fc_line(p, lim, look, &lend);
+
+		vend = lend;
+		look = n2;
+	}
+	return vend;
+}
+
+/* What the Content-Type fields of the block said about boundaries. */
+static void
+fc_report_boundaries(const struct fc_boundaries *b, struct fc_findings *out)
+{
+	if (b->defined > 1)
+		fc_add(out, ANOM_BOUNDARY_REDEFINED,
+		    "boundary defined %u times", b->defined);
+	if (b->longest > FC_BOUNDARY_MAX || b->continued > FC_BOUNDARY_MAX)
+		fc_add(out, ANOM_LONG_BOUNDARY, "boundary of %zu characters",
+		    b->longest > b->continued ? b->longest : b->continued);
+}
+
 size_t
 fc_check_header_block(const uint8_t *p, size_t len, struct fc_findings *out)
 {
@@ -305,7 +407,7 @@ fc_check_header_block(const uint8_t *p, size_t len, struct fc_findings *out)
 		return 0;
 	while (pos < lim) {
 		const uint8_t *colon;
-		size_t ne, vend, look, lend;
+		size_t ne;
 
 		next = fc_line(p, lim, pos, &cend);
 		if (cend == pos) {
@@ -317,18 +419,7 @@ fc_check_header_block(const uint8_t *p, size_t len, struct fc_findings *out)
 			fc_add(out, ANOM_HEADER_CR_NUL, "bare CR or NUL in: %s",
 			    fc_quote(q, p + pos, cend - pos));
 		if (fc_is_wsp(p[pos])) {
-			size_t k = pos;
-
-			while (k < cend && fc_is_wsp(p[k]))
-				k++;
-			if (first)
-				fc_add(out, ANOM_BROKEN_CONTINUATION,
-				    "folded line before any header: %s",
-				    fc_quote(q, p + pos, cend - pos));
-			else if (k == cend)
-				fc_add(out, ANOM_BROKEN_CONTINUATION,
-				    "line of only white space inside the "
-				    "header block");
+			fc_check_folded(p, pos, cend, first, out);
 			first = 0;
 			pos = next;
 			continue;
@@ -339,62 +430,16 @@ fc_check_header_block(const uint8_t *p, size_t len, struct fc_findings *out)
 			fc_add(out, ANOM_BROKEN_PART_HEADERS,
 			    "line without a colon: %s",
 			    fc_quote(q, p + pos, cend - pos));
-			pos = next;
-			continue;
+		} else if (fc_field_name(p, pos, cend, (size_t)(colon - p),
+		    &ne, out) == 0) {
+			fc_count_mime_field(p, pos, ne, seen, out);
+			if (fc_lower_eq(p + pos, ne - pos, "content-type"))
+				fc_scan_params(p, (size_t)(colon - p) + 1,
+				    fc_field_end(p, lim, cend, next), &b);
 		}
-		ne = (size_t)(colon - p);
-		/* obsolete syntax allows white space before the colon */
-		while (ne > pos && fc_is_wsp(p[ne - 1]))
-			ne--;
-		if (memchr(p + pos, '(', ne - pos) != NULL ||
-		    memchr(p + pos, ')', ne - pos) != NULL) {
-			fc_add(out, ANOM_HEADER_NAME_COMMENT,
-			    "comment inside a header name: %s",
-			    fc_quote(q, p + pos, ne - pos));
-			pos = next;
-			continue;
-		}
-		if (ne == pos) {
-			fc_add(out, ANOM_BROKEN_PART_HEADERS,
-			    "header with an empty name: %s",
-			    fc_quote(q, p + pos, cend - pos));
-			pos = next;
-			continue;
-		}
-		for (size_t k = pos; k < ne; k++)
-			if (p[k] <= ' ' || p[k] >= 0x7f) {
-				fc_add(out, ANOM_BROKEN_PART_HEADERS,
-				    "invalid header name: %s",
-				    fc_quote(q, p + pos, ne - pos));
-				break;
-			}
-		for (size_t m = 0; m < FC_N_MIME_FIELDS; m++)
-			if (fc_lower_eq(p + pos, ne - pos, fc_mime_fields[m]) &&
-			    seen[m]++ == 1)
-				fc_add(out, ANOM_REPEATED_MIME_HEADER,
-				    "%s appears more than once",
-				    fc_quote(q, p + pos, ne - pos));
-		if (!fc_lower_eq(p + pos, ne - pos, "content-type")) {
-			pos = next;
-			continue;
-		}
-		/* The whole field: this line and the folded ones after it. */
-		vend = cend;
-		for (look = next; look < lim && fc_is_wsp(p[look]);) {
-			size_t n2 = fc_line(p, lim, look, &lend);
-
-			vend = lend;
-			look = n2;
-		}
-		fc_scan_params(p, (size_t)(colon - p) + 1, vend, &b);
 		pos = next;
 	}
-	if (b.defined > 1)
-		fc_add(out, ANOM_BOUNDARY_REDEFINED,
-		    "boundary defined %u times", b.defined);
-	if (b.longest > FC_BOUNDARY_MAX || b.continued > FC_BOUNDARY_MAX)
-		fc_add(out, ANOM_LONG_BOUNDARY, "boundary of %zu characters",
-		    b.longest > b.continued ? b.longest : b.continued);
+	fc_report_boundaries(&b, out);
 	return pos;
 }
 

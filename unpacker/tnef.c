@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "tnef.h"
+#include "tnef_internal.h"
 
 /* Stream layout ([MS-OXTNEF] 2.1.3.1). */
 #define TNEF_SIGNATURE		0x223E9F78u
@@ -25,82 +26,6 @@
 #define TNEF_ATT_ATTACH_TITLE	0x8010u
 #define TNEF_ATT_ATTACH_RENDDATA 0x9002u
 #define TNEF_ATT_ATTACHMENT	0x9005u
-
-/* MAPI property types ([MS-OXCDATA] 2.11.1). */
-#define PT_UNSPECIFIED		0x0000u
-#define PT_NULL			0x0001u
-#define PT_SHORT		0x0002u
-#define PT_LONG			0x0003u
-#define PT_FLOAT		0x0004u
-#define PT_DOUBLE		0x0005u
-#define PT_CURRENCY		0x0006u
-#define PT_APPTIME		0x0007u
-#define PT_ERROR		0x000Au
-#define PT_BOOLEAN		0x000Bu
-#define PT_OBJECT		0x000Du
-#define PT_I8			0x0014u
-#define PT_STRING8		0x001Eu
-#define PT_UNICODE		0x001Fu
-#define PT_SYSTIME		0x0040u
-#define PT_CLSID		0x0048u
-#define PT_BINARY		0x0102u
-#define PT_MV_FLAG		0x1000u
-
-/* Property ids we read. */
-#define PR_ATTACH_DATA_OBJ	0x3701u
-#define PR_ATTACH_FILENAME	0x3704u
-#define PR_ATTACH_LONG_FILENAME	0x3707u
-/* Ids from here up are named properties: a GUID and a name follow. */
-#define PR_NAMED_FIRST		0x8000u
-#define MAPI_GUID_LEN		16
-#define MNID_ID			0
-#define MNID_STRING		1
-#define MAPI_PAD		4
-
-/* IID_IMessage, {00020307-0000-0000-C000-000000000046}, as stored. */
-static const uint8_t tnef_iid_imessage[MAPI_GUID_LEN] = {
-	0x07, 0x03, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
-};
-
-/* A name as found: 8-bit bytes in the input, or UTF-16LE in the input;
- * converted only when the attachment is reported. */
-struct tnef_str {
-	const uint8_t *p;
-	size_t len;
-	int utf16;
-};
-
-/* One data source of an attachment: attAttachData or a
- * PR_ATTACH_DATA_OBJ value (PR_ATTACH_DATA_BIN is the same property id). */
-struct tnef_src {
-	const uint8_t *p;
-	size_t len;
-	enum tnef_data_source kind;
-	int embedded_message;	/* IID_IMessage and a TNEF signature */
-	int binary;		/* a PT_BINARY PR_ATTACH_DATA_OBJ */
-};
-
-/* libytnef (ytnef, Evolution's TNEF plugin) opens a PT_BINARY
- * PR_ATTACH_DATA_OBJ, when attAttachData is there too, as if it were a
- * PT_OBJECT: without its first 16 bytes.  Those bytes are then a file a
- * client opens, and scanners that type a file by its first bytes would
- * not see it in the whole value. */
-#define TNEF_YTNEF_SKIP		MAPI_GUID_LEN
-
-/* The attachment being built.  Only the first data of each kind is kept:
- * when there are more, they are found again in its attributes as it is
- * reported, so no number of them needs more room here. */
-struct tnef_att {
-	int open;
-	size_t start, end;	/* its attributes lie in buf[start..end) */
-	struct tnef_str title, long_name, short_name;
-	struct tnef_src attr;	/* the first attAttachData */
-	struct tnef_src obj;	/* the first PR_ATTACH_DATA_OBJ */
-	uint32_t n_attr, n_obj;
-	uint32_t n_shifted;	/* PT_BINARY ones of TNEF_YTNEF_SKIP bytes
-				   or more */
-};
 
 /* One attribute frame. */
 struct tnef_frame {
@@ -128,19 +53,6 @@ struct tnef_stream {
 	uint32_t depth;
 	unsigned reported;	/* bit per enum tnef_anomaly */
 };
-
-static uint32_t
-tnef_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint16_t
-tnef_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
 int
 tnef_is_tnef(const uint8_t *buf, size_t len)
@@ -246,160 +158,6 @@ tnef_str_copy(const struct tnef_str *s, char *out, int *cut)
 	}
 	out[o] = '\0';
 	return o;
-}
-
-/* Reads one MAPI property value list: fills att's names and hands every
- * PR_ATTACH_DATA_OBJ value to on_data.  Returns 0, or -1 when the
- * properties are malformed (what was read before stays). */
-static int
-tnef_read_props(const uint8_t *p, size_t len, struct tnef_att *att,
-    void (*on_data)(void *arg, const struct tnef_src *src), void *arg)
-{
-	size_t at = 0;
-	uint32_t count;
-
-	if (len < 4)
-		return -1;
-	count = tnef_le32(p);
-	at = 4;
-	/* Every property takes at least 4 bytes: a count beyond that is a
-	 * lie, caught before the loop rather than after 4 G rounds. */
-	if (count > (len - at) / 4)
-		return -1;
-	for (uint32_t i = 0; i < count; i++) {
-		uint16_t type, id, base;
-		uint32_t nvals = 1;
-
-		if (len - at < 4)
-			return -1;
-		type = tnef_le16(p + at);
-		id = tnef_le16(p + at + 2);
-		at += 4;
-		if (id >= PR_NAMED_FIRST) {
-			uint32_t kind;
-
-			if (len - at < MAPI_GUID_LEN + 4)
-				return -1;
-			at += MAPI_GUID_LEN;
-			kind = tnef_le32(p + at);
-			at += 4;
-			if (kind == MNID_ID) {
-				if (len - at < 4)
-					return -1;
-				at += 4;
-			} else if (kind == MNID_STRING) {
-				size_t nlen;
-
-				if (len - at < 4)
-					return -1;
-				nlen = tnef_le32(p + at);
-				at += 4;
-				if (nlen > len - at)
-					return -1;
-				at += nlen;
-				at += (MAPI_PAD - nlen % MAPI_PAD) % MAPI_PAD;
-				if (at > len)
-					at = len;
-			} else {
-				return -1;
-			}
-		}
-		base = type & (uint16_t)~PT_MV_FLAG;
-		if ((type & PT_MV_FLAG) || base == PT_STRING8 ||
-		    base == PT_UNICODE || base == PT_BINARY ||
-		    base == PT_OBJECT) {
-			if (len - at < 4)
-				return -1;
-			nvals = tnef_le32(p + at);
-			at += 4;
-			if (nvals > (len - at) / 4 + 1)
-				return -1;
-		}
-		for (uint32_t v = 0; v < nvals; v++) {
-			size_t fixed = 0, vlen;
-			const uint8_t *val;
-
-			switch (base) {
-			case PT_SHORT:
-			case PT_LONG:
-			case PT_FLOAT:
-			case PT_ERROR:
-			case PT_BOOLEAN:
-				fixed = 4;	/* 2-byte values are padded */
-				break;
-			case PT_DOUBLE:
-			case PT_CURRENCY:
-			case PT_APPTIME:
-			case PT_I8:
-			case PT_SYSTIME:
-				fixed = 8;
-				break;
-			case PT_CLSID:
-				fixed = MAPI_GUID_LEN;
-				break;
-			case PT_STRING8:
-			case PT_UNICODE:
-			case PT_BINARY:
-			case PT_OBJECT:
-				break;
-			case PT_UNSPECIFIED:
-			case PT_NULL:
-			default:
-				/* No size to skip by: the rest is unreadable. */
-				return -1;
-			}
-			if (fixed > 0) {
-				if (len - at < fixed)
-					return -1;
-				at += fixed;
-				continue;
-			}
-			if (len - at < 4)
-				return -1;
-			vlen = tnef_le32(p + at);
-			at += 4;
-			if (vlen > len - at)
-				return -1;
-			val = p + at;
-			at += vlen;
-			/* The last value's padding may be missing. */
-			at += (MAPI_PAD - vlen % MAPI_PAD) % MAPI_PAD;
-			if (at > len)
-				at = len;
-			if (v != 0 || (type & PT_MV_FLAG))
-				continue;
-			if ((id == PR_ATTACH_LONG_FILENAME ||
-			    id == PR_ATTACH_FILENAME) &&
-			    (base == PT_STRING8 || base == PT_UNICODE)) {
-				struct tnef_str *s = id == PR_ATTACH_LONG_FILENAME
-				    ? &att->long_name : &att->short_name;
-
-				s->p = val;
-				s->len = vlen;
-				s->utf16 = base == PT_UNICODE;
-			} else if (id == PR_ATTACH_DATA_OBJ &&
-			    (base == PT_BINARY || base == PT_OBJECT)) {
-				struct tnef_src src = { .p = val, .len = vlen,
-				    .kind = TNEF_DATA_OBJECT };
-				int imessage = 0;
-
-				if (base == PT_OBJECT) {
-					/* An interface id leads the bytes. */
-					if (vlen < MAPI_GUID_LEN)
-						return -1;
-					imessage = memcmp(val, tnef_iid_imessage,
-					    MAPI_GUID_LEN) == 0;
-					src.p = val + MAPI_GUID_LEN;
-					src.len = vlen - MAPI_GUID_LEN;
-				}
-				src.embedded_message = imessage &&
-				    tnef_is_tnef(src.p, src.len);
-				src.binary = base == PT_BINARY;
-				on_data(arg, &src);
-			}
-		}
-	}
-	return 0;
 }
 
 static enum tnef_result tnef_parse_stream(struct tnef_run *r,
@@ -537,69 +295,46 @@ tnef_report_more(void *arg, const struct tnef_src *src)
 	tnef_report_other(m, &view);
 }
 
-/* Reports the attachment being built (if any): every data it carries,
- * the first attAttachData (else the first PR_ATTACH_DATA_OBJ) first, the
- * others in stream order, found again in its attributes in buf.  A
- * client could open any of them, so none may go unscanned. */
+/* The attachment's name, from the first of its long file name, its
+ * title and its short file name that it has, into tmpl and name
+ * (TNEF_NAME_MAX + 1 bytes). */
 static void
-tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
-    const uint8_t *buf)
+tnef_pick_name(const struct tnef_att *att, struct tnef_attachment *tmpl,
+    char *name)
 {
-	char name[TNEF_NAME_MAX + 1];
-	char detail[TNEF_DETAIL_MAX];
-	struct tnef_attachment tmpl;
 	const struct tnef_str *src = NULL;
-	const struct tnef_src *first = NULL;
-	struct tnef_more more;
-	struct tnef_att names;
-	size_t at;
-	int several;
 
-	if (!att->open || r->stopped)
-		return;
-	att->open = 0;
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.parent = s->parent;
-	tmpl.depth = s->depth;
 	if (att->long_name.p != NULL) {
 		src = &att->long_name;
-		tmpl.name_source = TNEF_NAME_LONG;
+		tmpl->name_source = TNEF_NAME_LONG;
 	} else if (att->title.p != NULL) {
 		src = &att->title;
-		tmpl.name_source = TNEF_NAME_TITLE;
+		tmpl->name_source = TNEF_NAME_TITLE;
 	} else if (att->short_name.p != NULL) {
 		src = &att->short_name;
-		tmpl.name_source = TNEF_NAME_SHORT;
+		tmpl->name_source = TNEF_NAME_SHORT;
 	}
 	name[0] = '\0';
 	if (src != NULL)
-		tmpl.name_len = tnef_str_copy(src, name, &tmpl.name_truncated);
-	tmpl.name = name;
-	if (att->n_attr > 0)
-		first = &att->attr;
-	else if (att->n_obj > 0)
-		first = &att->obj;
-	several = att->n_attr > 1 || att->n_obj > 1 ||
-	    (att->n_attr == 1 && att->n_obj == 1);
-	/* Equal bytes in attAttachData and PR_ATTACH_DATA_BIN are one file
-	 * written twice; anything else is more than a well-formed TNEF
-	 * carries. */
-	if (att->n_attr > 1 || att->n_obj > 1 || (several &&
-	    !tnef_same_bytes(&att->attr, &att->obj))) {
-		snprintf(detail, sizeof(detail),
-		    "attachment with %u attAttachData and %u "
-		    "PR_ATTACH_DATA_OBJ: more than one data",
-		    (unsigned)att->n_attr, (unsigned)att->n_obj);
-		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
-	}
-	tnef_report(r, s, &tmpl, first);
-	/* A PT_BINARY value next to attAttachData is already several. */
-	if (!several || r->stopped)
-		return;
+		tmpl->name_len = tnef_str_copy(src, name, &tmpl->name_truncated);
+	tmpl->name = name;
+}
+
+/* Pass two: every data of the attachment but the first, found again in
+ * its attributes in buf[att->start..att->end). */
+static void
+tnef_report_rest(struct tnef_run *r, struct tnef_stream *s,
+    const struct tnef_att *att, const uint8_t *buf,
+    const struct tnef_attachment *tmpl, const struct tnef_src *first)
+{
+	struct tnef_more more;
+	struct tnef_att names;
+	size_t at;
+
 	more.shifted = att->n_attr > 0 && att->n_shifted > 0;
 	more.r = r;
 	more.s = s;
-	more.tmpl = &tmpl;
+	more.tmpl = tmpl;
 	more.first = first;
 	memset(&names, 0, sizeof(names));
 	at = att->start;
@@ -623,6 +358,51 @@ tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
 	}
 }
 
+/* Reports the attachment being built (if any): every data it carries,
+ * the first attAttachData (else the first PR_ATTACH_DATA_OBJ) first, the
+ * others in stream order, found again in its attributes in buf.  A
+ * client could open any of them, so none may go unscanned. */
+static void
+tnef_finish(struct tnef_run *r, struct tnef_stream *s, struct tnef_att *att,
+    const uint8_t *buf)
+{
+	char name[TNEF_NAME_MAX + 1];
+	char detail[TNEF_DETAIL_MAX];
+	struct tnef_attachment tmpl;
+	const struct tnef_src *first = NULL;
+	int several;
+
+	if (!att->open || r->stopped)
+		return;
+	att->open = 0;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.parent = s->parent;
+	tmpl.depth = s->depth;
+	tnef_pick_name(att, &tmpl, name);
+	if (att->n_attr > 0)
+		first = &att->attr;
+	else if (att->n_obj > 0)
+		first = &att->obj;
+	several = att->n_attr > 1 || att->n_obj > 1 ||
+	    (att->n_attr == 1 && att->n_obj == 1);
+	/* Equal bytes in attAttachData and PR_ATTACH_DATA_BIN are one file
+	 * written twice; anything else is more than a well-formed TNEF
+	 * carries. */
+	if (att->n_attr > 1 || att->n_obj > 1 || (several &&
+	    !tnef_same_bytes(&att->attr, &att->obj))) {
+		snprintf(detail, sizeof(detail),
+		    "attachment with %u attAttachData and %u "
+		    "PR_ATTACH_DATA_OBJ: more than one data",
+		    (unsigned)att->n_attr, (unsigned)att->n_obj);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+	}
+	tnef_report(r, s, &tmpl, first);
+	/* A PT_BINARY value next to attAttachData is already several. */
+	if (!several || r->stopped)
+		return;
+	tnef_report_rest(r, s, att, buf, &tmpl, first);
+}
+
 static uint16_t
 tnef_checksum(const uint8_t *p, size_t n)
 {
@@ -633,13 +413,109 @@ tnef_checksum(const uint8_t *p, size_t n)
 	return (uint16_t)sum;
 }
 
+/* Reads the frame at *at into f and moves *at past it, reporting a bad
+ * checksum or an unknown level.  Returns 0 for an attachment attribute,
+ * 1 for one to pass over, -1 when the stream cannot be read on (the
+ * anomaly reported). */
+static int
+tnef_next_frame(struct tnef_run *r, struct tnef_stream *s,
+    const uint8_t *buf, size_t len, size_t *at, struct tnef_frame *f)
+{
+	char detail[TNEF_DETAIL_MAX];
+	uint16_t want, got;
+	int rc = tnef_frame(buf, len, at, f);
+
+	if (rc == -1) {
+		snprintf(detail, sizeof(detail),
+		    "truncated attribute header at offset %zu", *at);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(detail, sizeof(detail),
+		    "attribute 0x%08x at offset %zu: length %zu "
+		    "runs past the end", (unsigned)f->id, *at, f->len);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		return -1;
+	}
+	want = tnef_le16(f->data + f->len);
+	got = tnef_checksum(f->data, f->len);
+	if (want != got) {
+		r->st.bad_checksums++;
+		snprintf(detail, sizeof(detail),
+		    "attribute 0x%08x: checksum 0x%04x, computed 0x%04x",
+		    (unsigned)f->id, (unsigned)want, (unsigned)got);
+		tnef_anomaly(r, s, TNEF_ANOM_BAD_CHECKSUM, detail);
+	}
+	if (f->level == TNEF_LVL_MESSAGE)
+		return 1;	/* message attributes hold no files */
+	if (f->level != TNEF_LVL_ATTACHMENT) {
+		snprintf(detail, sizeof(detail),
+		    "attribute 0x%08x: unknown level %u",
+		    (unsigned)f->id, (unsigned)f->level);
+		tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		return 1;
+	}
+	return 0;
+}
+
+/* One attachment attribute f, which lay in buf[frame_at..at): an
+ * attRendData begins a new attachment (the one before is reported);
+ * the others add to the one being built. */
+static void
+tnef_attachment_frame(struct tnef_run *r, struct tnef_stream *s,
+    struct tnef_att *att, const uint8_t *buf, const struct tnef_frame *f,
+    size_t frame_at, size_t at)
+{
+	char detail[TNEF_DETAIL_MAX];
+
+	if ((f->id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
+		tnef_finish(r, s, att, buf);
+		memset(att, 0, sizeof(*att));
+		att->open = 1;
+		att->start = at;
+		att->end = at;
+		return;
+	}
+	if (!att->open) {
+		memset(att, 0, sizeof(*att));
+		att->open = 1;
+		att->start = frame_at;
+	}
+	att->end = at;
+	switch (f->id & 0xFFFFu) {
+	case TNEF_ATT_ATTACH_TITLE:
+		att->title.p = f->data;
+		att->title.len = f->len;
+		att->title.utf16 = 0;
+		break;
+	case TNEF_ATT_ATTACH_DATA: {
+		struct tnef_src d = { .p = f->data, .len = f->len,
+		    .kind = TNEF_DATA_ATTR };
+
+		tnef_note_data(att, &d);
+		break;
+	}
+	case TNEF_ATT_ATTACHMENT:
+		if (tnef_read_props(f->data, f->len, att, tnef_note_data,
+		    att) != 0) {
+			snprintf(detail, sizeof(detail),
+			    "malformed MAPI properties in attribute "
+			    "0x%08x", (unsigned)f->id);
+			tnef_anomaly(r, s, TNEF_ANOM_CORRUPT, detail);
+		}
+		break;
+	default:
+		break;	/* dates, metafiles, rendering: not files */
+	}
+}
+
 static enum tnef_result
 tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
     uint32_t parent, uint32_t depth)
 {
 	struct tnef_stream s = { .parent = parent, .depth = depth };
 	struct tnef_att att;
-	char detail[TNEF_DETAIL_MAX];
 	size_t at = TNEF_HEADER_LEN;
 
 	memset(&att, 0, sizeof(att));
@@ -654,79 +530,13 @@ tnef_parse_stream(struct tnef_run *r, const uint8_t *buf, size_t len,
 	while (at < len && !r->stopped) {
 		struct tnef_frame f;
 		size_t frame_at = at;
-		uint16_t want, got;
-		int rc = tnef_frame(buf, len, &at, &f);
+		int rc = tnef_next_frame(r, &s, buf, len, &at, &f);
 
-		if (rc == -1) {
-			snprintf(detail, sizeof(detail),
-			    "truncated attribute header at offset %zu", at);
-			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
+		if (rc < 0)
 			break;
-		}
-		if (rc != 0) {
-			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x at offset %zu: length %zu "
-			    "runs past the end", (unsigned)f.id, at, f.len);
-			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
-			break;
-		}
-		want = tnef_le16(f.data + f.len);
-		got = tnef_checksum(f.data, f.len);
-		if (want != got) {
-			r->st.bad_checksums++;
-			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x: checksum 0x%04x, computed 0x%04x",
-			    (unsigned)f.id, (unsigned)want, (unsigned)got);
-			tnef_anomaly(r, &s, TNEF_ANOM_BAD_CHECKSUM, detail);
-		}
-		if (f.level == TNEF_LVL_MESSAGE)
-			continue;	/* message attributes hold no files */
-		if (f.level != TNEF_LVL_ATTACHMENT) {
-			snprintf(detail, sizeof(detail),
-			    "attribute 0x%08x: unknown level %u",
-			    (unsigned)f.id, (unsigned)f.level);
-			tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
-			continue;
-		}
-		if ((f.id & 0xFFFFu) == TNEF_ATT_ATTACH_RENDDATA) {
-			tnef_finish(r, &s, &att, buf);
-			memset(&att, 0, sizeof(att));
-			att.open = 1;
-			att.start = at;
-			att.end = at;
-			continue;
-		}
-		if (!att.open) {
-			memset(&att, 0, sizeof(att));
-			att.open = 1;
-			att.start = frame_at;
-		}
-		att.end = at;
-		switch (f.id & 0xFFFFu) {
-		case TNEF_ATT_ATTACH_TITLE:
-			att.title.p = f.data;
-			att.title.len = f.len;
-			att.title.utf16 = 0;
-			break;
-		case TNEF_ATT_ATTACH_DATA: {
-			struct tnef_src d = { .p = f.data, .len = f.len,
-			    .kind = TNEF_DATA_ATTR };
-
-			tnef_note_data(&att, &d);
-			break;
-		}
-		case TNEF_ATT_ATTACHMENT:
-			if (tnef_read_props(f.data, f.len, &att, tnef_note_data,
-			    &att) != 0) {
-				snprintf(detail, sizeof(detail),
-				    "malformed MAPI properties in attribute "
-				    "0x%08x", (unsigned)f.id);
-				tnef_anomaly(r, &s, TNEF_ANOM_CORRUPT, detail);
-			}
-			break;
-		default:
-			break;	/* dates, metafiles, rendering: not files */
-		}
+		if (rc == 0)
+			tnef_attachment_frame(r, &s, &att, buf, &f, frame_at,
+			    at);
 	}
 	tnef_finish(r, &s, &att, buf);
 	return r->any_anomaly ? TNEF_ANOMALY : TNEF_OK;
