@@ -1,7 +1,9 @@
 /* broker: the one decision, from the facts of a message to its outcome
  * (verdict, what to carry out, exit code, reason); pure, no I/O, trusted.
  * execute.c carries the outcome out; when that fails it asks
- * outcome_downgrade() here, so every exit code comes from this file. */
+ * outcome_downgrade() here, so every received message's exit code is
+ * chosen in this file (startup failures, the alarm and out of memory end
+ * on their own: docs/architecture.md, "Exit codes"). */
 #ifndef QSCAN_DECIDE_H
 #define QSCAN_DECIDE_H
 
@@ -29,7 +31,7 @@ struct decide_facts {
 	enum spool_result spool;
 	enum envelope_result envelope;	/* when spool is OK or OVERSIZE */
 	const char *setup_error;	/* the sandbox could not be set up */
-	/* The scan's result (struct scan, scan_decide_facts()). */
+	/* The scan's result (struct scan, pipeline_decide_facts()). */
 	enum verdict verdict;
 	enum qscan_failure failure;	/* when verdict is tempfail */
 	int unchecked_decides;		/* limits by unchecked_action */

@@ -60,7 +60,8 @@ enum confine {
 
 enum ending { END_SIGNAL, END_EXIT };
 
-/* What the broker side sets up for the role, as scan.c does. */
+/* What the broker side sets up for the role, as the pipeline steps do
+ * (broker/step_*.c). */
 enum broker_side {
 	BROKER_NOTHING = 0,
 	BROKER_SCAN_REQUEST,	/* a sealed part memfd waits on the records */
