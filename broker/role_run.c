@@ -166,107 +166,163 @@ feed_role(struct role_proc *rp, const struct role_io *io,
 	}
 }
 
+/* One role's run, between role_run's steps. */
+struct role_watch {
+	struct role_proc *rp;
+	const struct role_io *io;
+	struct role_outcome *out;
+	uint8_t *buf;		/* RECORD_MAX + 1: longer is refused */
+	struct rec_writer *w;		/* the work being fed */
+	int have_work, work_fd, more_work;
+	GString *pending;		/* a log line not yet ended */
+	size_t log_total;
+	int records_open, log_open, exited, killed, refused;
+	siginfo_t si;
+};
+
+/* Takes one record the role sent, or its end; the first bad one kills
+ * the role, and what follows is only drained. */
+static void
+take_record(struct role_watch *rw)
+{
+	struct role_outcome *out = rw->out;
+	const char *why = "refused";
+	int fd;
+	ssize_t len = recv_record(rw->rp->records_fd, rw->buf, RECORD_MAX + 1,
+	    &fd, &why);
+
+	if (len == 0)
+		rw->records_open = 0;
+	else if (len == -2)
+		;
+	else if (len < 0 || (!rw->refused && rw->io->consume(rw->io->ctx,
+	    rw->buf, (size_t)len, fd, &why) != 0)) {
+		if (!rw->refused) {
+			rw->refused = 1;
+			snprintf(out->detail, sizeof(out->detail),
+			    "record %u: %s", out->records + 1, why);
+			syscall(SYS_pidfd_send_signal, rw->rp->pidfd,
+			    SIGKILL, NULL, 0);
+		}
+		/* The consumer owns fd: it has closed it. */
+	} else if (rw->refused) {
+		/* Read only to drain: not a record taken. */
+		if (fd >= 0)
+			close(fd);
+	} else
+		out->records++;
+}
+
+/* The role's exit, once its pidfd says so.  A failed waitid is final
+ * too: polling again would spin. */
+static void
+reap_exited(struct role_watch *rw)
+{
+	if (waitid(P_PIDFD, (id_t)rw->rp->pidfd, &rw->si, WEXITED) != 0)
+		snprintf(rw->out->detail, sizeof(rw->out->detail),
+		    "cannot reap it: %s", strerror(errno));
+	rw->exited = 1;
+}
+
+/* The poll loop: feeds work, takes records, relays the log, kills the
+ * role at its deadline, until all of it has ended.  A role that has
+ * exited cannot keep us: once it is gone and its time is up, its
+ * channels get a second more, then we stop. */
+static void
+watch_role(struct role_watch *rw, unsigned timeout_ms, double deadline)
+{
+	struct role_proc *rp = rw->rp;
+
+	while ((rw->records_open || rw->log_open || !rw->exited) &&
+	    !(rw->exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
+		struct pollfd pfd[3] = {
+			{ rw->records_open ? rp->records_fd : -1, POLLIN |
+			    (rw->more_work && !rw->refused && !rw->killed ?
+			    POLLOUT : 0), 0 },
+			{ rw->log_open ? rp->log_fd : -1, POLLIN, 0 },
+			{ rw->exited ? -1 : rp->pidfd, POLLIN, 0 },
+		};
+		double left = deadline - now_ms();
+		int n;
+
+		if (left <= 0 && !rw->killed) {
+			syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
+			rw->killed = 1;
+			snprintf(rw->out->detail, sizeof(rw->out->detail),
+			    "killed after %u ms", timeout_ms);
+		}
+		/* After a kill, the kernel closes its ends promptly. */
+		n = poll(pfd, 3, rw->killed ? 1000 : (int)left + 1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if ((pfd[0].revents & POLLOUT) && rw->more_work &&
+		    feed_role(rp, rw->io, rw->w, &rw->have_work, &rw->work_fd,
+		    &rw->more_work) != 0)
+			/* The role is gone: its ending says why. */
+			rw->more_work = 0;
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			take_record(rw);
+		if (pfd[1].revents && !relay_log(rp, rw->pending, &rw->log_total))
+			rw->log_open = 0;
+		if (pfd[2].revents)
+			reap_exited(rw);
+	}
+}
+
+/* After the loop: the role reaped (killed first if it still runs), its
+ * last log line out, its ending classified and explained. */
+static void
+finish_role(struct role_watch *rw)
+{
+	struct role_proc *rp = rw->rp;
+	struct role_outcome *out = rw->out;
+	siginfo_t *si = &rw->si;
+
+	if (!rw->exited) {
+		syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
+		waitid(P_PIDFD, (id_t)rp->pidfd, si, WEXITED);
+	}
+	if (rw->pending->len > 0) {
+		g_autoptr(GString) safe = g_string_new(NULL);
+
+		log_escape_text(safe, rw->pending->str);
+		log_warn("role %s: %s", role_id_name(rp->role), safe->str);
+	}
+	classify(out, si, rw->killed, rw->refused,
+	    rw->io->complete(rw->io->ctx));
+	if (out->detail[0] == '\0') {
+		if (si->si_code == CLD_EXITED)
+			snprintf(out->detail, sizeof(out->detail),
+			    "exit %d", si->si_status);
+		else
+			snprintf(out->detail, sizeof(out->detail),
+			    "signal %s", sigabbrev_np(si->si_status) ?
+			    sigabbrev_np(si->si_status) : "?");
+	}
+	if (out->ending == ROLE_LIMIT && si->si_status == SIGKILL)
+		role_cgroup_explain_kill(&rp->cgroup, out->detail,
+		    sizeof(out->detail));
+}
+
 void
 role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
     struct role_outcome *out)
 {
 	g_autofree uint8_t *buf = g_malloc(RECORD_MAX + 1);
 	g_autofree struct rec_writer *w = g_malloc(sizeof(*w));
-	int have_work = 0, work_fd = -1, more_work = io->produce != NULL;
 	g_autoptr(GString) pending = g_string_new(NULL);
-	double start = now_ms(), deadline = start + timeout_ms;
-	int records_open = 1, log_open = 1, exited = 0, killed = 0, refused = 0;
-	size_t log_total = 0;
-	siginfo_t si;
+	double start = now_ms();
+	struct role_watch rw = {
+		.rp = rp, .io = io, .out = out, .buf = buf, .w = w,
+		.have_work = 0, .work_fd = -1, .more_work = io->produce != NULL,
+		.pending = pending, .log_total = 0,
+		.records_open = 1, .log_open = 1,
+	};
 
 	memset(out, 0, sizeof(*out));
-	memset(&si, 0, sizeof(si));
-	/* A role that has exited cannot keep us: once it is gone and its
-	 * time is up, its channels get a second more, then we stop. */
-	while ((records_open || log_open || !exited) &&
-	    !(exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
-		struct pollfd pfd[3] = {
-			{ records_open ? rp->records_fd : -1, POLLIN |
-			    (more_work && !refused && !killed ? POLLOUT : 0), 0 },
-			{ log_open ? rp->log_fd : -1, POLLIN, 0 },
-			{ exited ? -1 : rp->pidfd, POLLIN, 0 },
-		};
-		double left = deadline - now_ms();
-		int n;
-
-		if (left <= 0 && !killed) {
-			syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
-			killed = 1;
-			snprintf(out->detail, sizeof(out->detail),
-			    "killed after %u ms", timeout_ms);
-		}
-		/* After a kill, the kernel closes its ends promptly. */
-		n = poll(pfd, 3, killed ? 1000 : (int)left + 1);
-		if (n < 0 && errno != EINTR)
-			break;
-		if ((pfd[0].revents & POLLOUT) && more_work &&
-		    feed_role(rp, io, w, &have_work, &work_fd, &more_work) != 0)
-			more_work = 0;	/* the role is gone: its ending says why */
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			const char *why = "refused";
-			int fd;
-			ssize_t len = recv_record(rp->records_fd, buf,
-			    RECORD_MAX + 1, &fd, &why);
-
-			if (len == 0)
-				records_open = 0;
-			else if (len == -2)
-				;
-			else if (len < 0 || (!refused &&
-			    io->consume(io->ctx, buf, (size_t)len, fd, &why) != 0)) {
-				if (!refused) {
-					refused = 1;
-					snprintf(out->detail, sizeof(out->detail),
-					    "record %u: %s", out->records + 1, why);
-					syscall(SYS_pidfd_send_signal, rp->pidfd,
-					    SIGKILL, NULL, 0);
-				}
-				/* The consumer owns fd: it has closed it. */
-			} else if (refused) {
-				/* Read only to drain: not a record taken. */
-				if (fd >= 0)
-					close(fd);
-			} else
-				out->records++;
-		}
-		if (pfd[1].revents && !relay_log(rp, pending, &log_total))
-			log_open = 0;
-		/* A failed waitid is final too: polling again would spin. */
-		if (pfd[2].revents) {
-			if (waitid(P_PIDFD, (id_t)rp->pidfd, &si, WEXITED) != 0)
-				snprintf(out->detail, sizeof(out->detail),
-				    "cannot reap it: %s", strerror(errno));
-			exited = 1;
-		}
-	}
-	if (!exited) {
-		syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
-		waitid(P_PIDFD, (id_t)rp->pidfd, &si, WEXITED);
-	}
-	if (pending->len > 0) {
-		g_autoptr(GString) safe = g_string_new(NULL);
-
-		log_escape_text(safe, pending->str);
-		log_warn("role %s: %s", role_id_name(rp->role), safe->str);
-	}
-	classify(out, &si, killed, refused, io->complete(io->ctx));
-	if (out->detail[0] == '\0') {
-		if (si.si_code == CLD_EXITED)
-			snprintf(out->detail, sizeof(out->detail),
-			    "exit %d", si.si_status);
-		else
-			snprintf(out->detail, sizeof(out->detail),
-			    "signal %s", sigabbrev_np(si.si_status) ?
-			    sigabbrev_np(si.si_status) : "?");
-	}
-	if (out->ending == ROLE_LIMIT && si.si_status == SIGKILL)
-		role_cgroup_explain_kill(&rp->cgroup, out->detail,
-		    sizeof(out->detail));
+	memset(&rw.si, 0, sizeof(rw.si));
+	watch_role(&rw, timeout_ms, start + timeout_ms);
+	finish_role(&rw);
 	role_cgroup_remove(&rp->cgroup);
 	out->ms = now_ms() - start;
 	close(rp->records_fd);

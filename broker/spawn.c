@@ -185,20 +185,17 @@ child_hide_dir(const struct role_profile *prof, int in_userns)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-child_run(const struct spawn_spec *s, const struct role_profile *prof,
-    int in_userns, int go_fd, int ready_fd, int status_fd, int msg_fd,
-    int rec_fd, int log_fd, int peer_fd)
+/* Die with the broker, and let it write our id maps.  Our
+ * /proc/PID files must be ours while the broker writes the uid and gid
+ * maps (docs/architecture.md, "Spawning a role"); not dumpable again right
+ * after. */
+static void
+child_await_id_maps(int go_fd, int ready_fd, int status_fd)
 {
-	static char *const envp[] = { "TZ=UTC", "LANG=C", NULL };
-	uid_t r, e, sv;
 	char go;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		child_fail(status_fd, STEP_PDEATHSIG);
-	/* Our /proc/PID files must be ours while the broker writes the uid
-	 * and gid maps (docs/architecture.md, "Spawning a role"); not
-	 * dumpable again right after. */
 	if (prctl(PR_SET_DUMPABLE, 1) != 0)
 		child_fail(status_fd, STEP_DUMPABLE);
 	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &go, 1) != 1 ||
@@ -206,6 +203,14 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 		child_fail(status_fd, STEP_SYNC);
 	if (prctl(PR_SET_DUMPABLE, 0) != 0)
 		child_fail(status_fd, STEP_DUMPABLE);
+}
+
+/* Become the role's gid and uid, verified. */
+static void
+child_change_ids(const struct spawn_spec *s, int in_userns, int go_fd,
+    int status_fd)
+{
+	uid_t r, e, sv;
 
 	if (!in_userns && s->privs->mode == PRIVS_ROLE_UIDS) {
 		/* No user namespace: the real uid change needs our caps. */
@@ -239,8 +244,15 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 		    poll(&gone, 1, 0) != 0)
 			child_fail(status_fd, STEP_PDEATHSIG);
 	}
-	/* A private, empty, size-capped scratch directory: gone with the
-	 * role's mount namespace, so a crash leaves nothing behind. */
+}
+
+/* The role's own mounts.  A private, empty, size-capped scratch
+ * directory: gone with the role's mount namespace, so a crash leaves
+ * nothing behind; then the hidden directory. */
+static void
+child_mount(const struct spawn_spec *s, const struct role_profile *prof,
+    int in_userns, int status_fd)
+{
 	if (prof->tmpfs_dir != NULL) {
 		char opts[96];
 
@@ -254,11 +266,15 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	}
 	if (child_hide_dir(prof, in_userns) != 0)
 		child_fail(status_fd, STEP_HIDE);
-	if (child_drop_caps(in_userns) != 0)
-		child_fail(status_fd, STEP_CAPS);
+}
 
-	/* Fixed descriptors: 0 message, 1 records, 2 log, 3 peer (clamd
-	 * only), 4 status until exec. */
+/* Fixed descriptors: 0 message, 1 records, 2 log, 3 peer (clamd
+ * only), 4 status until exec (CHILD_STATUS_FD from here on); nothing
+ * else stays open. */
+static void
+child_place_fds(int status_fd, int msg_fd, int rec_fd, int log_fd,
+    int peer_fd)
+{
 	msg_fd = child_lift(msg_fd);
 	rec_fd = child_lift(rec_fd);
 	log_fd = child_lift(log_fd);
@@ -277,9 +293,27 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 		child_fail(status_fd < 0 ? CHILD_STATUS_FD : status_fd, STEP_FDS);
 	if (syscall(SYS_close_range, CHILD_STATUS_FD + 1, ~0U, 0) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_FDS);
+}
 
-	/* Limits after the descriptors: the broker may hold thousands of
-	 * part memfds, which RLIMIT_NOFILE would not let us move. */
+/* The child between clone and exec, its steps in the order they must
+ * run (each reports its own failure on the status pipe). */
+static void __attribute__((noreturn))
+child_run(const struct spawn_spec *s, const struct role_profile *prof,
+    int in_userns, int go_fd, int ready_fd, int status_fd, int msg_fd,
+    int rec_fd, int log_fd, int peer_fd)
+{
+	static char *const envp[] = { "TZ=UTC", "LANG=C", NULL };
+
+	child_await_id_maps(go_fd, ready_fd, status_fd);
+	child_change_ids(s, in_userns, go_fd, status_fd);
+	child_mount(s, prof, in_userns, status_fd);
+	/* No capability left. */
+	if (child_drop_caps(in_userns) != 0)
+		child_fail(status_fd, STEP_CAPS);
+	child_place_fds(status_fd, msg_fd, rec_fd, log_fd, peer_fd);
+	/* Limits after the descriptors: the broker may hold
+	 * thousands of part memfds, which RLIMIT_NOFILE would not let us
+	 * move; the outer filter last, just before exec. */
 	if (sandbox_rlimits_apply(prof) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
 	if (sandbox_outer_filter_install(s->outer_filter) != 0)
@@ -369,53 +403,63 @@ close_pair(int p[2])
 		}
 }
 
-int
-spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
-{
-	const struct role_profile *prof = sandbox_profile(s->role);
-	int sock[2] = { -1, -1 }, logp[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int ready[2] = { -1, -1 }, status[2] = { -1, -1 };
-	int msg_fd = s->message_fd, devnull = -1, pidfd = -1, in_userns;
-	struct clone_args args;
-	int report[2];
-	ssize_t n;
-	char c;
-	long pid;
+/* The descriptors between the broker and a role being spawned: [0] the
+ * broker's end, [1] the role's (go: the role reads [0]). */
+struct spawn_fds {
+	int sock[2], logp[2], go[2], ready[2], status[2];
+	int msg_fd, devnull;
+};
 
-	memset(rp, 0, sizeof(*rp));
-	rp->pid = -1;
-	rp->cgroup.dir_fd = -1;
-	if (prof == NULL) {
-		*why = g_strdup("no sandbox profile for this role");
-		return -1;
-	}
-	if (msg_fd < 0 && (msg_fd = devnull = open("/dev/null",
+static void
+spawn_fds_close(struct spawn_fds *f)
+{
+	close_pair(f->sock);
+	close_pair(f->logp);
+	close_pair(f->go);
+	close_pair(f->ready);
+	close_pair(f->status);
+	if (f->devnull >= 0)
+		close(f->devnull);
+	f->devnull = -1;
+}
+
+/* The message (or /dev/null), the record socket and the pipes. */
+static int
+spawn_open_fds(const struct spawn_spec *s, struct spawn_fds *f, char **why)
+{
+	f->msg_fd = s->message_fd;
+	if (f->msg_fd < 0 && (f->msg_fd = f->devnull = open("/dev/null",
 	    O_RDONLY | O_CLOEXEC)) < 0) {
 		*why = g_strdup_printf("/dev/null: %s", strerror(errno));
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0 ||
-	    pipe2(logp, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0 ||
-	    pipe2(ready, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->sock) != 0 ||
+	    pipe2(f->logp, O_CLOEXEC) != 0 || pipe2(f->go, O_CLOEXEC) != 0 ||
+	    pipe2(f->ready, O_CLOEXEC) != 0 || pipe2(f->status, O_CLOEXEC) != 0) {
 		*why = g_strdup_printf("pipes: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
-	if (s->settings != NULL && send_settings(sock[0], s->settings, why) != 0)
-		goto fail;
-	if (role_cgroup_create(&rp->cgroup, s->role,
-	    settings.memory_bytes[s->role], settings.pids_max, why) != 0)
-		goto fail;
+	return 0;
+}
 
-	memset(&args, 0, sizeof(args));
-	args.flags = CLONE_PIDFD | (unsigned)prof->clone_flags;
-	args.pidfd = (uintptr_t)&pidfd;
-	args.exit_signal = SIGCHLD;
+/* clone3 into the profile's namespaces (and the role's cgroup).
+ * Returns what clone3 does; args->flags says which namespaces it got. */
+static long
+spawn_clone(const struct role_profile *prof, const struct role_proc *rp,
+    struct clone_args *args, int *pidfd, char **why)
+{
+	long pid;
+
+	memset(args, 0, sizeof(*args));
+	args->flags = CLONE_PIDFD | (unsigned)prof->clone_flags;
+	args->pidfd = (uintptr_t)pidfd;
+	args->exit_signal = SIGCHLD;
 	/* v2: born in its cgroup, never charged to ours. */
 	if (rp->cgroup.dir_fd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)rp->cgroup.dir_fd;
+		args->flags |= CLONE_INTO_CGROUP;
+		args->cgroup = (uint64_t)rp->cgroup.dir_fd;
 	}
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	pid = syscall(SYS_clone3, args, sizeof(*args));
 	if (pid < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSPC ||
 	    errno == EUSERS)) {
 		/* Fail closed, unless the site allowed roles without them. */
@@ -424,7 +468,7 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 			    "(%s): no service (sandbox.allow_weaker_sandbox = "
 			    "true runs roles without them)",
 			    (unsigned)prof->clone_flags, strerror(errno));
-			goto fail;
+			return -1;
 		}
 		if (namespace_note[0] == '\0')
 			snprintf(namespace_note, sizeof(namespace_note),
@@ -434,43 +478,25 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 			    sandbox_landlock_abi() < SPAWN_LANDLOCK_SIGNAL_ABI ?
 			    ", and without Landlock's signal scope a role's "
 			    "tgkill(SIGABRT) reaches roles of its own uid" : "");
-		args.flags &= ~(uint64_t)prof->clone_flags;
-		pid = syscall(SYS_clone3, &args, sizeof(args));
+		args->flags &= ~(uint64_t)prof->clone_flags;
+		pid = syscall(SYS_clone3, args, sizeof(*args));
 	}
 	if (pid < 0) {
 		*why = g_strdup_printf("clone3: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
-	in_userns = (args.flags & CLONE_NEWUSER) != 0;
-	if (pid == 0)
-		child_run(s, prof, in_userns, go[0], ready[1], status[1],
-		    msg_fd, sock[1], logp[1], s->peer_fd);
+	return pid;
+}
 
-	rp->pid = (pid_t)pid;
-	rp->pidfd = pidfd;
-	rp->role = s->role;
-	rp->namespaces = (int)(args.flags & ~(uint64_t)(CLONE_PIDFD |
-	    CLONE_INTO_CGROUP));
-	close(go[0]); go[0] = -1;
-	close(ready[1]); ready[1] = -1;
-	close(status[1]); status[1] = -1;
-	close(sock[1]); sock[1] = -1;
-	close(logp[1]); logp[1] = -1;
+/* The child's report: none (end of file) once it has exec'd. */
+static int
+spawn_read_status(int status_fd, char **why)
+{
+	int report[2];
+	ssize_t n;
 
-	if (read(ready[0], &c, 1) != 1) {
-		*why = g_strdup("role died before its uid change");
-		goto fail_child;
-	}
-	if (role_cgroup_attach(&rp->cgroup, rp->pid, why) != 0)
-		goto fail_child;
-	if (in_userns && write_id_maps(rp->pid, s, why) != 0)
-		goto fail_child;
-	if (write(go[1], "g", 1) != 1) {
-		*why = g_strdup("role died before its uid change");
-		goto fail_child;
-	}
 	do
-		n = read(status[0], report, sizeof(report));
+		n = read(status_fd, report, sizeof(report));
 	while (n < 0 && errno == EINTR);
 	if (n != 0) {
 		*why = n == (ssize_t)sizeof(report) && report[0] > 0 &&
@@ -479,15 +505,85 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 		    g_strdup_printf("role setup failed at %s: %s",
 		    step_names[report[0]], strerror(report[1])) :
 		    g_strdup("role setup failed");
-		goto fail_child;
+		return -1;
 	}
-	close_pair(go);
-	close_pair(ready);
-	close_pair(status);
-	if (devnull >= 0)
-		close(devnull);
-	rp->records_fd = sock[0];
-	rp->log_fd = logp[0];
+	return 0;
+}
+
+/* The broker's side of the handshake with its new child: the
+ * child is dumpable until go, so the cgroup and id maps go in between. */
+static int
+spawn_release_child(const struct spawn_spec *s, struct role_proc *rp,
+    int in_userns, struct spawn_fds *f, char **why)
+{
+	char c;
+
+	if (read(f->ready[0], &c, 1) != 1) {
+		*why = g_strdup("role died before its uid change");
+		return -1;
+	}
+	if (role_cgroup_attach(&rp->cgroup, rp->pid, why) != 0)
+		return -1;
+	if (in_userns && write_id_maps(rp->pid, s, why) != 0)
+		return -1;
+	if (write(f->go[1], "g", 1) != 1) {
+		*why = g_strdup("role died before its uid change");
+		return -1;
+	}
+	return spawn_read_status(f->status[0], why);
+}
+
+int
+spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
+{
+	const struct role_profile *prof = sandbox_profile(s->role);
+	struct spawn_fds f = {
+		{ -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
+		-1, -1 };
+	int pidfd = -1, in_userns;
+	struct clone_args args;
+	long pid;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->pid = -1;
+	rp->cgroup.dir_fd = -1;
+	if (prof == NULL) {
+		*why = g_strdup("no sandbox profile for this role");
+		return -1;
+	}
+	/* Every failure from here on goes through fail: role_cgroup_remove
+	 * and spawn_fds_close do nothing to what is not yet made. */
+	if (spawn_open_fds(s, &f, why) != 0)
+		goto fail;
+	if (s->settings != NULL && send_settings(f.sock[0], s->settings, why) != 0)
+		goto fail;
+	if (role_cgroup_create(&rp->cgroup, s->role,
+	    settings.memory_bytes[s->role], settings.pids_max, why) != 0)
+		goto fail;
+	pid = spawn_clone(prof, rp, &args, &pidfd, why);
+	if (pid < 0)
+		goto fail;
+	in_userns = (args.flags & CLONE_NEWUSER) != 0;
+	if (pid == 0)
+		child_run(s, prof, in_userns, f.go[0], f.ready[1], f.status[1],
+		    f.msg_fd, f.sock[1], f.logp[1], s->peer_fd);
+
+	rp->pid = (pid_t)pid;
+	rp->pidfd = pidfd;
+	rp->role = s->role;
+	rp->namespaces = (int)(args.flags & ~(uint64_t)(CLONE_PIDFD |
+	    CLONE_INTO_CGROUP));
+	close(f.go[0]); f.go[0] = -1;
+	close(f.ready[1]); f.ready[1] = -1;
+	close(f.status[1]); f.status[1] = -1;
+	close(f.sock[1]); f.sock[1] = -1;
+	close(f.logp[1]); f.logp[1] = -1;
+	if (spawn_release_child(s, rp, in_userns, &f, why) != 0)
+		goto fail_child;
+	rp->records_fd = f.sock[0];
+	rp->log_fd = f.logp[0];
+	f.sock[0] = f.logp[0] = -1;	/* the role_proc's now */
+	spawn_fds_close(&f);
 	return 0;
 
 fail_child:
@@ -497,12 +593,6 @@ fail_child:
 	rp->pid = -1;
 fail:
 	role_cgroup_remove(&rp->cgroup);
-	close_pair(sock);
-	close_pair(logp);
-	close_pair(go);
-	close_pair(ready);
-	close_pair(status);
-	if (devnull >= 0)
-		close(devnull);
+	spawn_fds_close(&f);
 	return -1;
 }
