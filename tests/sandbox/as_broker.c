@@ -1,6 +1,7 @@
 /* tests: the broker's state before a spawn (as_broker.h). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "as_broker.h"
 #include "spawn.h"
@@ -35,4 +36,21 @@ as_broker_setup(struct as_broker *b)
 		}
 	}
 	return 0;
+}
+
+int
+as_broker_any_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
+    const char **why)
+{
+	(void)ctx; (void)buf; (void)len; (void)why;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+int
+as_broker_any_complete(void *ctx)
+{
+	(void)ctx;
+	return 1;
 }

@@ -1142,24 +1142,6 @@ struct harness {
 	int i386_entry;		/* 1: the kernel runs int 0x80 for 64-bit code */
 };
 
-/* Whatever the role sends is accepted: the cases are about how it ends. */
-static int
-any_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
-    const char **why)
-{
-	(void)ctx; (void)buf; (void)len; (void)why;
-	if (fd >= 0)
-		close(fd);
-	return 0;
-}
-
-static int
-any_complete(void *ctx)
-{
-	(void)ctx;
-	return 1;
-}
-
 /* A scan request as the broker sends one: a sealed memfd on a record. */
 static int
 send_scan_request(int records_fd)
@@ -1215,7 +1197,7 @@ case_spawn(const struct harness *h, const struct death_case *c, unsigned n,
 		.gid = h->b.gid[c->role], .privs = &h->b.privs,
 		.outer_filter = &h->b.outer,
 	};
-	struct role_io io = { any_consume, any_complete, NULL, NULL };
+	struct role_io io = AS_BROKER_ANY_IO;
 	struct role_proc rp;
 	char *why = NULL;
 	int keep = -1, ok;

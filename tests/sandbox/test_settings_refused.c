@@ -36,24 +36,6 @@ struct harness {
 static const char case_message[] =
 	"From: a@b.example\r\nSubject: settings\r\n\r\nbody\r\n";
 
-/* Whatever the role sends is accepted: the cases are about how it ends. */
-static int
-any_consume(void *ctx, const uint8_t *buf, size_t len, int fd,
-    const char **why)
-{
-	(void)ctx; (void)buf; (void)len; (void)why;
-	if (fd >= 0)
-		close(fd);
-	return 0;
-}
-
-static int
-any_complete(void *ctx)
-{
-	(void)ctx;
-	return 1;
-}
-
 /* Sets the u16 count of an encoded settings record. */
 static void
 set_count(struct rec_writer *w, uint16_t count)
@@ -201,7 +183,7 @@ case_run(const struct harness *h, const struct settings_case *c,
 		.uid = h->b.uid[c->role], .gid = h->b.gid[c->role],
 		.privs = &h->b.privs, .outer_filter = &h->b.outer,
 	};
-	struct role_io io = { any_consume, any_complete, NULL, NULL };
+	struct role_io io = AS_BROKER_ANY_IO;
 	struct role_outcome out;
 	struct role_proc rp;
 	char logbuf[LOG_CAPTURE_MAX + 1];
