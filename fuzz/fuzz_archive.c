@@ -1,5 +1,6 @@
-/* fuzz: libFuzzer harness for the archive walk (unpacker/archive_walk.c
- * over libarchive); runs the untrusted parser code in the harness, never
+/* fuzz: libFuzzer harness for the archive walk (unpacker/archive_walk.c,
+ * and unpacker/archive_walk_reader.c: the readers and the look-alike
+ * check, over libarchive); runs the untrusted parser code in the harness, never
  * in the broker.
  *
  * Besides crashes it checks: members dense and in order, a member's

@@ -1,5 +1,8 @@
-/* fuzz: libFuzzer harness for the MIME walk (unpacker/mime_walk.c); runs
- * the untrusted parser code in the harness, never in the broker.
+/* fuzz: libFuzzer harness for the MIME walk (unpacker/mime_walk.c, the
+ * tree; unpacker/mime_headers.c, header and filename facts;
+ * unpacker/mime_containers.c, the archive, TNEF and uuencoded members of
+ * a leaf); runs the untrusted parser code in the harness, never in the
+ * broker.
  *
  * Besides crashes it checks what the broker's decoder relies on: the
  * record order of common/part_order.h, fed through the same module the

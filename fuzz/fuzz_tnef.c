@@ -1,5 +1,6 @@
-/* fuzz: libFuzzer harness for the TNEF parser (unpacker/tnef.c); runs the
- * untrusted parser code in the harness, never in the broker.
+/* fuzz: libFuzzer harness for the TNEF parser (unpacker/tnef.c, the
+ * attribute stream, and unpacker/tnef_props.c, the MAPI property lists);
+ * runs the untrusted parser code in the harness, never in the broker.
  *
  * Besides crashes it checks: indexes dense and in order, parents
  * reported before children at depth parent + 1, no deeper than the
