@@ -57,7 +57,6 @@ carry_reject_text(struct execute_ctx *x, struct outcome *o,
 		log_warn("reject_text_fd %u is no pipe from qmail-smtpd: "
 		    "plain reject (31)", fd);
 		outcome_downgrade(o, CARRY_NO_REJECT_PIPE, NULL);
-		return;
 	}
 }
 

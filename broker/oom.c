@@ -2,6 +2,7 @@
  * trusted.  GLib reports a failed g_malloc through g_error() ("failed to
  * allocate N bytes"), which reaches the structured log writer whether or
  * not GLib logs structured: that writer is where we take over. */
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +13,13 @@
 void
 broker_out_of_memory(const char *what)
 {
-	log_err("out of memory: %s", what);
+	static volatile sig_atomic_t logging;
+
+	/* Logging allocates too: when that fails as well, only the exit. */
+	if (!logging) {
+		logging = 1;
+		log_err("out of memory: %s", what);
+	}
 	_exit(QQ_TEMP_NO_MEMORY);
 }
 
