@@ -234,30 +234,74 @@ list_test(struct budget *b, const struct pattern *pat,
 	return acc;
 }
 
+/* Any header of the condition's name whose value matches. */
+static enum outcome
+header_test(struct budget *b, const struct cond *c,
+    const struct policy_input *in, struct hit *mine)
+{
+	enum outcome o = NO;
+
+	for (size_t k = 0; k < in->n_headers && o != YES && !b->out; k++) {
+		const struct policy_header *hd = &in->headers[k];
+		enum outcome one;
+
+		if (hd->name == NULL ||
+		    g_ascii_strcasecmp(hd->name, c->name) != 0)
+			continue;
+		one = pattern_test(b, &c->pat, hd->value ? hd->value : "",
+		    FALSE);
+		if (one == YES)
+			hit_set(mine, -1, NULL, hd->name, hd->value);
+		o = outcome_any(o, one);
+	}
+	return o;
+}
+
+/* The remote address inside one of the condition's networks. */
+static enum outcome
+ip_net_test(const struct cond *c, const struct policy_input *in,
+    struct hit *mine)
+{
+	uint8_t addr[16];
+
+	if (in->remote_ip == NULL || !policy_parse_ip(in->remote_ip, addr))
+		return NO;
+	for (unsigned k = 0; k < c->n_nets; k++)
+		if (policy_net_contains(&c->nets[k], addr)) {
+			hit_set(mine, -1, NULL, "REMOTEIPADDR", in->remote_ip);
+			return YES;
+		}
+	return NO;
+}
+
+/* An anomaly of the condition's code, on the part it names if any. */
+static enum outcome
+anomaly_test(const struct cond *c, const struct policy_input *in,
+    struct hit *mine)
+{
+	for (size_t k = 0; k < in->n_anomalies; k++) {
+		const struct policy_anomaly *a = &in->anomalies[k];
+
+		if (a->code != NULL && strcmp(a->code, c->name) == 0) {
+			hit_set(mine, a->part >= 0 &&
+			    (size_t)a->part < in->n_parts ? a->part : -1,
+			    NULL, NULL, a->code);
+			return YES;
+		}
+	}
+	return NO;
+}
+
 static gboolean
 message_cond(struct budget *b, const struct cond *c,
     const struct policy_input *in, gboolean strict, struct hit *h)
 {
 	struct hit mine = { .part = -1 };
 	enum outcome o = NO;
-	uint8_t addr[16];
 
 	switch (c->kind) {
 	case C_HEADER:
-		for (size_t k = 0; k < in->n_headers && o != YES && !b->out;
-		    k++) {
-			const struct policy_header *hd = &in->headers[k];
-			enum outcome one;
-
-			if (hd->name == NULL ||
-			    g_ascii_strcasecmp(hd->name, c->name) != 0)
-				continue;
-			one = pattern_test(b, &c->pat, hd->value ? hd->value :
-			    "", FALSE);
-			if (one == YES)
-				hit_set(&mine, -1, NULL, hd->name, hd->value);
-			o = outcome_any(o, one);
-		}
+		o = header_test(b, c, in, &mine);
 		break;
 	case C_SENDER: {
 		const char *s = in->sender ? in->sender : "";
@@ -276,29 +320,13 @@ message_cond(struct budget *b, const struct cond *c,
 		break;
 	}
 	case C_IP_NET:
-		if (in->remote_ip != NULL &&
-		    policy_parse_ip(in->remote_ip, addr))
-			for (unsigned k = 0; k < c->n_nets && o != YES; k++)
-				if (policy_net_contains(&c->nets[k], addr)) {
-					o = YES;
-					hit_set(&mine, -1, NULL, "REMOTEIPADDR",
-					    in->remote_ip);
-				}
+		o = ip_net_test(c, in, &mine);
 		break;
 	case C_RELAY:
 		o = in->relay_client ? YES : NO;
 		break;
 	case C_ANOMALY:
-		for (size_t k = 0; k < in->n_anomalies && o != YES; k++) {
-			const struct policy_anomaly *a = &in->anomalies[k];
-
-			if (a->code != NULL && strcmp(a->code, c->name) == 0) {
-				o = YES;
-				hit_set(&mine, a->part >= 0 &&
-				    (size_t)a->part < in->n_parts ? a->part : -1,
-				    NULL, NULL, a->code);
-			}
-		}
+		o = anomaly_test(c, in, &mine);
 		break;
 	case C_VIRUS:
 		o = list_test(b, &c->pat, in->viruses, in->n_viruses, NULL,
