@@ -7,34 +7,23 @@
 #include "log.h"
 #include "pipeline_steps.h"
 
-/* The facts the policy sees, borrowed from the scan for one evaluation. */
-void
-step_policy(struct scan *s, const struct policy *policy)
-{
-	const struct message_facts *f = &s->facts;
-	g_autoptr(GArray) headers = g_array_new(FALSE, FALSE,
-	    sizeof(struct policy_header));
-	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE,
-	    sizeof(struct policy_part));
-	g_autoptr(GArray) anomalies = g_array_new(FALSE, FALSE,
-	    sizeof(struct policy_anomaly));
-	struct policy_input in;
-	const struct policy_match *m;
+/* The arrays the policy's input points into, filled from the facts. */
+struct policy_arrays {
+	GArray *headers, *parts, *anomalies;
+};
 
-	memset(&in, 0, sizeof(in));
-	if (s->envl != NULL) {
-		in.sender = s->envl->sender;
-		in.recipients = (const char *const *)s->envl->recipients->pdata;
-		in.n_recipients = s->envl->recipients->len;
-	}
-	in.remote_ip = s->remote_ip;
-	in.relay_client = s->relay;
+static void
+policy_arrays_fill(struct policy_arrays *a, const struct message_facts *f)
+{
+	a->headers = g_array_new(FALSE, FALSE, sizeof(struct policy_header));
+	a->parts = g_array_new(FALSE, FALSE, sizeof(struct policy_part));
+	a->anomalies = g_array_new(FALSE, FALSE, sizeof(struct policy_anomaly));
 	for (guint i = 0; f->header_fields && i < f->header_fields->len; i++) {
 		const struct header_field_fact *h = f->header_fields->pdata[i];
 		struct policy_header ph = { h->name, h->value };
 
 		if (h->part == REC_NO_PARENT)
-			g_array_append_val(headers, ph);
+			g_array_append_val(a->headers, ph);
 	}
 	for (guint i = 0; i < f->parts->len; i++) {
 		const struct part_fact *p = f->parts->pdata[i];
@@ -47,37 +36,82 @@ step_policy(struct scan *s, const struct policy *policy)
 			.encrypted = (p->flags & PART_FLAG_ENCRYPTED) != 0,
 		};
 
-		g_array_append_val(parts, pp);
+		g_array_append_val(a->parts, pp);
 	}
 	for (guint i = 0; i < f->anomalies->len; i++) {
-		const struct anomaly_fact *a = &g_array_index(f->anomalies,
+		const struct anomaly_fact *an = &g_array_index(f->anomalies,
 		    struct anomaly_fact, i);
-		struct policy_anomaly pa = { anomaly_code_name(a->code),
-		    a->part == REC_NO_PARENT ? -1 : (long)a->part, a->detail };
+		struct policy_anomaly pa = { anomaly_code_name(an->code),
+		    an->part == REC_NO_PARENT ? -1 : (long)an->part,
+		    an->detail };
 
-		g_array_append_val(anomalies, pa);
+		g_array_append_val(a->anomalies, pa);
 	}
-	in.headers = (const struct policy_header *)(void *)headers->data;
-	in.n_headers = headers->len;
-	in.parts = (const struct policy_part *)(void *)parts->data;
-	in.n_parts = parts->len;
-	in.anomalies = (const struct policy_anomaly *)(void *)anomalies->data;
-	in.n_anomalies = anomalies->len;
+}
 
-	policy_result_init(&s->policy);
-	policy_evaluate(policy, &in, &s->policy);
-	s->policy_ran = 1;
-	if (s->policy.out_of_time)
+static void
+policy_arrays_free(struct policy_arrays *a)
+{
+	g_array_free(a->headers, TRUE);
+	g_array_free(a->parts, TRUE);
+	g_array_free(a->anomalies, TRUE);
+}
+
+/* The facts the policy sees, borrowed from the scan for one evaluation. */
+static void
+policy_input_from(const struct scan *s, const struct policy_arrays *a,
+    struct policy_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (s->envl != NULL) {
+		in->sender = s->envl->sender;
+		in->recipients = (const char *const *)s->envl->recipients->pdata;
+		in->n_recipients = s->envl->recipients->len;
+	}
+	in->remote_ip = s->remote_ip;
+	in->relay_client = s->relay;
+	in->headers = (const struct policy_header *)(void *)a->headers->data;
+	in->n_headers = a->headers->len;
+	in->parts = (const struct policy_part *)(void *)a->parts->data;
+	in->n_parts = a->parts->len;
+	in->anomalies = (const struct policy_anomaly *)(void *)a->anomalies->data;
+	in->n_anomalies = a->anomalies->len;
+}
+
+/* Monitor rules (and every rule in monitor-only mode) are logged, never
+ * acted on. */
+static void
+policy_log_monitored(const struct policy_result *r)
+{
+	if (r->out_of_time)
 		log_warn("policy: out of its time budget on this message; "
 		    "the blocking rules not yet decided count as matched");
-	for (guint i = 0; i < s->policy.matches->len; i++) {
-		m = &g_array_index(s->policy.matches, struct policy_match, i);
-		if (m->action == POLICY_MONITOR || s->policy.monitor_only)
+	for (guint i = 0; i < r->matches->len; i++) {
+		const struct policy_match *m = &g_array_index(r->matches,
+		    struct policy_match, i);
+
+		if (m->action == POLICY_MONITOR || r->monitor_only)
 			log_info("policy monitor: line %u %s: %s%s%s",
 			    m->line, m->name ? m->name : "", m->reason ?
 			    m->reason : "", m->filename ? " file " : "",
 			    m->filename ? m->filename : "");
 	}
+}
+
+void
+step_policy(struct scan *s, const struct policy *policy)
+{
+	struct policy_arrays arrays;
+	struct policy_input in;
+	const struct policy_match *m;
+
+	policy_arrays_fill(&arrays, &s->facts);
+	policy_input_from(s, &arrays, &in);
+	policy_result_init(&s->policy);
+	policy_evaluate(policy, &in, &s->policy);
+	policy_arrays_free(&arrays);
+	s->policy_ran = 1;
+	policy_log_monitored(&s->policy);
 	if (s->policy.decisive < 0 || s->policy.action == POLICY_PASS)
 		return;
 	m = &g_array_index(s->policy.matches, struct policy_match,
