@@ -162,6 +162,19 @@ json_engines(GString *out, const struct scan *s)
 		json_str(out, r->database);
 		g_string_append(out, ",\"ending\":");
 		json_str(out, role_ending_name(s->scanner_outcome[i].ending));
+		/* What the engine was given: "raw" and part paths, in order. */
+		g_string_append(out, ",\"scanned\":[");
+		for (guint j = 0; r->verdicts && j < r->verdicts->len; j++) {
+			const struct verdict_fact *v = &g_array_index(
+			    r->verdicts, struct verdict_fact, j);
+
+			if (j)
+				g_string_append_c(out, ',');
+			json_str(out, v->part == REC_NO_PARENT ? "raw" :
+			    ((struct part_fact *)
+			    s->facts.parts->pdata[v->part])->path);
+		}
+		g_string_append_c(out, ']');
 		g_string_append_printf(out, ",\"ms\":%.2f}",
 		    s->scanner_outcome[i].ms);
 	}

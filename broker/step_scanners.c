@@ -165,35 +165,96 @@ struct engines_seen {
 	int failed, timeout, virus, unchecked;
 };
 
-/* The raw message (scan_raw) and every decoded part, with their fds.
- * -1 when the spool cannot be reopened (then the verdict is tempfail). */
+/* A transfer encoding that leaves the bytes as they are in the message. */
 static int
-scan_targets(struct scan *s, GArray *parts, GArray *fds, int *raw_fd)
+encoding_is_identity(const char *enc)
 {
+	return enc == NULL || enc[0] == '\0' ||
+	    g_ascii_strcasecmp(enc, "7bit") == 0 ||
+	    g_ascii_strcasecmp(enc, "8bit") == 0 ||
+	    g_ascii_strcasecmp(enc, "binary") == 0;
+}
+
+/* 1 when the part's bytes stand in the raw message exactly as decoded:
+ * it and every part above it are MIME structure with an identity
+ * encoding (no base64, no quoted-printable, no archive, TNEF or
+ * uuencoded block on the way).  An engine that scanned the raw message
+ * has then seen them already. */
+static int
+part_bytes_in_raw(const struct message_facts *f, const struct part_fact *p)
+{
+	for (unsigned hops = 0; hops <= f->parts->len; hops++) {
+		if ((p->kind != PART_LEAF && p->kind != PART_MULTIPART &&
+		    p->kind != PART_MESSAGE) || !encoding_is_identity(p->encoding))
+			return 0;
+		if (p->parent == REC_NO_PARENT)
+			return 1;
+		if (p->parent >= f->parts->len)
+			return 0;
+		p = f->parts->pdata[p->parent];
+	}
+	return 0;		/* a cycle: the decoder refuses those anyway */
+}
+
+/* The largest raw message the engine is sure to scan whole: past its
+ * own limit it may skip the rest silently (clamd without
+ * AlertExceedsMax), so parts are then sent as well. */
+static uint64_t
+raw_scanned_whole_max(const struct qscan_config *cfg, enum role_id role)
+{
+	switch (role) {
+	case ROLE_CLAMAV:
+		return MIN(cfg->clamav_max_file_bytes, cfg->clamav_max_scan_bytes);
+	case ROLE_CLAMD:
+		return cfg->clamd_max_stream_bytes;
+	default:
+		return 0;
+	}
+}
+
+/* What one engine scans: the raw message (scan_raw) and every decoded
+ * part with its fd, except the parts the raw message already showed it
+ * unchanged (part_bytes_in_raw) when the raw message is within what the
+ * engine scans whole.  -1 when the spool cannot be reopened (then the
+ * verdict is tempfail). */
+static int
+scan_targets(struct scan *s, enum role_id role, GArray *parts, GArray *fds,
+    int *raw_fd)
+{
+	int raw_covers = 0;
+
+	g_array_set_size(parts, 0);
+	g_array_set_size(fds, 0);
 	if (s->cfg->scan_raw) {
 		uint32_t raw = REC_NO_PARENT;
 
-		if ((*raw_fd = spool_open_readonly(s->spool)) < 0) {
+		if (*raw_fd < 0 &&
+		    (*raw_fd = spool_open_readonly(s->spool)) < 0) {
 			pipeline_fail(s, FAIL_INTERNAL, "cannot reopen the spool "
 			    "file: %s", strerror(errno));
 			return -1;
 		}
 		g_array_append_val(parts, raw);
 		g_array_append_val(fds, *raw_fd);
+		raw_covers = s->spool->size <= raw_scanned_whole_max(s->cfg,
+		    role);
 	}
 	for (guint i = 0; i < s->facts.parts->len; i++) {
 		const struct part_fact *p = s->facts.parts->pdata[i];
 
-		if (p->content_fd >= 0) {
-			g_array_append_val(parts, p->index);
-			g_array_append_val(fds, p->content_fd);
-		}
+		if (p->content_fd < 0 ||
+		    (raw_covers && part_bytes_in_raw(&s->facts, p)))
+			continue;
+		g_array_append_val(parts, p->index);
+		g_array_append_val(fds, p->content_fd);
 	}
 	return 0;
 }
 
-static void
-run_each_scanner(struct scan *s, GArray *parts, GArray *fds,
+/* Each engine in the configured order; -1 when the spool could not be
+ * reopened (the verdict is then tempfail already). */
+static int
+run_each_scanner(struct scan *s, GArray *parts, GArray *fds, int *raw_fd,
     struct engines_seen *seen)
 {
 	for (unsigned i = 0; i < s->cfg->n_scanners; i++) {
@@ -202,6 +263,8 @@ run_each_scanner(struct scan *s, GArray *parts, GArray *fds,
 		struct scanner_result *res = &s->scanners[i];
 		enum role_ending ending;
 
+		if (scan_targets(s, role, parts, fds, raw_fd) != 0)
+			return -1;
 		s->n_scanners = i + 1;
 		if (run_scanner(s, role, (uint32_t *)(void *)parts->data,
 		    (int *)(void *)fds->data, parts->len, res,
@@ -228,6 +291,7 @@ run_each_scanner(struct scan *s, GArray *parts, GArray *fds,
 			seen->unchecked |= v->result == SCAN_LIMIT;
 		}
 	}
+	return 0;
 }
 
 /* The verdict from what the engines said together. */
@@ -276,12 +340,11 @@ step_scanners(struct scan *s)
 	g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
 	struct engines_seen seen = { 0 };
-	int raw_fd = -1;
+	int raw_fd = -1, rc;
 
-	if (scan_targets(s, parts, fds, &raw_fd) != 0)
-		return;
-	run_each_scanner(s, parts, fds, &seen);
+	rc = run_each_scanner(s, parts, fds, &raw_fd, &seen);
 	if (raw_fd >= 0)
 		close(raw_fd);
-	engines_verdict(s, &seen);
+	if (rc == 0)
+		engines_verdict(s, &seen);
 }
