@@ -174,6 +174,10 @@ sandbox_filter_build(enum sandbox_filter_kind kind, enum role_id role,
 		    sandbox_n_baseline_rules, p, why) < 0 ||
 		    rules_add(ctx, p->rules, p->n_rules, NULL, why) < 0)
 			goto fail;
+	} else if (kind == SANDBOX_FILTER_SERVICE) {
+		if (rules_add(ctx, sandbox_service_rules,
+		    sandbox_n_service_rules, NULL, why) < 0)
+			goto fail;
 	} else if (rules_add(ctx, sandbox_outer_rules, sandbox_n_outer_rules,
 	    NULL, why) < 0) {
 		goto fail;
@@ -254,6 +258,25 @@ sandbox_outer_filter_compile(struct sock_fprog *out)
 	}
 	out->len = (unsigned short)outer_len;
 	out->filter = outer_program;
+	return 0;
+}
+
+int
+sandbox_service_filter_install(const char **why)
+{
+	scmp_filter_ctx ctx = sandbox_filter_build(SANDBOX_FILTER_SERVICE,
+	    ROLE_CANARY, why);
+	int rc;
+
+	if (ctx == NULL)
+		return -1;
+	/* libseccomp sets NO_NEW_PRIVS first (SCMP_FLTATR_CTL_NNP). */
+	rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		*why = "seccomp_load of the service filter failed";
+		return -1;
+	}
 	return 0;
 }
 

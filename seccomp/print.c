@@ -199,3 +199,19 @@ sandbox_profile_print(FILE *out, enum role_id role)
 	print_bpf(out, "outer", SANDBOX_FILTER_OUTER, p->role);
 	print_bpf(out, "final", SANDBOX_FILTER_FINAL, p->role);
 }
+
+void
+sandbox_service_print(FILE *out)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	fprintf(out, "service: qscand's front and its workers (uid qscand, no "
+	    "capability, not dumpable)\n");
+	fprintf(out, "service filter (the front installs it before it accepts "
+	    "a connection; its workers inherit it; default allow; arch x86_64 "
+	    "only, other arches and x32 kill the process):\n");
+	print_rules(out, sandbox_service_rules, sandbox_n_service_rules, NULL);
+	fprintf(out, "bpf (libseccomp %u.%u.%u, x86_64):\n", v->major,
+	    v->minor, v->micro);
+	print_bpf(out, "service", SANDBOX_FILTER_SERVICE, ROLE_CANARY);
+}

@@ -83,6 +83,14 @@ int sandbox_outer_filter_compile(struct sock_fprog *out);
  * with errno. */
 int sandbox_outer_filter_install(const struct sock_fprog *prog);
 
+/* qscand's front, once, before it accepts a connection: NO_NEW_PRIVS
+ * and the service filter (profile_service.c), which its workers
+ * inherit.  Returns 0 or -1 with a static reason in *why. */
+int sandbox_service_filter_install(const char **why);
+
+/* Prints the service filter, its rules and its BPF's digest. */
+void sandbox_service_print(FILE *out);
+
 /* Role side, after the role's own initialisation and before it reads a
  * byte of the message: PR_SET_NO_NEW_PRIVS (again), Landlock per the
  * profile (required: fails when the kernel has no Landlock), then the

@@ -72,6 +72,10 @@ extern const size_t sandbox_n_documented_kills;
 extern const struct sandbox_rule sandbox_outer_rules[];
 extern const size_t sandbox_n_outer_rules;
 
+/* qscand's front and workers (profile_service.c): default allow. */
+extern const struct sandbox_rule sandbox_service_rules[];
+extern const size_t sandbox_n_service_rules;
+
 /* 1 when the profile's own table names `syscall`: then the profile takes
  * that syscall over and the baseline's entries for it are not compiled
  * for this role (the clamav role's real openat replaces the baseline's
@@ -86,6 +90,7 @@ int sandbox_profile_overrides(const struct role_profile *p,
 enum sandbox_filter_kind {
 	SANDBOX_FILTER_OUTER = 0,
 	SANDBOX_FILTER_FINAL,
+	SANDBOX_FILTER_SERVICE,	/* qscand's front and workers */
 };
 
 /* Builds the libseccomp context for the outer filter (role ignored) or
