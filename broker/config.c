@@ -109,6 +109,8 @@ static const struct key_spec keys[] = {
 	{ "sandbox", "clamd_memory_bytes", K_U64,
 	  OFF(role_memory_bytes[ROLE_CLAMD]), 16 * MiB, 64 * GiB },
 	{ "sandbox", "role_pids_max", K_UINT, OFF(role_pids_max), 1, 4096 },
+	{ "service", "zygote_max_children", K_UINT, OFF(zygote_max_children),
+	  1, 1000000 },
 	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
 	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
 	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
@@ -190,6 +192,7 @@ config_defaults(struct qscan_config *c)
 	c->service_zygote_wait_ms = 5000;
 	c->service_canary_interval_s = 300;
 	c->service_syslog = FALSE;
+	c->zygote_max_children = DEFAULT_ZYGOTE_MAX_CHILDREN;
 }
 
 void

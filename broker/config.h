@@ -78,6 +78,10 @@ struct qscan_config {
 	uint64_t role_memory_bytes[8];	/* by enum role_id: memory.max */
 	unsigned role_pids_max;
 
+	/* The service (docs/warm.md): children a zygote forks before it
+	 * retires. */
+	unsigned zygote_max_children;
+
 	/* Format checks switched off: bit (1 << code) per anomaly code
 	 * (record.h) for which anomaly_is_check() holds. */
 	uint64_t checks_disabled;

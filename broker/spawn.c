@@ -117,6 +117,13 @@ spawn_probe_namespaces(int flags)
 	return err;
 }
 
+int
+spawn_role_cgroup(enum role_id role, struct role_cgroup *cg, char **why)
+{
+	return role_cgroup_create(cg, role, settings.memory_bytes[role],
+	    settings.pids_max, why);
+}
+
 const char *
 spawn_namespace_note(void)
 {
@@ -314,7 +321,8 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	/* Limits after the descriptors: the broker may hold
 	 * thousands of part memfds, which RLIMIT_NOFILE would not let us
 	 * move; the outer filter last, just before exec. */
-	if (sandbox_rlimits_apply(prof) != 0)
+	if ((s->zygote ? sandbox_rlimits_apply_zygote(prof) :
+	    sandbox_rlimits_apply(prof)) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
 	if (sandbox_outer_filter_install(s->outer_filter) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_FILTER);
@@ -547,6 +555,7 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 	memset(rp, 0, sizeof(*rp));
 	rp->pid = -1;
 	rp->cgroup.dir_fd = -1;
+	rp->warm_fd = -1;
 	if (prof == NULL) {
 		*why = g_strdup("no sandbox profile for this role");
 		return -1;

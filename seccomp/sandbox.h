@@ -18,6 +18,12 @@ struct role_rlimit {
 	/* 1: set by sandbox_role_lockdown after exec, never by the spawner
 	 * (RLIMIT_NPROC 0 before exec makes execve fail with EAGAIN). */
 	int after_exec;
+	/* 1: one message's budget (CPU seconds, descriptors).  A zygote
+	 * (docs/warm.md) lives for many messages and holds a connection
+	 * per child: the spawner leaves it out for a zygote, and each
+	 * warm child sets it after its fork (RLIMIT_CPU counts from zero
+	 * in a fresh process). */
+	int per_message;
 };
 
 /* One entry of a seccomp table; defined in sandbox_tables.h, private to
@@ -71,6 +77,9 @@ const struct role_profile *sandbox_profile_by_name(const char *name);
  * rlimit of the profile that is not marked after_exec.  Async-signal-safe
  * (setrlimit only).  Returns 0, or -1 with errno. */
 int sandbox_rlimits_apply(const struct role_profile *p);
+
+/* The same for a zygote: every one but those marked per_message. */
+int sandbox_rlimits_apply_zygote(const struct role_profile *p);
 
 /* Broker side, once per process: compiles the outer filter (what no role
  * may ever do, default allow) to BPF.  The program stays owned by the

@@ -149,6 +149,7 @@ run_role(const struct datagram *d, size_t n, int linger, struct seen *s,
 	rp.log_fd = lp[0];
 	rp.cgroup.kind = CGROUP_NONE;
 	rp.cgroup.dir_fd = -1;
+	rp.warm_fd = -1;
 	role_run(&rp, TEST_ROLE_TIMEOUT_MS, &io, out);
 	/* role_run reaped it and closed every channel. */
 	CHECK(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
