@@ -5,7 +5,6 @@
  * its first message and every canary_interval_s, restarts a dead one
  * with backoff, starts a successor for one that retires.  No capability,
  * not dumpable, the service filter.  Trusted. */
-#define _GNU_SOURCE
 #include <cap-ng.h>
 #include <errno.h>
 #include <poll.h>

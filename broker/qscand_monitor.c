@@ -4,7 +4,6 @@
  * request, range-checked), with the spawn spec qscand_main.c computed
  * before any input, kill one when asked, reap them and say so.  It
  * parses no record, no envelope, no configuration.  Trusted. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

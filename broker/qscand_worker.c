@@ -3,7 +3,6 @@
  * passed, with roles from the zygotes (s->warm) and qmail-queue run by
  * the hook (queue_via_hook).  Forked by the front, no capability, the
  * front's filter; trusted, believes the hook only through the codec. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

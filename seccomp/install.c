@@ -189,7 +189,7 @@ sandbox_filter_build_as(enum sandbox_filter_kind kind, enum role_id role,
 			goto fail;
 	} else if (kind == SANDBOX_FILTER_SERVICE) {
 		if (rules_add(ctx, sandbox_service_rules,
-		    sandbox_n_service_rules, NULL, why) < 0)
+		    sandbox_n_service_rules, NULL, self_pid, why) < 0)
 			goto fail;
 	} else if (rules_add(ctx, sandbox_outer_rules, sandbox_n_outer_rules,
 	    NULL, self_pid, why) < 0) {

@@ -1,0 +1,90 @@
+# tests/integration/lib_service.sh: qscand started and stopped by the
+# test itself, sourced after lib.sh (and tests/av/lib_av.sh when used).
+#
+#   svc_conf [LINE...]  appends [service] to $T/qscan.conf: the socket in
+#                       $T/run, client qscan-test-smtpd, short waits;
+#                       LINEs go into [service]
+#   svc_start           starts qscand (root, foreground, stderr to
+#                       $T/qscand.log); returns once every zygote it
+#                       needs passed its canary (bounded wait, else FAIL)
+#   svc_stop            SIGTERM, waits for it
+#   svc_run MSG ENV [VAR=value...]  the hook as qs_run runs it, in the
+#                       background: HOOK_PID is its pid while it runs;
+#                       svc_wait collects rc
+#   svc_children PID    the pids whose parent is PID
+SVC_PID=
+SVC_SOCK=$T/run/qscand.sock
+getent passwd qscan-test-smtpd >/dev/null ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin qscan-test-smtpd
+
+svc_finish() {
+	svc_stop
+	if command -v av_finish >/dev/null 2>&1; then av_finish; else finish; fi
+}
+trap svc_finish EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+svc_conf() {
+	{
+		echo "[service]"
+		echo "socket = $SVC_SOCK"
+		echo "client_users = qscan-test-smtpd"
+		echo "zygote_wait_ms = 5000"
+		echo "canary_interval_s = 3600"
+		for _l in "$@"; do echo "$_l"; done
+	} >> "$T/qscan.conf"
+}
+
+# svc_served N: how many "canary passed, serving" lines qscand logged.
+svc_served() {
+	grep -c 'canary passed, serving' "$T/qscand.log" 2>/dev/null || true
+}
+
+# svc_wait_log PATTERN COUNT: until qscand's log has COUNT lines matching.
+svc_wait_log() {
+	_i=0
+	while [ "$(grep -c "$1" "$T/qscand.log" 2>/dev/null || true)" -lt "$2" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 1200 ] || ! kill -0 "$SVC_PID" 2>/dev/null; then
+			cat "$T/qscand.log"
+			fail "qscand: never logged $2 x '$1'"
+		fi
+		sleep 0.1
+	done
+}
+
+svc_start() {
+	_roles=$(( 1 + $(sed -n 's/^scanners *= *//p' "$T/qscan.conf" | tail -n 1 |
+	    tr ';, ' '\n\n\n' | grep -c . || true) ))
+	: > "$T/qscand.log"
+	"$QSCAN_BUILD/broker/qscand" -c "$T/qscan.conf" 2>> "$T/qscand.log" &
+	SVC_PID=$!
+	svc_wait_log 'canary passed, serving' "$_roles"
+}
+
+svc_stop() {
+	[ -n "$SVC_PID" ] || return 0
+	kill -TERM "$SVC_PID" 2>/dev/null || true
+	wait "$SVC_PID" 2>/dev/null || true
+	SVC_PID=
+}
+
+svc_run() {
+	_msg=$1; _envf=$2; shift 2
+	cat "$_msg" | env -i TCPREMOTEIP=192.0.2.7 PROTO=SMTP \
+	    QSCAN_CONFIG="$T/qscan.conf" "$@" \
+	    "$QSCAN_BUILD/broker/qmail-scanner-queue" 1< "$_envf" 2> "$T/stderr" &
+	HOOK_PID=$!
+}
+
+svc_wait() {
+	set +e
+	wait "$HOOK_PID"
+	rc=$?
+	set -e
+}
+
+svc_children() {
+	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true
+}
