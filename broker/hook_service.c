@@ -30,6 +30,8 @@
 /* After SVC_QUEUED: the worker only writes its summary line. */
 #define HOOK_EXIT_WAIT_MS	(60 * 1000)
 
+#define HOOK_CLOSED "qscand closed the connection (is this uid a client?)"
+
 int
 hook_privileged(void)
 {
@@ -241,15 +243,17 @@ hook_service(const struct hook_args *a, char **why)
 		return HOOK_UNAVAILABLE;
 	if (svc_send_hello(sock, (uint32_t)a->invoking_uid, a->fifos,
 	    a->env) != 0) {
-		*why = g_strdup_printf("SVC_HELLO: %s", strerror(errno));
+		/* The front closes at once on a peer it does not serve. */
+		*why = errno == EPIPE || errno == ECONNRESET ?
+		    g_strdup(HOOK_CLOSED) :
+		    g_strdup_printf("SVC_HELLO: %s", strerror(errno));
 		close(sock);
 		return HOOK_UNAVAILABLE;
 	}
 	rc = svc_recv(sock, (int)a->ready_wait_ms, &m, &rwhy);
 	if (rc != SVC_READY) {
 		*why = rc == SVC_FALLBACK ? g_strdup_printf("qscand: %s",
-		    m.text) : rc == 0 ? g_strdup("qscand closed the "
-		    "connection (is this uid a client?)") : rc < 0 ?
+		    m.text) : rc == 0 ? g_strdup(HOOK_CLOSED) : rc < 0 ?
 		    g_strdup_printf("qscand: %s", rwhy) :
 		    g_strdup("qscand: unexpected record");
 		svc_msg_clear(&m);

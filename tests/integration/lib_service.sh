@@ -88,3 +88,60 @@ svc_wait() {
 svc_children() {
 	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true
 }
+
+# The front's pid, from the monitor's first line.
+svc_front() {
+	sed -n 's/.*qscand [0-9.]*: pid [0-9]*, front \([0-9]*\),.*/\1/p' "$T/qscand.log" | tail -n 1
+}
+
+# svc_zygote ROLE: the pid of ROLE's newest zygote.
+svc_zygote() {
+	sed -n "s/.*zygote $1 started, pid \([0-9]*\).*/\1/p" "$T/qscand.log" | tail -n 1
+}
+
+# svc_wait_child PID: until PID has a child; prints it.
+svc_wait_child() {
+	_i=0
+	while [ -z "$(svc_children "$1")" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 600 ] || fail "process $1 never got a child"
+		sleep 0.1
+	done
+	svc_children "$1" | head -n 1
+}
+
+# svc_status_field PID NAME: one field of /proc/PID/status.
+svc_status_field() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+
+# svc_confined WHAT PID: no capability in any set, NoNewPrivs 1, Seccomp 2
+# (a filter), uid qscand.
+svc_confined() {
+	for _f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(svc_status_field "$2" $_f)" = 0000000000000000 ] ||
+		    fail "$1: $_f is $(svc_status_field "$2" $_f)"
+	done
+	[ "$(svc_status_field "$2" NoNewPrivs)" = 1 ] || fail "$1: NoNewPrivs not 1"
+	[ "$(svc_status_field "$2" Seccomp)" = 2 ] || fail "$1: Seccomp not 2"
+	_u=$(id -u qscand)
+	[ "$(svc_status_field "$2" Uid | tr -s "[:space:]" " ")" = "$_u $_u $_u $_u " ] ||
+	    fail "$1: uids $(svc_status_field "$2" Uid), not qscand's"
+}
+
+# svc_feed_start MSG ENV [VAR=value...]: the hook reading its message from
+# a FIFO we hold open (fd 7): the message is in flight until svc_feed_end.
+svc_feed_start() {
+	_msg=$1; _envf=$2; shift 2
+	rm -f "$T/in"
+	mkfifo "$T/in"
+	env -i TCPREMOTEIP=192.0.2.7 PROTO=SMTP QSCAN_CONFIG="$T/qscan.conf" "$@" \
+	    "$QSCAN_BUILD/broker/qmail-scanner-queue" < "$T/in" 1< "$_envf" 2> "$T/stderr" &
+	HOOK_PID=$!
+	exec 7> "$T/in"
+	head -c 100 "$_msg" >&7
+}
+svc_feed_end() {
+	tail -c +101 "$1" >&7
+	exec 7>&-
+}
