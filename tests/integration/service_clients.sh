@@ -70,3 +70,39 @@ expect_rc 71 "outside the socket's group"
 grep -q "service unavailable ($SVC_SOCK: Permission denied): tempfail" "$T/stderr" ||
     { cat "$T/stderr"; fail "outside the group: not logged"; }
 pass "outside the socket's group: Permission denied, 71"
+
+# The hook installed setuid root (for the fallback), run by a client: it
+# reads the compiled-in configuration as qscand, and once the service
+# says SVC_READY it drops everything: qmail-queue runs as the caller,
+# with no capability.
+conf=${QSCAN_COMPILED_CONFIG:?}
+rm -rf "$(dirname "$conf")"
+install -d -o root -g root -m 0755 "$(dirname "$conf")"
+printf '#!/bin/sh\ngrep -E "^(Uid|Gid|Cap[A-Za-z]*):" /proc/self/status > %s/rec/status\nexec %s/qq\n' \
+    "$T" "$T" > "$T/qq-status"
+chmod 755 "$T/qq-status"
+sed "s|^qmail_queue = .*|qmail_queue = $T/qq-status|" "$T/qscan.conf" > "$conf"
+chmod 644 "$conf"
+mkdir -p "$T/bin"
+chmod 755 "$T/bin"
+cp "$QSCAN_BUILD/broker/qmail-scanner-queue" "$T/bin/"
+chown root:root "$T/bin/qmail-scanner-queue"
+chmod 4711 "$T/bin/qmail-scanner-queue"
+qs_standin 0
+rm -f "$T/rec/status"
+set +e
+cat "$T/m" | setpriv --reuid=qscan-test-smtpd --regid=qscan-test-smtpd --clear-groups \
+    env -i TCPREMOTEIP=192.0.2.9 "$T/bin/qmail-scanner-queue" 1< "$T/e" 2> "$T/stderr"
+rc=$?
+set -e
+rm -rf "$(dirname "$conf")"
+expect_rc 0 "setuid root hook"
+grep -q "service unavailable" "$T/stderr" && { cat "$T/stderr"; fail "setuid root hook: fell back"; }
+[ -f "$T/rec/status" ] || fail "setuid root hook: qmail-queue did not run"
+[ "$(sed -n 's/^Uid:[[:space:]]*//p' "$T/rec/status" | tr -s '[:space:]' ' ')" = "$smtpd_uid $smtpd_uid $smtpd_uid $smtpd_uid " ] ||
+    fail "setuid root hook: qmail-queue ran with $(grep Uid "$T/rec/status")"
+for f in CapInh CapPrm CapEff CapAmb; do
+	[ "$(sed -n "s/^$f:[[:space:]]*//p" "$T/rec/status")" = 0000000000000000 ] ||
+	    fail "setuid root hook: qmail-queue has $(grep "^$f" "$T/rec/status")"
+done
+pass "setuid root hook through qscand: qmail-queue runs as the caller, no capability"
