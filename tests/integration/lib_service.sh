@@ -5,7 +5,8 @@
 #                       $T/run, client qscan-test-smtpd, short waits;
 #                       LINEs go into [service]
 #   svc_start           starts qscand (root, foreground, stderr to
-#                       $T/qscand.log); returns once every zygote it
+#                       $T/qscand.log; SVC_RUN: by that run script
+#                       instead); returns once every zygote it
 #                       needs passed its canary (bounded wait, else FAIL)
 #   svc_stop            SIGTERM, waits for it
 #   svc_run MSG ENV [VAR=value...]  the hook as qs_run runs it, in the
@@ -58,7 +59,13 @@ svc_start() {
 	_roles=$(( 1 + $(sed -n 's/^scanners *= *//p' "$T/qscan.conf" | tail -n 1 |
 	    tr ';, ' '\n\n\n' | grep -c . || true) ))
 	: > "$T/qscand.log"
-	"$QSCAN_BUILD/broker/qscand" -c "$T/qscan.conf" 2>> "$T/qscand.log" &
+	# SVC_RUN: another way to start it (a supervisor's run script),
+	# given QSCAN_CONFIG.
+	if [ -n "${SVC_RUN:-}" ]; then
+		QSCAN_CONFIG="$T/qscan.conf" "$SVC_RUN" >> "$T/qscand.log" 2>&1 &
+	else
+		"$QSCAN_BUILD/broker/qscand" -c "$T/qscan.conf" >> "$T/qscand.log" 2>&1 &
+	fi
 	SVC_PID=$!
 	svc_wait_log 'canary passed, serving' "$_roles"
 }

@@ -1,5 +1,7 @@
 #!/bin/sh
-# qscand's signals (docs/warm.md, "Running qscand"): `qscan reload`
+# qscand as a supervisor runs it (qscan-setup --service: a daemontools /
+# runit run script and a systemd unit, installed, not enabled) and its
+# signals (docs/warm.md, "Running qscand"): `qscan reload`
 # (SIGHUP by the pid file) retires every zygote and starts a successor,
 # canaried before it serves; SIGTERM stops accepting, lets the message in
 # flight finish, and exits 0.
@@ -9,7 +11,20 @@ qs_setup
 svc_conf "fallback = tempfail"
 qs_msg "$T/m" hello
 qs_env "$T/e" alice@a.example bob@b.example
-svc_start
+mkdir -p "$T/systemd"
+sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
+    --service "$QSCAN_BUILD/broker/qscand" --service-dir "$T/sv" \
+    --systemd-dir "$T/systemd" > "$T/setup.out"
+[ -x "$T/sv/qscand/run" ] && [ -x "$T/sv/qscand/log/run" ] ||
+    fail "qscan-setup --service: no run scripts: $(cat "$T/setup.out")"
+grep -q "^exec $QSCAN_BUILD/broker/qscand\$" "$T/sv/qscand/run" ||
+    fail "run script: $(cat "$T/sv/qscand/run")"
+grep -q "^ExecStart=$QSCAN_BUILD/broker/qscand\$" "$T/systemd/qscand.service" &&
+    grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$T/systemd/qscand.service" &&
+    grep -q '^KillMode=mixed$' "$T/systemd/qscand.service" ||
+    fail "systemd unit: $(cat "$T/systemd/qscand.service")"
+SVC_RUN=$T/sv/qscand/run svc_start
+pass "qscan-setup --service: run scripts and unit installed; qscand started by the run script"
 
 [ "$(cat "$T/run/qscand.pid")" = "$SVC_PID" ] || fail "pid file: $(cat "$T/run/qscand.pid"), qscand is $SVC_PID"
 z1=$(svc_zygote unpack)
