@@ -1,4 +1,4 @@
-/* broker: qscand's front (docs/warm.md, "The front"): accepts the hook's
+/* broker: qscand's front (docs/warm.md, "Processes"): accepts the hook's
  * connections, lets in only the clients SO_PEERCRED names, forks one
  * worker per connection, and owns the zygotes' lives: asks the monitor
  * for them, reads their READY and RETIRING records, canaries each before

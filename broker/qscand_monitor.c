@@ -1,5 +1,5 @@
-/* broker: qscand's monitor after the start (docs/warm.md, "The
- * monitor"): the only process of the service that may change uids, it
+/* broker: qscand's monitor after the start (docs/warm.md,
+ * "Processes"): the only process of the service that may change uids, it
  * does one thing: start a zygote when the front asks (a fixed 8-byte
  * request, range-checked), with the spawn spec qscand_main.c computed
  * before any input, kill one when asked, reap them and say so.  It

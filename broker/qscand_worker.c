@@ -1,5 +1,5 @@
-/* broker: qscand's worker, the broker of one message (docs/warm.md, "A
- * worker"): the exec path's ladder (ladder.c) on the descriptors the hook
+/* broker: qscand's worker, the broker of one message (docs/warm.md,
+ * "Processes"): the exec path's ladder (ladder.c) on the descriptors the hook
  * passed, with roles from the zygotes (s->warm) and qmail-queue run by
  * the hook (queue_via_hook).  Forked by the front, no capability, the
  * front's filter; trusted, believes the hook only through the codec. */
