@@ -2,8 +2,9 @@
  * connections, lets in only the clients SO_PEERCRED names, forks one
  * worker per connection, and owns the zygotes' lives: asks the monitor
  * for them, reads their READY and RETIRING records, canaries each before
- * its first message and every canary_interval_s, restarts a dead one
- * with backoff, starts a successor for one that retires.  No capability,
+ * its first message and every canary_interval_s (one that fails is
+ * killed), restarts a dead one with backoff, starts a successor for one
+ * that retires.  No capability,
  * not dumpable, the service filter.  Trusted. */
 #include <cap-ng.h>
 #include <errno.h>
@@ -180,10 +181,17 @@ front_canary(struct front *f, struct front_role *r)
 		r->backoff_s = BACKOFF_MIN_S;
 		return;
 	}
-	log_err("zygote %s pid %d: CANARY FAILED (%s): retiring it",
+	/* Not to be trusted with the children it has: killed, not retired;
+	 * its successor after a backoff, as for a zygote that died. */
+	log_err("zygote %s pid %d: CANARY FAILED (%s): killing it",
 	    role_id_name(r->role), (int)r->cur.pid, why);
-	r->cur.canaried = 0;
-	front_retire(f, r, 1);
+	front_ask(f, MON_KILL, r->role, r->cur.pid);
+	slot_clear(&r->old);
+	r->old = r->cur;
+	memset(&r->cur, 0, sizeof(r->cur));
+	r->cur.records_fd = r->cur.log_fd = -1;
+	if (!f->stopping)
+		front_schedule_restart(r);
 }
 
 static void
@@ -237,7 +245,7 @@ static void
 front_on_exited(struct front *f, struct front_role *r, pid_t pid, int status)
 {
 	if (r->old.pid == pid) {
-		log_info("zygote %s pid %d: ended (retired, status %d)",
+		log_info("zygote %s pid %d: ended (replaced, wait status %d)",
 		    role_id_name(r->role), (int)pid, status);
 		slot_clear(&r->old);
 		return;

@@ -34,7 +34,7 @@ grep -q "qscand pid $SVC_PID: restarting its zygotes" "$T/out" || fail "qscan re
 svc_wait_log 'canary passed, serving' 2
 z2=$(svc_zygote unpack)
 [ "$z2" != "$z1" ] || fail "reload: the same zygote serves"
-svc_wait_log "zygote unpack pid $z1: ended (retired" 1
+svc_wait_log "zygote unpack pid $z1: ended (replaced" 1
 qs_standin 0
 svc_run "$T/m" "$T/e"
 svc_wait
