@@ -47,10 +47,11 @@ fi
 
 bench_messages "$W"
 
-# qscand for the warm rows: its own configuration (socket and summary log
-# in the work directory), started here and stopped at the end.
+# qscand for the warm rows: its own configuration (its socket in the work
+# directory, its summary lines in a log of their own beside the exec
+# path's, where qscand may write), started here and stopped at the end.
 WARM_CONF=$W/warm.conf
-WARM_LOG=$W/warm-summary.log
+WARM_LOG=$DEMO_SPOOL/log/warm.log
 sed "s|^log_file = .*|log_file = $WARM_LOG|" "$DEMO_CONF" >"$WARM_CONF"
 printf '[service]\nsocket = %s\nclient_users = qscand\n' "$W/run/qscand.sock" \
     >>"$WARM_CONF"
