@@ -114,7 +114,7 @@ load_settings(struct broker *b, int privileged)
 	return 0;
 }
 
-/* Signals, environment, message id, log. */
+/* Signals, the deadline, message id, which descriptors are pipes. */
 static void
 broker_start(struct broker *b)
 {
