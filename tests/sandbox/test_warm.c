@@ -176,12 +176,19 @@ zyg_start(struct zyg *y, enum role_id role, unsigned max_children,
 	return zyg_start_in(y, h.dir, role, max_children, tag);
 }
 
-/* Reaps the zygote; its wait status. */
+/* Reaps the zygote; its wait status.  One that does not end in time
+ * is killed first (its status then says SIGKILL, which fails a case
+ * that wants exit 0), so a zygote that never retires cannot hang us. */
 static int
 zyg_end(struct zyg *y)
 {
+	struct pollfd p = { y->z.pidfd, POLLIN, 0 };
 	int status = -1;
 
+	if (poll(&p, 1, WAIT_MS) <= 0) {
+		printf("# zygote %d did not end: killed\n", (int)y->z.pid);
+		kill(y->z.pid, SIGKILL);
+	}
 	zygote_reap(&y->z, &status);
 	close(y->listen_fd);
 	unlink(y->path);
