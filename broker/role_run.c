@@ -226,8 +226,6 @@ take_record(struct role_watch *rw)
 		out->records++;
 }
 
-/* The role's exit, once its pidfd says so.  A failed waitid is final
- * too: polling again would spin. */
 /* A warm child's ending, as its zygote says it (ZYG_EXITED); its end
  * of file, or anything else, means the zygote is gone.  0 when nothing
  * is there yet. */
@@ -260,6 +258,8 @@ take_zygote_answer(struct role_watch *rw)
 	return 1;
 }
 
+/* The role's exit, once its pidfd (a warm child: its connection) says
+ * so.  A failed waitid is final too: polling again would spin. */
 static void
 reap_exited(struct role_watch *rw)
 {
