@@ -4,7 +4,8 @@
  * warm_start_role and driven with role_run.  Each case checks what the
  * design promises: a child's confinement, its ending as the worker reads
  * it, the zygote's retirement.  Output: TAP.
- * Usage: test-warm HELPER-DIR CLAMAV-DATABASE-DIR (warm.sh). */
+ * Usage: test-warm HELPER-DIR CLAMAV-DATABASE-DIR CLAMD-SOCKET
+ * [HOSTILE-DIR] (warm.sh). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +67,10 @@ tap(int ok, const char *fmt, ...)
 	if (!ok)
 		h.failed++;
 }
+
+static int read_text(const char *path, char *buf, size_t cap);
+static void status_field(const char *status, const char *key, char *out,
+    size_t cap);
 
 /* ---- the service's part, as the monitor and a worker do it ----------- */
 
@@ -142,8 +149,9 @@ static int
 zyg_start_in(struct zyg *y, const char *dir, enum role_id role,
     unsigned max_children, const char *tag)
 {
-	g_autofree struct rec_writer *w = role_settings_build(&h.cfg, role, 0,
-	    1, max_children);
+	/* clamd over its unix socket: fildes, as the worker's record says. */
+	g_autofree struct rec_writer *w = role_settings_build(&h.cfg, role,
+	    role == ROLE_CLAMD, 1, max_children);
 	g_autofree char *helper = NULL, *name = NULL;
 	char *argv[2], *why = NULL;
 	struct spawn_spec spec;
@@ -166,6 +174,18 @@ zyg_start_in(struct zyg *y, const char *dir, enum role_id role,
 	}
 	tap(1, "%s: zygote %s spawned (pid %d), READY", tag, name,
 	    (int)y->z.pid);
+	{
+		char path[64], st_text[4096], v[32];
+
+		/* fork() copies only the calling thread: a zygote must
+		 * have no other. */
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)y->z.pid);
+		v[0] = '\0';
+		if (read_text(path, st_text, sizeof(st_text)) == 0)
+			status_field(st_text, "Threads", v, sizeof(v));
+		tap(strcmp(v, "1") == 0, "%s: the zygote is one thread (%s)",
+		    tag, v);
+	}
 	return 0;
 }
 
@@ -275,8 +295,9 @@ collect_init(struct collect *c)
 
 /* A warm child of the zygote at y for one message. */
 static int
-warm_start(struct zyg *y, enum role_id role, const struct rec_writer *w,
-    int msg_fd, unsigned wait_ms, struct role_proc *rp, char **why)
+warm_start_peer(struct zyg *y, enum role_id role, const struct rec_writer *w,
+    int msg_fd, int peer_fd, unsigned wait_ms, struct role_proc *rp,
+    char **why)
 {
 	g_autofree char *helper = NULL, *name = NULL;
 	char *argv[2];
@@ -284,7 +305,15 @@ warm_start(struct zyg *y, enum role_id role, const struct rec_writer *w,
 
 	spec_for(role, w, &helper, &name, argv, &spec);
 	spec.message_fd = msg_fd;
+	spec.peer_fd = peer_fd;
 	return warm_start_role(y->path, &spec, wait_ms, rp, why);
+}
+
+static int
+warm_start(struct zyg *y, enum role_id role, const struct rec_writer *w,
+    int msg_fd, unsigned wait_ms, struct role_proc *rp, char **why)
+{
+	return warm_start_peer(y, role, w, msg_fd, -1, wait_ms, rp, why);
 }
 
 static int
@@ -718,6 +747,50 @@ case_max_children(const char *msg)
 	    "reached") != NULL, "its log says why");
 }
 
+/* A warm clamd child with the connection to clamd as its peer (the
+ * fourth descriptor of a request): EICAR found by clamd. */
+static void
+case_clamd(struct zyg *y, const char *clamd_socket)
+{
+	g_autofree struct rec_writer *w = role_settings_build_clamd(&h.cfg, 1);
+	char logbuf[LOG_CAPTURE_MAX + 1], *why = NULL;
+	struct sockaddr_un sa;
+	struct role_outcome out;
+	struct role_proc rp;
+	struct collect c;
+	const char *fwhy;
+	int peer;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", clamd_socket);
+	peer = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (peer < 0 || connect(peer, (struct sockaddr *)&sa,
+	    sizeof(sa)) != 0) {
+		tap(0, "clamd at %s: %s", clamd_socket, strerror(errno));
+		return;
+	}
+	collect_init(&c);
+	c.part_fd = sealed_memfd_from("eicar", (const uint8_t *)eicar,
+	    sizeof(eicar) - 1, &fwhy);
+	if (warm_start_peer(y, ROLE_CLAMD, w, -1, peer, WAIT_MS, &rp,
+	    &why) != 0) {
+		tap(0, "warm clamd: %s", why);
+		close(peer);
+		return;
+	}
+	close(peer);
+	run_caught(&rp, CASE_DEADLINE_MS, &c, &out, logbuf);
+	close(c.part_fd);
+	tap(out.ending == ROLE_DONE && c.verdict == SCAN_VIRUS, "a warm clamd "
+	    "child hands EICAR to clamd on its peer socket, which finds it "
+	    "(%s: %s, verdict %d)", role_ending_name(out.ending), out.detail,
+	    c.verdict);
+	if (out.ending != ROLE_DONE)
+		printf("# log: %s\n", logbuf);
+	g_byte_array_unref(c.all);
+}
+
 /* One hostile clamav child asked to make `attempt`; its outcome. */
 static void
 hostile_run(struct zyg *y, const char *attempt, unsigned timeout_ms,
@@ -838,9 +911,9 @@ main(int argc, char **argv)
 	struct zyg y;
 	int status;
 
-	if ((argc != 3 && argc != 4) || argv[1][0] != '/') {
+	if ((argc != 4 && argc != 5) || argv[1][0] != '/') {
 		fprintf(stderr, "usage: test-warm /dir/of/helpers DATABASE-DIR "
-		    "[/dir/of/hostile] (run by warm.sh)\n");
+		    "CLAMD-SOCKET [/dir/of/hostile] (run by warm.sh)\n");
 		return 2;
 	}
 	log_open("test-warm", FALSE, TRUE);
@@ -883,13 +956,14 @@ main(int argc, char **argv)
 	if (zyg_start(&y, ROLE_CLAMAV, 1000, "clamav-2") == 0)
 		case_zygote_killed(&y);
 	if (zyg_start(&y, ROLE_CLAMD, 1000, "clamd") == 0) {
+		case_clamd(&y, argv[3]);
 		case_canary(&y, "clamd", ROLE_CLAMD);
 		(void)zygote_tell_retire(y.z.records_fd);
 		(void)zyg_end(&y);
 	}
 	case_max_children(msg);
-	if (argc == 4)
-		case_hostile(argv[3]);
+	if (argc == 5)
+		case_hostile(argv[4]);
 	printf("1..%u\n", h.n);
 	return h.failed ? 1 : 0;
 }
