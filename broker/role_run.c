@@ -226,8 +226,6 @@ take_record(struct role_watch *rw)
 		out->records++;
 }
 
-/* The role's exit, once its pidfd says so.  A failed waitid is final
- * too: polling again would spin. */
 /* A warm child's ending, as its zygote says it (ZYG_EXITED); its end
  * of file, or anything else, means the zygote is gone.  0 when nothing
  * is there yet. */
@@ -260,6 +258,8 @@ take_zygote_answer(struct role_watch *rw)
 	return 1;
 }
 
+/* The role's exit, once its pidfd (a warm child: its connection) says
+ * so.  A failed waitid is final too: polling again would spin. */
 static void
 reap_exited(struct role_watch *rw)
 {
@@ -276,14 +276,18 @@ reap_exited(struct role_watch *rw)
 /* The poll loop: feeds work, takes records, relays the log, kills the
  * role at its deadline, until all of it has ended.  A role that has
  * exited cannot keep us: once it is gone and its time is up, its
- * channels get a second more, then we stop. */
+ * channels get a second more, then we stop.  Nor can a warm child's
+ * zygote that does not kill it when told: a second after the kill we
+ * stop waiting (finish_role then calls the zygote lost). */
 static void
 watch_role(struct role_watch *rw, unsigned timeout_ms, double deadline)
 {
 	struct role_proc *rp = rw->rp;
 
 	while ((rw->records_open || rw->log_open || !rw->exited) &&
-	    !(rw->exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
+	    !(rw->exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS) &&
+	    !(rw->killed && rp->warm_fd >= 0 &&
+	    now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
 		struct pollfd pfd[3] = {
 			{ rw->records_open ? rp->records_fd : -1, POLLIN |
 			    (rw->more_work && !rw->refused && !rw->killed ?

@@ -481,11 +481,8 @@ spawn_clone(const struct role_profile *prof, const struct role_proc *rp,
 		if (namespace_note[0] == '\0')
 			snprintf(namespace_note, sizeof(namespace_note),
 			    "weaker sandbox allowed: kernel refused namespaces "
-			    "0x%x (%s): roles run without them%s",
-			    (unsigned)prof->clone_flags, strerror(errno),
-			    sandbox_landlock_abi() < SPAWN_LANDLOCK_SIGNAL_ABI ?
-			    ", and without Landlock's signal scope a role's "
-			    "tgkill(SIGABRT) reaches roles of its own uid" : "");
+			    "0x%x (%s): roles run without them",
+			    (unsigned)prof->clone_flags, strerror(errno));
 		args->flags &= ~(uint64_t)prof->clone_flags;
 		pid = syscall(SYS_clone3, args, sizeof(*args));
 	}

@@ -63,11 +63,10 @@ void spawn_settings_from(const struct qscan_config *cfg,
     struct spawn_settings *out);
 
 /* Landlock's signal scope (ABI 6) keeps a role's permitted
- * tgkill(SIGABRT) inside its domain.  The pid namespace already does
- * (the role can name no other process), so the scope matters only in a
- * weaker sandbox without namespaces, where roles of one uid could signal
- * each other: Debian 12's own kernel (6.1, ABI 2) runs with namespaces
- * and no scope. */
+ * tgkill(SIGABRT) inside its domain.  The final filter already does (its
+ * tgkill names only the role's own pid), and so does the pid namespace
+ * (the role can name no other process): the scope is one more wall, and
+ * Debian 12's own kernel (6.1, ABI 2) runs without it. */
 #define SPAWN_LANDLOCK_SIGNAL_ABI 6
 
 /* Once per process, after privileges are final: checks the kernel gives

@@ -219,27 +219,37 @@ warm_request(const char *path, enum role_id role, enum zyg_kind kind,
 	}
 }
 
-/* Into a cgroup of its own; when the kernel refuses the move (said once
- * per process), the child stays in its zygote's cgroup and its limits. */
+/* Into a cgroup of its own.  When the kernel refuses the move (cgroup
+ * v1 wants the writer's uid to be the child's; v2 lets us), the child
+ * stays in its zygote's cgroup and its limits: said once per process,
+ * and not tried again, since the answer will not change. */
 static void
 warm_move_cgroup(struct role_proc *rp)
 {
-	static int refusal_said;
+	static int refused;
 	g_autofree char *why = NULL;
 
+	rp->cgroup.kind = CGROUP_NONE;
+	rp->cgroup.dir_fd = -1;
+	if (refused || cgroup_kind() == CGROUP_NONE)
+		return;
 	if (spawn_role_cgroup(rp->role, &rp->cgroup, &why) != 0) {
-		if (!refusal_said++)
-			log_warn("warm %s: no cgroup of its own, it stays in "
-			    "its zygote's: %s", role_id_name(rp->role), why);
+		log_warn("warm %s: no cgroup of its own, it stays in its "
+		    "zygote's: %s", role_id_name(rp->role), why);
 		rp->cgroup.kind = CGROUP_NONE;
 		rp->cgroup.dir_fd = -1;
 		return;
 	}
 	if (role_cgroup_move(&rp->cgroup, rp->pid, &why) != 0) {
-		if (!refusal_said++)
-			log_warn("warm %s: the kernel refused to move the "
-			    "child into its own cgroup, it stays in its "
-			    "zygote's: %s", role_id_name(rp->role), why);
+		if (errno == EACCES || errno == EPERM) {
+			refused = 1;
+			log_warn("warm %s: the kernel refuses to move a child "
+			    "of another uid into its own cgroup (%s): warm "
+			    "children stay in their zygote's cgroup",
+			    role_id_name(rp->role), why);
+		} else
+			log_warn("warm %s: the child stays in its zygote's "
+			    "cgroup: %s", role_id_name(rp->role), why);
 		role_cgroup_remove(&rp->cgroup);
 		rp->cgroup.kind = CGROUP_NONE;
 		rp->cgroup.dir_fd = -1;
