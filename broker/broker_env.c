@@ -15,6 +15,16 @@ static const char *const allowed[] = {
 	"DATABYTES",
 };
 
+int
+broker_env_allowed(const char *name, size_t len)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++)
+		if (strlen(allowed[i]) == len &&
+		    memcmp(allowed[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 char *
 broker_env_sanitise(const char *s)
 {

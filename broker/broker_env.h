@@ -16,6 +16,10 @@ struct broker_env {
 void broker_env_take(struct broker_env *e);
 void broker_env_clear(struct broker_env *e);
 
+/* 1 when the allow-list keeps the variable `name` (len bytes, no '='):
+ * what qscand's worker takes from the hook's SVC_HELLO. */
+int broker_env_allowed(const char *name, size_t len);
+
 /* QSCAN_CONFIG, the configuration to read instead of the built-in one,
  * when it may be believed: not setuid, setgid or with file capabilities,
  * and at most 1024 bytes; else NULL.  The one check, for every program. */

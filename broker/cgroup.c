@@ -448,6 +448,27 @@ role_cgroup_attach(const struct role_cgroup *rc, pid_t pid, char **why)
 	return 0;
 }
 
+int
+role_cgroup_move(const struct role_cgroup *rc, pid_t pid, char **why)
+{
+	char text[24];
+	int err;
+
+	if (rc->kind == CGROUP_NONE)
+		return 0;
+	snprintf(text, sizeof(text), "%d\n", (int)pid);
+	if (write_small(rc->memory_dir, "cgroup.procs", text) != 0 ||
+	    (rc->kind == CGROUP_V1 &&
+	    write_small(rc->pids_dir, "cgroup.procs", text) != 0)) {
+		err = errno;
+		*why = g_strdup_printf("cannot move the role into its cgroup: "
+		    "%s", strerror(err));
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 long
 role_cgroup_oom_kills(const struct role_cgroup *rc, uint64_t *peak)
 {

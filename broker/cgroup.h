@@ -54,6 +54,12 @@ int role_cgroup_create(struct role_cgroup *rc, enum role_id role,
  * cgroups.  v2 and none: nothing to do (clone3 put it there). */
 int role_cgroup_attach(const struct role_cgroup *rc, pid_t pid, char **why);
 
+/* Moves `pid`, a running process of any uid, into the role's cgroups:
+ * cgroup.procs written (v2 and v1; none: nothing to do).  For a warm
+ * child (broker/warm_child.c), which its zygote forked in its own
+ * cgroup.  -1 with *why, and errno, when the kernel refuses. */
+int role_cgroup_move(const struct role_cgroup *rc, pid_t pid, char **why);
+
 /* How many times the kernel's OOM killer killed in the role's cgroup:
  * memory.events oom_kill (v2), memory.oom_control oom_kill (v1); -1 when
  * unknown.  *peak gets the highest usage seen, 0 when unknown. */

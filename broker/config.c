@@ -21,7 +21,8 @@ struct choice {
 
 /* K_CHOICE writes an int into the enum field. */
 _Static_assert(sizeof(enum over_limit_action) == sizeof(int) &&
-    sizeof(enum virus_action) == sizeof(int), "enum keys are int-sized");
+    sizeof(enum virus_action) == sizeof(int) &&
+    sizeof(enum service_fallback) == sizeof(int), "enum keys are int-sized");
 
 static const struct choice limit_actions[] = {
 	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
@@ -35,6 +36,9 @@ static const struct choice failure_actions[] = {
 static const struct choice virus_actions[] = {
 	{ "quarantine", VIRUS_QUARANTINE }, { "reject", VIRUS_REJECT },
 	{ "drop", VIRUS_DROP }, { NULL, 0 } };
+static const struct choice fallbacks[] = {
+	{ "exec", FALLBACK_EXEC }, { "tempfail", FALLBACK_TEMPFAIL },
+	{ NULL, 0 } };
 
 struct key_spec {
 	const char *group, *key;
@@ -105,11 +109,21 @@ static const struct key_spec keys[] = {
 	{ "sandbox", "clamd_memory_bytes", K_U64,
 	  OFF(role_memory_bytes[ROLE_CLAMD]), 16 * MiB, 64 * GiB },
 	{ "sandbox", "role_pids_max", K_UINT, OFF(role_pids_max), 1, 4096 },
+	{ "service", "zygote_max_children", K_UINT, OFF(zygote_max_children),
+	  1, 1000000 },
 	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
 	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
 	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
 	{ "users", "unpack", K_STRING, OFF(role_user[ROLE_UNPACK]), 0, 0 },
 	{ "users", "canary", K_STRING, OFF(role_user[ROLE_CANARY]), 0, 0 },
+	{ "service", "socket", K_STRING, OFF(service_socket), 0, 0 },
+	{ "service", "client_users", K_STRING, OFF(service_client_users), 0, 0 },
+	{ "service", "client_group", K_STRING, OFF(service_client_group), 0, 0 },
+	{ "service", "fallback", K_CHOICE, OFF(service_fallback), 0, 0,
+	  fallbacks, "takes exec or tempfail" },
+	{ "service", "zygote_wait_ms", K_UINT, OFF(service_zygote_wait_ms), 10, 600000 },
+	{ "service", "canary_interval_s", K_UINT, OFF(service_canary_interval_s), 1, 86400 },
+	{ "service", "syslog", K_BOOL, OFF(service_syslog), 0, 0 },
 };
 
 void
@@ -171,6 +185,14 @@ config_defaults(struct qscan_config *c)
 	c->role_memory_bytes[ROLE_CLAMAV] = 3 * GiB;
 	c->role_memory_bytes[ROLE_CLAMD] = 256 * MiB;
 	c->role_pids_max = 16;
+	c->service_socket = g_strdup(QSCAN_SOCKET_PATH);
+	c->service_client_users = g_strdup("qmaild");
+	c->service_client_group = g_strdup("");
+	c->service_fallback = FALLBACK_EXEC;
+	c->service_zygote_wait_ms = 5000;
+	c->service_canary_interval_s = 300;
+	c->service_syslog = FALSE;
+	c->zygote_max_children = DEFAULT_ZYGOTE_MAX_CHILDREN;
 }
 
 void
@@ -480,7 +502,7 @@ config_load_fd(struct qscan_config *c, int fd, const char *path,
 			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
 			    strcmp(group, "users") && strcmp(group, "clamav") &&
 			    strcmp(group, "clamd") && strcmp(group, "checks") &&
-			    strcmp(group, "sandbox"))
+			    strcmp(group, "sandbox") && strcmp(group, "service"))
 				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;

@@ -19,6 +19,12 @@ enum virus_action {
 
 #define SCANNERS_MAX 8
 
+/* [service] fallback: what the hook does when qscand cannot serve. */
+enum service_fallback {
+	FALLBACK_EXEC,		/* the exec path, when the hook may run it */
+	FALLBACK_TEMPFAIL,	/* exit 71 */
+};
+
 struct qscan_config {
 	char *path;			/* where it was read from */
 	char *spool_dir;
@@ -72,9 +78,22 @@ struct qscan_config {
 	uint64_t role_memory_bytes[8];	/* by enum role_id: memory.max */
 	unsigned role_pids_max;
 
+	/* The service (docs/warm.md): children a zygote forks before it
+	 * retires. */
+	unsigned zygote_max_children;
+
 	/* Format checks switched off: bit (1 << code) per anomaly code
 	 * (record.h) for which anomaly_is_check() holds. */
 	uint64_t checks_disabled;
+
+	/* [service]: qscand and the hook's way to it (docs/warm.md). */
+	char *service_socket;
+	char *service_client_users;	/* "qmaild,other" */
+	char *service_client_group;	/* "": the first client user's group */
+	enum service_fallback service_fallback;
+	unsigned service_zygote_wait_ms;
+	unsigned service_canary_interval_s;
+	gboolean service_syslog;
 };
 
 /* Sets every key to its default. */

@@ -81,7 +81,9 @@ carry_queue(struct execute_ctx *x, struct outcome *o)
 	}
 	hdr = trace_header(x->cfg, x->be, x->envl, x->s, x->invoking_uid,
 	    (now_ms() - x->start_ms) / 1000.0);
-	code = queue_deliver(x->cfg->qmail_queue, hdr, x->sp, x->envl,
+	code = x->hook_fd >= 0 ?
+	    queue_via_hook(x->hook_fd, hdr, x->sp, x->envl, &failure, &qwhy) :
+	    queue_deliver(x->cfg->qmail_queue, hdr, x->sp, x->envl,
 	    (char **)x->be->kept->pdata, &failure, &qwhy);
 	if (code < 0)
 		outcome_not_queued(o, failure);

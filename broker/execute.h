@@ -25,6 +25,8 @@ struct execute_ctx {
 	uid_t invoking_uid;	/* for the trace header */
 	uint64_t inherited_fifos; /* bit n: fd n came to us as a pipe */
 	double start_ms;	/* now_ms() when the broker started */
+	int hook_fd;		/* qscand's worker: the hook runs qmail-queue
+				 * (queue_via_hook); -1: we run it */
 	double queue_ms;	/* out: time spent in qmail-queue */
 };
 

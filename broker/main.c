@@ -1,89 +1,44 @@
-/* broker: qmail-scanner-queue, what QMAILQUEUE names; trusted, setuid.
+/* broker: qmail-scanner-queue, what QMAILQUEUE names: the hook.
  *
- * Reads the message (fd 0) to its end into an unnamed spool file, then the
- * envelope (fd 1), runs the roles, decides, and either hands the message to
- * the real qmail-queue or answers with an exit code qmail-smtpd turns into
- * an SMTP reply.  Every failure of ours is a temporary code
- * (docs/architecture.md, "Nothing lost").
- * main() is the ladder: start, receive, scan, decide, execute, summary. */
+ * It hands the message to qscand when the service is there
+ * (hook_service.c, docs/warm.md) and runs qmail-queue when the service
+ * says so.  Otherwise, the exec path: it reads the message (fd 0) to its
+ * end into an unnamed spool file, then the envelope (fd 1), runs the
+ * roles, decides, and either hands the message to the real qmail-queue
+ * or answers with an exit code qmail-smtpd turns into an SMTP reply
+ * (ladder.c).  Every failure of ours is a temporary code
+ * (docs/architecture.md, "Nothing lost"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "broker_env.h"
 #include "clock.h"
 #include "config.h"
-#include "decide.h"
-#include "envelope.h"
-#include "execute.h"
 #include "exitcodes.h"
+#include "hook_service.h"
+#include "ladder.h"
 #include "log.h"
 #include "oom.h"
-#include "pipeline.h"
 #include "privs.h"
 #include "qscan-config.h"
-#include "spawn.h"
-#include "spool.h"
 
 /* Qmail-Scanner's MAXTIME: a broker stuck this long gives up (52). */
 #define BROKER_MAX_SECONDS 1200
 
-struct stage_times {
-	double start, setup, spool, canary, unpack, av, queue;
-};
-
-/* One message's broker: what it was given, what it found. */
-struct broker {
-	struct qscan_config cfg;
-	struct broker_env be;
-	struct privs privs;
-	struct envelope envl;
-	struct spool sp;
-	struct scan s;
-	struct decide_facts facts;
-	struct stage_times t;
-	uid_t invoking_uid;	/* who ran us (qmaild), before the drop */
-	/* Which descriptors came to us as pipes (bit n: fd n), looked at
-	 * before we open anything: the reject text goes only to one of
-	 * those, never to a file of ours that happens to have that number. */
-	uint64_t inherited_fifos;
-	char message_id[64];
-};
-
-static uint64_t
-inherited_fifos(void)
-{
-	struct stat st;
-	uint64_t fifos = 0;
-
-	for (int fd = 3; fd < 64; fd++)
-		if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-			fifos |= 1ull << fd;
-	return fifos;
-}
+/* How long the hook waits for SVC_READY beyond the service's own wait
+ * for its zygotes. */
+#define HOOK_READY_MARGIN_MS 2000
 
 static void
 on_alarm(int sig)
 {
 	(void)sig;
 	_exit(QQ_TEMP_TIMEOUT);
-}
-
-static void
-make_message_id(char *out, size_t n)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(out, n, "%llx.%lx.%x", (unsigned long long)ts.tv_sec,
-	    ts.tv_nsec / 1000, (unsigned)getpid());
 }
 
 /* A caller that is not root may not read the configuration: it is told
@@ -106,18 +61,15 @@ log_config_problems(uid_t invoking_uid, GPtrArray *errors, GPtrArray *where)
 	log_open("qmail-scanner-queue", TRUE, TRUE);
 }
 
-static void
-log_warning(const char *text)
-{
-	log_warn("%s", text);
-}
+/* load_settings: a caller without privilege who may not read the file. */
+#define LOAD_UNREADABLE (-1)
 
 /* The configuration is opened with the rights we were started with and
  * parsed after the drop to the built-in broker user; then we become the
  * user it names, if another.  0, or the exit code (no summary line: no
- * message was taken yet). */
+ * message was taken yet), or LOAD_UNREADABLE. */
 static int
-load_settings(struct broker *b)
+load_settings(struct broker *b, int privileged)
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) where = g_ptr_array_new_with_free_func(g_free);
@@ -128,6 +80,9 @@ load_settings(struct broker *b)
 
 	config_defaults(&b->cfg);
 	if ((config_fd = open(config_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		/* Without privilege the service may still take it. */
+		if (!privileged)
+			return LOAD_UNREADABLE;
 		log_err("config: %s: cannot read: %s", config_path,
 		    strerror(errno));
 		return qq_exit_for_failure(FAIL_CONFIG);
@@ -159,195 +114,84 @@ load_settings(struct broker *b)
 	return 0;
 }
 
-/* Signals, environment, message id, log, settings, privileges. */
-static int
+/* Signals, the deadline, message id, which descriptors are pipes. */
+static void
 broker_start(struct broker *b)
 {
-	int code;
-
-	memset(b, 0, sizeof(*b));
-	b->t.start = now_ms();
-	b->sp.fd = -1;
+	broker_init(b);
 	broker_oom_install();
 	privs_reset_signals();
 	umask(077);
-	b->inherited_fifos = inherited_fifos();
+	b->inherited_fifos = broker_inherited_fifos();
 	b->invoking_uid = getuid();
 	signal(SIGALRM, on_alarm);
 	alarm(BROKER_MAX_SECONDS);
-	broker_env_take(&b->be);
-	make_message_id(b->message_id, sizeof(b->message_id));
-	log_set_message_id(b->message_id);
-	log_open("qmail-scanner-queue", TRUE, TRUE);
-	code = load_settings(b);
-	b->t.setup = now_ms() - b->t.start;
-	return code;
 }
 
-/* fd 0 to its end before fd 1: qmail-smtpd writes the envelope last. */
-static void
-receive_message(struct broker *b)
+/* QSCAN_SOCKET, believed only by a hook with no privilege at all. */
+static const char *
+socket_override(int privileged)
 {
-	g_autofree char *work = g_strdup_printf("%s/work", b->cfg.spool_dir);
-	struct decide_facts *f = &b->facts;
+	const char *v = getenv("QSCAN_SOCKET");
 
-	f->spool = spool_receive(work, 0, b->cfg.max_message_bytes, &b->sp);
-	b->t.spool = now_ms() - b->t.start - b->t.setup;
-	if (f->spool == SPOOL_WRITE_ERROR || f->spool == SPOOL_READ_ERROR) {
-		log_err("spool %s: %s", work, strerror(errno));
-		return;
-	}
-	f->envelope = envelope_read(1, b->cfg.max_recipients, &b->envl);
-	if (f->envelope != ENVELOPE_OK)
-		log_err("envelope: %s", envelope_result_name(f->envelope));
-	else if (f->spool == SPOOL_OVERSIZE)
-		log_warn("message of %llu bytes over max_message_bytes %llu",
-		    (unsigned long long)b->sp.seen,
-		    (unsigned long long)b->cfg.max_message_bytes);
+	if (privileged || v == NULL || getuid() != geteuid() ||
+	    strlen(v) > 200)
+		return NULL;
+	return v;
 }
 
+/* The service first.  Returns the exit code when the service took the
+ * message or we tempfail without it; HOOK_UNAVAILABLE: the exec path. */
 static int
-message_received(const struct decide_facts *f)
+try_service(struct broker *b, int have_cfg, const char *socket)
 {
-	return f->spool != SPOOL_READ_ERROR && f->spool != SPOOL_WRITE_ERROR &&
-	    f->envelope == ENVELOPE_OK;
-}
-
-/* The sandbox (kernel, roles' users, filter, policy), then the roles. */
-static void
-scan_message(struct broker *b, char **setup_why)
-{
-	struct scan *s = &b->s;
-	double setup_start = now_ms();
-	int setup_rc;
-
-	s->cfg = &b->cfg;
-	s->privs = &b->privs;
-	s->message_id = b->message_id;
-	s->spool = &b->sp;
-	s->envl = &b->envl;
-	s->remote_ip = b->be.remote_ip;
-	s->relay = b->be.relay;
-	setup_rc = pipeline_setup(&b->cfg, &b->privs, log_warning, setup_why);
-	b->t.setup += now_ms() - setup_start;
-	if (setup_rc != 0) {
-		log_err("sandbox: %s", *setup_why);
-		b->facts.setup_error = *setup_why;
-		return;
-	}
-	pipeline_run(s);
-	if (spawn_namespace_note())
-		log_warn("%s", spawn_namespace_note());
-	b->t.canary = s->canary.ms;
-	b->t.unpack = s->unpack.ms;
-	for (unsigned i = 0; i < s->n_scanners; i++)
-		b->t.av += s->scanner_outcome[i].ms;
-	pipeline_decide_facts(s, &b->facts);
-}
-
-static void
-summary_recipients(GString *line, const struct envelope *envl)
-{
-	if (envl == NULL || envl->recipients == NULL ||
-	    envl->recipients->len == 0) {
-		g_string_append(line, "<>");
-		return;
-	}
-	for (guint i = 0; i < envl->recipients->len && i < 50; i++) {
-		if (i)
-			g_string_append_c(line, ',');
-		log_escape(line, g_ptr_array_index(envl->recipients, i));
-	}
-	if (envl->recipients->len > 50)
-		g_string_append_printf(line, ",+%u",
-		    envl->recipients->len - 50);
-}
-
-/* The one line per message (tests/integration/lib.sh reads its fields). */
-static void
-summary(const struct broker *b, const struct outcome *o)
-{
-	const struct envelope *envl = message_received(&b->facts) ?
-	    &b->envl : NULL;
-	const struct stage_times *t = &b->t;
-	g_autoptr(GString) line = g_string_new(NULL);
-	g_autofree char *unchecked = findings_unchecked_list(&b->s);
-	double end = now_ms();
-	struct rusage ru;
-
-	g_string_append_printf(line, "id=%s ip=", b->message_id);
-	log_escape(line, b->be.remote_ip);
-	g_string_append_printf(line, " relay=%d from=", b->be.relay);
-	log_escape(line, envl && envl->sender ? envl->sender : NULL);
-	g_string_append(line, " rcpt=");
-	summary_recipients(line, envl);
-	g_string_append_printf(line, " size=%llu parts=%u verdict=%s "
-	    "action=%s exit=%d ", (unsigned long long)b->sp.seen,
-	    b->s.facts.parts ? b->s.facts.parts->len : 0, o->verdict,
-	    o->action, o->exit_code);
-	/* Only when an engine left a part unchecked; before reason=, which
-	 * readers take up to " ms=". */
-	if (unchecked[0]) {
-		g_string_append(line, "unchecked=");
-		log_escape(line, unchecked);
-		g_string_append_c(line, ' ');
-	}
-	g_string_append(line, "reason=");
-	log_escape(line, o->reason && o->reason[0] ? o->reason : NULL);
-	/* The broker's own peak, not its roles' (RUSAGE_SELF): what the
-	 * facts of this message cost it (bench/bench_memory.sh). */
-	g_string_append_printf(line, " rss_kb=%ld",
-	    getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1L);
-	g_string_append_printf(line, " ms=setup:%.1f,spool:%.1f,canary:%.1f,"
-	    "unpack:%.1f,av:%.1f,queue:%.1f,total:%.1f", t->setup, t->spool,
-	    t->canary, t->unpack, t->av, t->queue, end - t->start);
-	log_summary(line->str);
-}
-
-static void
-carry_out(struct broker *b, struct outcome *o)
-{
-	struct execute_ctx x = {
-		.cfg = &b->cfg, .be = &b->be, .envl = &b->envl, .sp = &b->sp,
-		.s = &b->s, .message_id = b->message_id,
+	g_autofree char *why = NULL;
+	struct hook_args a = {
+		.socket = socket,
+		.ready_wait_ms = b->cfg.service_zygote_wait_ms +
+		    HOOK_READY_MARGIN_MS,
 		.invoking_uid = b->invoking_uid,
-		.inherited_fifos = b->inherited_fifos, .start_ms = b->t.start,
+		.fifos = b->inherited_fifos,
+		.env = (char **)b->be.kept->pdata,
+		.qmail_queue = b->cfg.qmail_queue,
 	};
+	int code;
 
-	execute(&x, o);
-	b->t.queue = x.queue_ms;
-}
-
-static void
-broker_clear(struct broker *b)
-{
-	pipeline_clear(&b->s);
-	spool_close(&b->sp);
-	envelope_clear(&b->envl);
-	broker_env_clear(&b->be);
-	config_clear(&b->cfg);
+	/* load_settings dropped us to the broker user: the caller's gid is
+	 * the real one only when it did not. */
+	a.invoking_gid = getuid() == b->invoking_uid ? getgid() : getegid();
+	code = hook_service(&a, &why);
+	if (code != HOOK_UNAVAILABLE)
+		return code;
+	if (have_cfg && b->cfg.service_fallback == FALLBACK_EXEC) {
+		log_info("service unavailable (%s): exec path", why);
+		return HOOK_UNAVAILABLE;
+	}
+	log_err("service unavailable (%s): tempfail", why);
+	return QQ_TEMP_REFUSED;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct broker b;
-	g_autofree char *setup_why = NULL;
-	struct outcome o;
-	int code;
+	g_autofree char *socket = NULL;
+	int code, privileged, loaded;
 
 	(void)argc;
 	(void)argv;
-	if ((code = broker_start(&b)) != 0)
-		return code;
-	receive_message(&b);
-	if (message_received(&b.facts) && b.facts.spool == SPOOL_OK)
-		scan_message(&b, &setup_why);
-	decide(&b.cfg, &b.facts, &o);
-	carry_out(&b, &o);
-	summary(&b, &o);
-	code = o.exit_code;
-	outcome_clear(&o);
+	broker_start(&b);
+	privileged = hook_privileged();
+	socket = g_strdup(socket_override(privileged));
+	broker_env_take(&b.be);
+	log_open("qmail-scanner-queue", TRUE, TRUE);
+	if ((loaded = load_settings(&b, privileged)) > 0)
+		return loaded;
+	b.t.setup = now_ms() - b.t.start;
+	code = try_service(&b, loaded == 0, socket ? socket :
+	    b.cfg.service_socket);
+	if (code == HOOK_UNAVAILABLE)
+		code = broker_ladder(&b);
 	broker_clear(&b);
 	return code;
 }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "pipeline_steps.h"
+#include "warm_child.h"
 
 static struct sock_fprog outer_filter;
 static struct policy *loaded_policy;	/* compiled once per process */
@@ -143,6 +144,9 @@ pipeline_start_role(struct scan *s, enum role_id role,
 		.outer_filter = &outer_filter,
 	};
 
+	if (s->warm != NULL && s->warm->socket[role] != NULL)
+		return warm_start_role(s->warm->socket[role], &spec,
+		    s->warm->wait_ms, rp, why);
 	return spawn_role(&spec, rp, why);
 }
 
@@ -178,7 +182,9 @@ pipeline_run(struct scan *s)
 	s->failure = FAIL_NONE;
 	s->reason[0] = '\0';
 	s->unchecked_decides = 0;
-	if (step_canary(s) != 0)
+	/* Warm, every zygote was canaried by the front before it got
+	 * work and at every canary interval since (docs/warm.md). */
+	if (s->warm == NULL && step_canary(s) != 0)
 		return;
 	step_unpack(s);
 	/* A message unpack already refused (a bomb, too deep, too many

@@ -16,8 +16,18 @@
 #include "role_run.h"
 #include "spool.h"
 
+/* The service's roles (docs/warm.md): per role the socket of its
+ * zygotes, NULL for a role spawned here as in the exec path, and how
+ * long to wait for a zygote to take a request. */
+struct warm_roles {
+	const char *socket[ROLE_ID_MAX + 1];	/* by enum role_id */
+	unsigned wait_ms;
+};
+
 struct scan {
 	const struct qscan_config *cfg;
+	/* NULL: the exec path (every role spawned, the canary first). */
+	const struct warm_roles *warm;
 	const struct privs *privs;
 	const char *message_id;
 	/* What the policy may match besides the content; NULL/"" in qscan
@@ -55,7 +65,8 @@ struct scan {
 int pipeline_setup(const struct qscan_config *cfg, const struct privs *privs,
     void (*warn)(const char *text), char **why);
 
-/* Runs the canary (must die by SIGSYS), then the unpack role on the spool
+/* Runs the canary (must die by SIGSYS; not with s->warm: the front
+ * canaries each zygote instead), then the unpack role on the spool
  * file, the scanners and the policy, and sets verdict, failure and
  * reason.  Never queues anything. */
 void pipeline_run(struct scan *s);

@@ -1,7 +1,10 @@
-/* broker: qscan, the administrator's tool (check, lint, profiles); trusted. */
+/* broker: qscan, the administrator's tool (check, lint, profiles,
+ * reload); trusted. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -26,7 +29,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: qscan check [--json] FILE...\n"
 	    "       qscan lint [CONFIG]   (and the policy file it names)\n"
-	    "       qscan profiles [ROLE]\n"
+	    "       qscan profiles [ROLE|service]\n"
+	    "       qscan reload          (qscand restarts its zygotes)\n"
 	    "QSCAN_CONFIG names another configuration (not when setuid).\n");
 	return 2;
 }
@@ -162,6 +166,10 @@ cmd_profiles(int argc, char **argv)
 	struct qscan_config cfg;
 	int found = 0, have_cfg;
 
+	if (argc > 1 && strcmp(argv[1], "service") == 0) {
+		sandbox_service_print(stdout);
+		return 0;
+	}
 	have_cfg = load_config(&cfg, config_path()) == 0;
 	for (int r = 1; r <= ROLE_ID_MAX; r++) {
 		const struct role_profile *p = sandbox_profile(r);
@@ -292,6 +300,40 @@ cmd_check(int argc, char **argv)
 	return rc;
 }
 
+/* SIGHUP to the qscand whose pid file sits beside service.socket
+ * (qscand_main.c writes it as root, before any input). */
+static int
+cmd_reload(void)
+{
+	struct qscan_config cfg;
+	g_autofree char *dir = NULL, *pid_file = NULL, *text = NULL;
+	g_autoptr(GError) err = NULL;
+	char *end;
+	long pid;
+
+	if (load_config(&cfg, config_path()) != 0)
+		return 1;
+	dir = g_path_get_dirname(cfg.service_socket);
+	pid_file = g_build_filename(dir, "qscand.pid", NULL);
+	config_clear(&cfg);
+	if (!g_file_get_contents(pid_file, &text, NULL, &err)) {
+		fprintf(stderr, "qscan: %s\n", err->message);
+		return 1;
+	}
+	pid = strtol(text, &end, 10);
+	if (pid <= 1 || (*end != '\n' && *end != '\0')) {
+		fprintf(stderr, "qscan: %s: no pid\n", pid_file);
+		return 1;
+	}
+	if (kill((pid_t)pid, SIGHUP) != 0) {
+		fprintf(stderr, "qscan: qscand pid %ld: %s\n", pid,
+		    strerror(errno));
+		return 1;
+	}
+	printf("qscand pid %ld: restarting its zygotes\n", pid);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -304,6 +346,8 @@ main(int argc, char **argv)
 		return cmd_lint(argc - 1, argv + 1);
 	if (strcmp(argv[1], "profiles") == 0)
 		return cmd_profiles(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reload") == 0)
+		return cmd_reload();
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("qscan %s\n", QSCAN_VERSION);
 		return 0;

@@ -21,4 +21,13 @@ int queue_deliver(const char *qmail_queue, const char *header,
     const struct spool *sp, const struct envelope *envl, char **env,
     enum qscan_failure *failure, char **why);
 
+/* The same through the hook (qscand's worker, docs/warm.md): sends
+ * SVC_QUEUE on `hook` (the trace header, the spool file read-only, a
+ * sealed memfd of the envelope), waits for SVC_QUEUED and returns what
+ * queue_deliver would have: the hook's qmail-queue exit code, or -1 with
+ * *failure and *why (the hook could not run it, or is gone: then nobody
+ * knows whether it ran, and qmail-smtpd hears nothing from us). */
+int queue_via_hook(int hook, const char *header, const struct spool *sp,
+    const struct envelope *envl, enum qscan_failure *failure, char **why);
+
 #endif

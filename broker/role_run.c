@@ -18,6 +18,7 @@
 #include "log.h"
 #include "role_runtime.h"
 #include "role_run.h"
+#include "zygote_proto.h"
 
 /* How long an ended role's channels may stay open past its deadline. */
 #define ROLE_DRAIN_GRACE_MS 1000
@@ -38,6 +39,7 @@ role_ending_name(enum role_ending e)
 	case ROLE_PEER_TIMEOUT:	return "server-timeout";
 	case ROLE_COMPROMISE:	return "compromised";
 	case ROLE_SPAWN_FAILED:	return "spawn-failed";
+	case ROLE_ZYGOTE_LOST:	return "zygote-lost";
 	default:		return "unknown";
 	}
 }
@@ -92,6 +94,17 @@ relay_log(struct role_proc *rp, GString *pending, size_t *total)
 		g_string_erase(pending, 0, (gssize)(nl ? len + 1 : len));
 	}
 	return 1;
+}
+
+/* Kills the role: our SIGKILL on its pidfd, or for a warm child the
+ * shutdown of its connection, on which its zygote SIGKILLs it. */
+static void
+kill_role(struct role_proc *rp)
+{
+	if (rp->warm_fd >= 0)
+		shutdown(rp->warm_fd, SHUT_WR);
+	else
+		syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
 }
 
 static void
@@ -177,6 +190,7 @@ struct role_watch {
 	GString *pending;		/* a log line not yet ended */
 	size_t log_total;
 	int records_open, log_open, exited, killed, refused;
+	int zygote_lost;	/* warm: the zygote ended without ZYG_EXITED */
 	siginfo_t si;
 };
 
@@ -201,8 +215,7 @@ take_record(struct role_watch *rw)
 			rw->refused = 1;
 			snprintf(out->detail, sizeof(out->detail),
 			    "record %u: %s", out->records + 1, why);
-			syscall(SYS_pidfd_send_signal, rw->rp->pidfd,
-			    SIGKILL, NULL, 0);
+			kill_role(rw->rp);
 		}
 		/* The consumer owns fd: it has closed it. */
 	} else if (rw->refused) {
@@ -213,11 +226,47 @@ take_record(struct role_watch *rw)
 		out->records++;
 }
 
-/* The role's exit, once its pidfd says so.  A failed waitid is final
- * too: polling again would spin. */
+/* A warm child's ending, as its zygote says it (ZYG_EXITED); its end
+ * of file, or anything else, means the zygote is gone.  0 when nothing
+ * is there yet. */
+static int
+take_zygote_answer(struct role_watch *rw)
+{
+	uint8_t buf[ZYG_MSG_MAX + 1];
+	const char *why = "receive failed";
+	struct zyg_msg m;
+	int fd = -1;
+	ssize_t n = fd_pass_recv(rw->rp->warm_fd, buf, sizeof(buf),
+	    MSG_DONTWAIT, &fd, &why);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0 && n != FD_PASS_MALFORMED &&
+	    (errno == EAGAIN || errno == EINTR))
+		return 0;
+	rw->exited = 1;
+	if (n > 0 && zyg_decode(buf, (size_t)n, fd >= 0, &m, &why) == 0 &&
+	    m.type == ZYG_EXITED) {
+		rw->si.si_code = (int)m.exit_code;
+		rw->si.si_status = (int)m.exit_status;
+		return 1;
+	}
+	rw->zygote_lost = 1;
+	snprintf(rw->out->detail, sizeof(rw->out->detail), "its zygote %s "
+	    "before the child's end was told", n == 0 || (n < 0 &&
+	    n != FD_PASS_MALFORMED) ? "died" : "lied");
+	return 1;
+}
+
+/* The role's exit, once its pidfd (a warm child: its connection) says
+ * so.  A failed waitid is final too: polling again would spin. */
 static void
 reap_exited(struct role_watch *rw)
 {
+	if (rw->rp->warm_fd >= 0) {
+		(void)take_zygote_answer(rw);
+		return;
+	}
 	if (waitid(P_PIDFD, (id_t)rw->rp->pidfd, &rw->si, WEXITED) != 0)
 		snprintf(rw->out->detail, sizeof(rw->out->detail),
 		    "cannot reap it: %s", strerror(errno));
@@ -227,26 +276,31 @@ reap_exited(struct role_watch *rw)
 /* The poll loop: feeds work, takes records, relays the log, kills the
  * role at its deadline, until all of it has ended.  A role that has
  * exited cannot keep us: once it is gone and its time is up, its
- * channels get a second more, then we stop. */
+ * channels get a second more, then we stop.  Nor can a warm child's
+ * zygote that does not kill it when told: a second after the kill we
+ * stop waiting (finish_role then calls the zygote lost). */
 static void
 watch_role(struct role_watch *rw, unsigned timeout_ms, double deadline)
 {
 	struct role_proc *rp = rw->rp;
 
 	while ((rw->records_open || rw->log_open || !rw->exited) &&
-	    !(rw->exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
+	    !(rw->exited && now_ms() > deadline + ROLE_DRAIN_GRACE_MS) &&
+	    !(rw->killed && rp->warm_fd >= 0 &&
+	    now_ms() > deadline + ROLE_DRAIN_GRACE_MS)) {
 		struct pollfd pfd[3] = {
 			{ rw->records_open ? rp->records_fd : -1, POLLIN |
 			    (rw->more_work && !rw->refused && !rw->killed ?
 			    POLLOUT : 0), 0 },
 			{ rw->log_open ? rp->log_fd : -1, POLLIN, 0 },
-			{ rw->exited ? -1 : rp->pidfd, POLLIN, 0 },
+			{ rw->exited ? -1 : rp->warm_fd >= 0 ? rp->warm_fd :
+			    rp->pidfd, POLLIN, 0 },
 		};
 		double left = deadline - now_ms();
 		int n;
 
 		if (left <= 0 && !rw->killed) {
-			syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
+			kill_role(rp);
 			rw->killed = 1;
 			snprintf(rw->out->detail, sizeof(rw->out->detail),
 			    "killed after %u ms", timeout_ms);
@@ -279,8 +333,25 @@ finish_role(struct role_watch *rw)
 	siginfo_t *si = &rw->si;
 
 	if (!rw->exited) {
-		syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0);
-		waitid(P_PIDFD, (id_t)rp->pidfd, si, WEXITED);
+		kill_role(rp);
+		if (rp->warm_fd < 0)
+			waitid(P_PIDFD, (id_t)rp->pidfd, si, WEXITED);
+		else {
+			double until = now_ms() + ROLE_DRAIN_GRACE_MS;
+
+			while (!rw->exited && now_ms() < until) {
+				struct pollfd p = { rp->warm_fd, POLLIN, 0 };
+
+				if (poll(&p, 1, ROLE_DRAIN_GRACE_MS) > 0)
+					(void)take_zygote_answer(rw);
+			}
+			if (!rw->exited) {
+				rw->zygote_lost = 1;
+				snprintf(out->detail, sizeof(out->detail),
+				    "its zygote did not say how the child "
+				    "ended");
+			}
+		}
 	}
 	if (rw->pending->len > 0) {
 		g_autoptr(GString) safe = g_string_new(NULL);
@@ -288,8 +359,11 @@ finish_role(struct role_watch *rw)
 		log_escape_text(safe, rw->pending->str);
 		log_warn("role %s: %s", role_id_name(rp->role), safe->str);
 	}
-	classify(out, si, rw->killed, rw->refused,
-	    rw->io->complete(rw->io->ctx));
+	if (rw->zygote_lost)
+		out->ending = ROLE_ZYGOTE_LOST;
+	else
+		classify(out, si, rw->killed, rw->refused,
+		    rw->io->complete(rw->io->ctx));
 	if (out->detail[0] == '\0') {
 		if (si->si_code == CLD_EXITED)
 			snprintf(out->detail, sizeof(out->detail),
@@ -328,5 +402,8 @@ role_run(struct role_proc *rp, unsigned timeout_ms, const struct role_io *io,
 	close(rp->records_fd);
 	close(rp->log_fd);
 	close(rp->pidfd);
+	if (rp->warm_fd >= 0)
+		close(rp->warm_fd);
+	rp->warm_fd = -1;
 	rp->pid = -1;
 }

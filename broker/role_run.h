@@ -23,6 +23,9 @@ enum role_ending {
 	ROLE_PEER_TIMEOUT,	/* exit ROLE_EXIT_PEER_TIMEOUT: its server was slow */
 	ROLE_COMPROMISE,	/* any other ending */
 	ROLE_SPAWN_FAILED,
+	/* A warm child's zygote ended before it said how the child did
+	 * (docs/warm.md): a failure of ours, never the message's. */
+	ROLE_ZYGOTE_LOST,
 };
 
 /* Consumes one record and the descriptor on it (ownership passes; -1 when
@@ -53,7 +56,9 @@ struct role_outcome {
 };
 
 /* Drives `rp` until it has ended and both channels are closed, or until
- * timeout_ms passed (then it is killed).  Always reaps and closes rp. */
+ * timeout_ms passed (then it is killed).  Always reaps and closes rp.
+ * A warm child (rp->warm_fd >= 0) is killed by shutting its connection
+ * down and its ending is what its zygote answers (ZYG_EXITED). */
 void role_run(struct role_proc *rp, unsigned timeout_ms,
     const struct role_io *io, struct role_outcome *out);
 

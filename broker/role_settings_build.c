@@ -18,11 +18,9 @@ settings_encode(enum role_id role, const struct role_settings *set)
 	return w;
 }
 
-struct rec_writer *
-role_settings_build_unpack(const struct qscan_config *cfg)
+static void
+fill_unpack(const struct qscan_config *cfg, struct role_settings *set)
 {
-	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
-
 	set->max_parts = cfg->max_parts;
 	set->max_depth = cfg->max_depth;
 	set->max_decoded_bytes = cfg->max_decoded_bytes;
@@ -31,16 +29,13 @@ role_settings_build_unpack(const struct qscan_config *cfg)
 	set->max_expanded_bytes = cfg->max_expanded_bytes;
 	set->max_expansion_ratio = cfg->max_expansion_ratio;
 	set->disabled_checks = cfg->checks_disabled;
-	return settings_encode(ROLE_UNPACK, set);
 }
 
-struct rec_writer *
-role_settings_build_clamav(const struct qscan_config *cfg, int peer_is_unix)
+static void
+fill_clamav(const struct qscan_config *cfg, struct role_settings *set)
 {
-	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
 	size_t n = strlen(cfg->clamav_database);
 
-	(void)peer_is_unix;
 	/* A path the field cannot hold is not cut: the role refuses the
 	 * empty one it gets instead, as it refuses any bad value. */
 	if (n < sizeof(set->clamav_database))
@@ -49,13 +44,12 @@ role_settings_build_clamav(const struct qscan_config *cfg, int peer_is_unix)
 	set->clamav_max_file_bytes = cfg->clamav_max_file_bytes;
 	set->clamav_max_recursion = cfg->clamav_max_recursion;
 	set->clamav_max_files = cfg->clamav_max_files;
-	return settings_encode(ROLE_CLAMAV, set);
 }
 
-struct rec_writer *
-role_settings_build_clamd(const struct qscan_config *cfg, int peer_is_unix)
+static void
+fill_clamd(const struct qscan_config *cfg, int peer_is_unix,
+    struct role_settings *set)
 {
-	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
 	const char *mode = cfg->clamd_mode;
 
 	if (strcmp(mode, "auto") == 0)
@@ -69,5 +63,48 @@ role_settings_build_clamd(const struct qscan_config *cfg, int peer_is_unix)
 		set->clamd_mode = UINT32_MAX;	/* the role refuses it */
 	set->clamd_read_timeout_ms = cfg->clamd_read_timeout_ms;
 	set->clamd_max_stream_bytes = cfg->clamd_max_stream_bytes;
-	return settings_encode(ROLE_CLAMD, set);
+}
+
+struct rec_writer *
+role_settings_build(const struct qscan_config *cfg, enum role_id role,
+    int peer_is_unix, int warm, unsigned max_children)
+{
+	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
+
+	switch (role) {
+	case ROLE_UNPACK:
+		fill_unpack(cfg, set);
+		break;
+	case ROLE_CLAMAV:
+		fill_clamav(cfg, set);
+		break;
+	case ROLE_CLAMD:
+		fill_clamd(cfg, peer_is_unix, set);
+		break;
+	default:
+		return NULL;
+	}
+	if (warm) {
+		set->warm = 1;
+		set->zygote_max_children = max_children;
+	}
+	return settings_encode(role, set);
+}
+
+struct rec_writer *
+role_settings_build_unpack(const struct qscan_config *cfg)
+{
+	return role_settings_build(cfg, ROLE_UNPACK, 0, 0, 0);
+}
+
+struct rec_writer *
+role_settings_build_clamav(const struct qscan_config *cfg, int peer_is_unix)
+{
+	return role_settings_build(cfg, ROLE_CLAMAV, peer_is_unix, 0, 0);
+}
+
+struct rec_writer *
+role_settings_build_clamd(const struct qscan_config *cfg, int peer_is_unix)
+{
+	return role_settings_build(cfg, ROLE_CLAMD, peer_is_unix, 0, 0);
 }

@@ -21,4 +21,11 @@ struct rec_writer *role_settings_build_clamav(const struct qscan_config *cfg,
 struct rec_writer *role_settings_build_clamd(const struct qscan_config *cfg,
     int peer_is_unix);
 
+/* Any role's settings: the three above for warm 0, and for warm 1 the
+ * same with RS_WARM and RS_ZYGOTE_MAX_CHILDREN (max_children, 1 or
+ * more): a zygote's (docs/warm.md).  NULL for a role without settings
+ * (the canary). */
+struct rec_writer *role_settings_build(const struct qscan_config *cfg,
+    enum role_id role, int peer_is_unix, int warm, unsigned max_children);
+
 #endif

@@ -117,6 +117,13 @@ spawn_probe_namespaces(int flags)
 	return err;
 }
 
+int
+spawn_role_cgroup(enum role_id role, struct role_cgroup *cg, char **why)
+{
+	return role_cgroup_create(cg, role, settings.memory_bytes[role],
+	    settings.pids_max, why);
+}
+
 const char *
 spawn_namespace_note(void)
 {
@@ -314,7 +321,8 @@ child_run(const struct spawn_spec *s, const struct role_profile *prof,
 	/* Limits after the descriptors: the broker may hold
 	 * thousands of part memfds, which RLIMIT_NOFILE would not let us
 	 * move; the outer filter last, just before exec. */
-	if (sandbox_rlimits_apply(prof) != 0)
+	if ((s->zygote ? sandbox_rlimits_apply_zygote(prof) :
+	    sandbox_rlimits_apply(prof)) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_RLIMIT);
 	if (sandbox_outer_filter_install(s->outer_filter) != 0)
 		child_fail(CHILD_STATUS_FD, STEP_FILTER);
@@ -473,11 +481,8 @@ spawn_clone(const struct role_profile *prof, const struct role_proc *rp,
 		if (namespace_note[0] == '\0')
 			snprintf(namespace_note, sizeof(namespace_note),
 			    "weaker sandbox allowed: kernel refused namespaces "
-			    "0x%x (%s): roles run without them%s",
-			    (unsigned)prof->clone_flags, strerror(errno),
-			    sandbox_landlock_abi() < SPAWN_LANDLOCK_SIGNAL_ABI ?
-			    ", and without Landlock's signal scope a role's "
-			    "tgkill(SIGABRT) reaches roles of its own uid" : "");
+			    "0x%x (%s): roles run without them",
+			    (unsigned)prof->clone_flags, strerror(errno));
 		args->flags &= ~(uint64_t)prof->clone_flags;
 		pid = syscall(SYS_clone3, args, sizeof(*args));
 	}
@@ -547,6 +552,7 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 	memset(rp, 0, sizeof(*rp));
 	rp->pid = -1;
 	rp->cgroup.dir_fd = -1;
+	rp->warm_fd = -1;
 	if (prof == NULL) {
 		*why = g_strdup("no sandbox profile for this role");
 		return -1;

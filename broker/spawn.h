@@ -26,6 +26,10 @@ struct spawn_spec {
 	gid_t gid;
 	const struct privs *privs;
 	const struct sock_fprog *outer_filter;
+	/* 1: the role starts as a zygote (docs/warm.md; broker/
+	 * zygote_spawn.c): the profile's per-message rlimits are left to
+	 * its children. */
+	int zygote;
 };
 
 struct role_proc {
@@ -36,6 +40,11 @@ struct role_proc {
 	int log_fd;			/* read end of the role's log pipe */
 	int namespaces;			/* CLONE_NEW* flags actually obtained */
 	struct role_cgroup cgroup;	/* removed by role_run once reaped */
+	/* A warm child (broker/warm_child.c): the connection to its zygote,
+	 * on which the zygote answers ZYG_EXITED and shutting down kills
+	 * the child; -1 for a role spawned here (pidfd is then ours to
+	 * wait on and signal). */
+	int warm_fd;
 };
 
 /* What the sandbox must have, from the configuration's [sandbox]. */
@@ -54,11 +63,10 @@ void spawn_settings_from(const struct qscan_config *cfg,
     struct spawn_settings *out);
 
 /* Landlock's signal scope (ABI 6) keeps a role's permitted
- * tgkill(SIGABRT) inside its domain.  The pid namespace already does
- * (the role can name no other process), so the scope matters only in a
- * weaker sandbox without namespaces, where roles of one uid could signal
- * each other: Debian 12's own kernel (6.1, ABI 2) runs with namespaces
- * and no scope. */
+ * tgkill(SIGABRT) inside its domain.  The final filter already does (its
+ * tgkill names only the role's own pid), and so does the pid namespace
+ * (the role can name no other process): the scope is one more wall, and
+ * Debian 12's own kernel (6.1, ABI 2) runs without it. */
 #define SPAWN_LANDLOCK_SIGNAL_ABI 6
 
 /* Once per process, after privileges are final: checks the kernel gives
@@ -76,6 +84,11 @@ int spawn_probe_namespaces(int flags);
 /* Starts the role.  On failure returns -1 with *why, and nothing is left
  * running or open. */
 int spawn_role(const struct spawn_spec *spec, struct role_proc *rp, char **why);
+
+/* A warm child's cgroup of its own (broker/warm_child.c), with the
+ * memory and pids limits spawn_role gives `role`; see
+ * role_cgroup_create. */
+int spawn_role_cgroup(enum role_id role, struct role_cgroup *cg, char **why);
 
 /* What the kernel refused (namespaces) and allow_weaker_sandbox let
  * pass, once per process, for the log; NULL when nothing. */

@@ -28,4 +28,20 @@ ssize_t fd_pass_send(int sock, const void *buf, size_t len, int fd,
 ssize_t fd_pass_recv(int sock, void *buf, size_t cap, int flags, int *fd,
     const char **why);
 
+/* The most descriptors fd_pass_send_fds and fd_pass_recv_fds carry on
+ * one datagram (a zygote request: records, log, message, peer). */
+#define FD_PASS_FDS_MAX	4
+
+/* As fd_pass_send, with the n (<= FD_PASS_FDS_MAX) descriptors fds[]
+ * attached in that order. */
+ssize_t fd_pass_send_fds(int sock, const void *buf, size_t len,
+    const int *fds, unsigned n, int flags);
+
+/* As fd_pass_recv, taking up to FD_PASS_FDS_MAX descriptors into fds[]
+ * (in the order sent) and their count into *n.  Refused (every one
+ * closed, *n 0, FD_PASS_MALFORMED with *why): more than max, a control
+ * message other than SCM_RIGHTS, a truncated datagram or control. */
+ssize_t fd_pass_recv_fds(int sock, void *buf, size_t cap, int flags,
+    int *fds, unsigned max, unsigned *n, const char **why);
+
 #endif

@@ -73,6 +73,16 @@
 #define ROLE_LOG_LINE_MAX		512
 #define ROLE_LOG_BYTES_MAX		16384
 
+/* Zygotes (docs/warm.md): children one zygote runs at once (more
+ * connections wait in the listening socket's backlog), and how long an
+ * accepted connection may take to send its request. */
+#define ZYGOTE_CHILDREN_MAX		64
+#define ZYGOTE_REQUEST_WAIT_MS		5000
+/* The default of service.zygote_max_children: every child shares its
+ * zygote's address layout, so ASLR gives one layout to at most this
+ * many messages. */
+#define DEFAULT_ZYGOTE_MAX_CHILDREN	1000
+
 /* The configuration file itself. */
 #define CONFIG_FILE_MAX		(1024 * 1024)
 

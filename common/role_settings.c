@@ -9,6 +9,9 @@
 #define ROLE_BIT(r)	(1u << (r))
 #define FIELD(f)	offsetof(struct role_settings, f), \
 			sizeof(((struct role_settings *)0)->f)
+/* The roles that can run as a zygote: not the canary, exec-only. */
+#define WARM_ROLES	(ROLE_BIT(ROLE_UNPACK) | ROLE_BIT(ROLE_CLAMAV) | \
+			 ROLE_BIT(ROLE_CLAMD))
 
 /* The ranges are what each role can take: a part index must not be
  * REC_NO_PARENT, depth travels as u16, libclamav takes a long long and
@@ -58,6 +61,13 @@ static const struct role_setting_def role_setting_defs[] = {
 	{ RS_CLAMD_MAX_STREAM_BYTES, "clamd.max_stream_bytes", RS_U64, 0,
 	  INT64_MAX, NULL, ROLE_BIT(ROLE_CLAMD), 1,
 	  FIELD(clamd_max_stream_bytes) },
+	{ RS_WARM, "warm", RS_U32, 0, 1, NULL, WARM_ROLES, 0,
+	  FIELD(warm), .omit_zero = 1 },
+	/* 1000000: a zygote's address layout shared by a million messages
+	 * is already far past what docs/warm.md wants (1000). */
+	{ RS_ZYGOTE_MAX_CHILDREN, "service.zygote_max_children", RS_U32, 1,
+	  1000000, NULL, WARM_ROLES, 0, FIELD(zygote_max_children),
+	  .omit_zero = 1 },
 };
 
 #define N_DEFS (sizeof(role_setting_defs) / sizeof(role_setting_defs[0]))
@@ -109,6 +119,13 @@ field_get(const struct role_settings *s, const struct role_setting_def *d)
 	return v64;
 }
 
+/* A 0 the encoder leaves out (omit_zero): absent decodes as 0. */
+static int
+omitted(const struct role_settings *s, const struct role_setting_def *d)
+{
+	return d->omit_zero && d->type != RS_STRING && field_get(s, d) == 0;
+}
+
 int
 role_settings_encode(enum role_id role, const struct role_settings *s,
     struct rec_writer *w)
@@ -116,7 +133,8 @@ role_settings_encode(enum role_id role, const struct role_settings *s,
 	uint16_t count = 0;
 
 	for (size_t i = 0; i < N_DEFS; i++)
-		if (role_setting_defs[i].roles & ROLE_BIT(role))
+		if ((role_setting_defs[i].roles & ROLE_BIT(role)) &&
+		    !omitted(s, &role_setting_defs[i]))
 			count++;
 	rec_begin(w, REC_SETTINGS);
 	rec_put_u32(w, RECORD_VERSION);
@@ -126,7 +144,7 @@ role_settings_encode(enum role_id role, const struct role_settings *s,
 		const struct role_setting_def *d = &role_setting_defs[i];
 		const char *str = (const char *)s + d->offset;
 
-		if (!(d->roles & ROLE_BIT(role)))
+		if (!(d->roles & ROLE_BIT(role)) || omitted(s, d))
 			continue;
 		rec_put_u16(w, (uint16_t)d->id);
 		switch (d->type) {
@@ -280,6 +298,29 @@ role_settings_decode(enum role_id role, const uint8_t *buf, size_t len,
 		    !(seen & (1u << (d->id - 1))))
 			return refuse(why, whysz, "required setting %s missing",
 			    d->name);
+	}
+	if ((out->warm != 0) != (out->zygote_max_children != 0))
+		return refuse(why, whysz, "warm %u with zygote_max_children "
+		    "%u: both or neither", out->warm,
+		    out->zygote_max_children);
+	return 0;
+}
+
+int
+role_settings_differ(enum role_id role, const struct role_settings *a,
+    const struct role_settings *b, const char **name)
+{
+	for (size_t i = 0; i < N_DEFS; i++) {
+		const struct role_setting_def *d = &role_setting_defs[i];
+
+		if (!(d->roles & ROLE_BIT(role)) || d->id == RS_WARM ||
+		    d->id == RS_ZYGOTE_MAX_CHILDREN)
+			continue;
+		if (memcmp((const char *)a + d->offset,
+		    (const char *)b + d->offset, d->size) != 0) {
+			*name = d->name;
+			return 1;
+		}
 	}
 	return 0;
 }

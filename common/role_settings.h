@@ -45,7 +45,13 @@ enum role_setting_id {
 	RS_CLAMD_MODE = 14,
 	RS_CLAMD_READ_TIMEOUT_MS = 15,
 	RS_CLAMD_MAX_STREAM_BYTES = 16,
-	RS_ID_MAX = 16,
+	/* docs/warm.md, "Zygotes and their children": a role started as a
+	 * zygote, and how many children it forks before it retires.  Both
+	 * or neither: warm 1 needs a count, a count needs warm 1.  Only
+	 * sent when not 0, so the exec path's record is as it was. */
+	RS_WARM = 17,
+	RS_ZYGOTE_MAX_CHILDREN = 18,
+	RS_ID_MAX = 18,
 };
 
 enum role_setting_type {
@@ -85,6 +91,9 @@ struct role_settings {
 	uint32_t clamd_mode;		/* enum role_clamd_mode */
 	uint32_t clamd_read_timeout_ms;
 	uint64_t clamd_max_stream_bytes;
+	/* every role that can be warm (unpack, clamav, clamd) */
+	uint32_t warm;			/* 1: serve as a zygote */
+	uint32_t zygote_max_children;	/* 0 exactly when warm is 0 */
 };
 
 struct role_setting_def {
@@ -97,6 +106,7 @@ struct role_setting_def {
 	unsigned roles;			/* bit (1 << role) for each taker */
 	int required;			/* else absent means 0 / "" */
 	size_t offset, size;		/* its field in struct role_settings */
+	int omit_zero;			/* the encoder leaves a 0 out */
 };
 
 /* The table, in id order; *n gets its length. */
@@ -122,5 +132,11 @@ int role_settings_encode(enum role_id role, const struct role_settings *s,
  * Returns 0, or -1 with the reason in why (whysz bytes, cut to fit). */
 int role_settings_decode(enum role_id role, const uint8_t *buf, size_t len,
     struct role_settings *out, char *why, size_t whysz);
+
+/* 1 when a and b differ in a setting `role` takes other than RS_WARM
+ * and RS_ZYGOTE_MAX_CHILDREN (*name: the first one), else 0: a warm
+ * child refuses settings that are not its zygote's. */
+int role_settings_differ(enum role_id role, const struct role_settings *a,
+    const struct role_settings *b, const char **name);
 
 #endif

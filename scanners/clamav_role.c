@@ -18,6 +18,7 @@
 #include "sandbox.h"
 #include "scan_loop.h"
 #include "sealed_memfd.h"
+#include "zygote_serve.h"
 
 /* libclamav's temporary directory: the spawner mounts an empty tmpfs of
  * the role's own here (the profile's tmpfs_dir), and Landlock lets the
@@ -39,6 +40,7 @@ static struct clamav_ctx clamav_st;
 /* The broker's settings record (common/role_settings.c: every limit at
  * least 1, since libclamav reads 0 as "no limit"); static, 4 KiB. */
 static struct role_settings clamav_set;
+static unsigned clamav_sigs;		/* signatures the database gave */
 
 /* ---- warm-up samples -------------------------------------------------- */
 
@@ -349,8 +351,11 @@ clamav_load(struct cl_engine *e, const char *path, unsigned *sigs)
 	return 0;
 }
 
-int
-clamav_role_main(int argc, char **argv)
+/* The role's code for one message (exec'd, or a warm child after its
+ * fork): temporary files beneath `dir` only, lockdown, then the parts
+ * the broker sends. */
+static void __attribute__((noreturn))
+clamav_one_message(const char *dir)
 {
 	static const struct scan_backend backend = {
 		.scan = clamav_scan,
@@ -358,11 +363,53 @@ clamav_role_main(int argc, char **argv)
 	};
 	char dbver[64];
 	const char *why = NULL;
-	unsigned sigs = 0;
 	long long version;
 	cl_error_t rc;
 	int err = 0;
 
+	/* A warm child's own directory in the zygote's tmpfs: two
+	 * children's temporary files never meet (docs/warm.md). */
+	if (dir == NULL)
+		dir = CLAMAV_TMPDIR;
+	rc = cl_engine_set_str(clamav_st.engine, CL_ENGINE_TMPDIR, dir);
+	if (rc != CL_SUCCESS) {
+		role_log("cl_engine_set_str tmpdir: %s", cl_strerror(rc));
+		_exit(ROLE_EXIT_INIT);
+	}
+	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, dir, &why) != 0) {
+		role_log("lockdown failed: %s", why != NULL ? why : "unknown");
+		_exit(ROLE_EXIT_INIT);
+	}
+
+	/* From here on: the final filter is in place. */
+	role_send_hello(ROLE_CLAMAV);
+	version = cl_engine_get_num(clamav_st.engine, CL_ENGINE_DB_VERSION,
+	    &err);
+	/* The daily (or main) database's version when a .cvd/.cld was
+	 * loaded; our own signature files have none. */
+	if (err == CL_SUCCESS && version > 0)
+		snprintf(dbver, sizeof(dbver), "%lld", version);
+	else
+		snprintf(dbver, sizeof(dbver), "%u signatures", clamav_sigs);
+	scan_send_engine("clamav", cl_retver(), dbver);
+	if (scan_loop_run(&backend) != 0)
+		_exit(ROLE_EXIT_IO);
+	/* No cl_engine_free: it takes locks and frees a database's worth of
+	 * memory only for the process to end
+	 * (docs/profiles.md, "What the libraries need"). */
+	_exit(ROLE_EXIT_OK);
+}
+
+int
+clamav_role_main(int argc, char **argv)
+{
+	static const struct zygote_role zygote = {
+		.role = ROLE_CLAMAV, .set = &clamav_set,
+		.child_main = clamav_one_message,
+	};
+	cl_error_t rc;
+
+	(void)argv;
 	role_read_settings(ROLE_CLAMAV, argc, &clamav_set);
 	cl_set_clcb_msg(clamav_log_msg);
 	rc = cl_init(CL_INIT_DEFAULT);
@@ -377,7 +424,7 @@ clamav_role_main(int argc, char **argv)
 	}
 	if (clamav_engine_setup(clamav_st.engine, &clamav_set) != 0 ||
 	    clamav_load(clamav_st.engine, clamav_set.clamav_database,
-	    &sigs) != 0)
+	    &clamav_sigs) != 0)
 		_exit(ROLE_EXIT_INIT);
 
 	/* Every parser on: mail arrives with anything attached.  General
@@ -398,27 +445,9 @@ clamav_role_main(int argc, char **argv)
 		role_log("warm-up scan failed: the engine cannot scan");
 		_exit(ROLE_EXIT_INIT);
 	}
-
-	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, CLAMAV_TMPDIR, &why) != 0) {
-		role_log("lockdown failed: %s", why != NULL ? why : "unknown");
-		_exit(ROLE_EXIT_INIT);
-	}
-
-	/* From here on: the final filter is in place. */
-	role_send_hello(ROLE_CLAMAV);
-	version = cl_engine_get_num(clamav_st.engine, CL_ENGINE_DB_VERSION,
-	    &err);
-	/* The daily (or main) database's version when a .cvd/.cld was
-	 * loaded; our own signature files have none. */
-	if (err == CL_SUCCESS && version > 0)
-		snprintf(dbver, sizeof(dbver), "%lld", version);
-	else
-		snprintf(dbver, sizeof(dbver), "%u signatures", sigs);
-	scan_send_engine("clamav", cl_retver(), dbver);
-	if (scan_loop_run(&backend) != 0)
-		_exit(ROLE_EXIT_IO);
-	/* No cl_engine_free: it takes locks and frees a database's worth of
-	 * memory only for the process to end
-	 * (docs/profiles.md, "What the libraries need"). */
-	_exit(ROLE_EXIT_OK);
+	/* Warm: the engine is loaded once and each message gets a child
+	 * of this process (docs/warm.md). */
+	if (clamav_set.warm)
+		zygote_serve(&zygote);
+	clamav_one_message(NULL);
 }

@@ -14,6 +14,7 @@
 #include "clamd_role.h"
 #include "fd_pass.h"
 #include "role_runtime.h"
+#include "zygote_serve.h"
 #include "role_settings.h"
 #include "sandbox.h"
 #include "scan_loop.h"
@@ -467,14 +468,16 @@ clamd_start_session(struct clamd_session *s, struct clamd_version *v)
 	return 0;
 }
 
-int
-clamd_role_main(int argc, char **argv)
+/* The role's code for one message (exec'd, or a warm child after its
+ * fork): the peer checked, lockdown, the session with clamd. */
+static void __attribute__((noreturn))
+clamd_one_message(const char *dir)
 {
 	struct scan_backend backend = { clamd_scan_part, &clamd_set };
 	struct clamd_version ver;
 	const char *why = NULL;
 
-	role_read_settings(ROLE_CLAMD, argc, &clamd_set);
+	(void)dir;
 	if (clamd_check_peer(clamd_set.clamd_mode) != 0)
 		_exit(ROLE_EXIT_INIT);
 
@@ -500,4 +503,21 @@ clamd_role_main(int argc, char **argv)
 		(void)clamd_send_bytes(&clamd_sess,
 		    (const uint8_t *)clamd_cmd_end, sizeof(clamd_cmd_end));
 	_exit(ROLE_EXIT_OK);
+}
+
+int
+clamd_role_main(int argc, char **argv)
+{
+	static const struct zygote_role zygote = {
+		.role = ROLE_CLAMD, .set = &clamd_set,
+		.child_main = clamd_one_message,
+	};
+
+	(void)argv;
+	role_read_settings(ROLE_CLAMD, argc, &clamd_set);
+	/* Warm: nothing to load, but the exec and the sandbox set-up are
+	 * saved per message all the same (docs/warm.md). */
+	if (clamd_set.warm)
+		zygote_serve(&zygote);
+	clamd_one_message(NULL);
 }

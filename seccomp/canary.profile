@@ -5,9 +5,9 @@ namespaces: user pid net ipc mount (clone flags 0x78020000)
 descriptors: 0 /dev/null (no message); 1 records (SOCK_SEQPACKET to the broker); 2 log pipe; all others closed
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
-  RLIMIT_NOFILE   32 32; before exec, by the spawner; the fixed descriptors and one part at a time
+  RLIMIT_NOFILE   32 32; before exec, by the spawner, but not for a zygote: its children set it after their fork; the fixed descriptors and one part at a time
   RLIMIT_AS       268435456 268435456; before exec, by the spawner; the canary only locks down and dies
-  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
+  RLIMIT_CPU      30 31; before exec, by the spawner, but not for a zygote: its children set it after their fork; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    0 0; before exec, by the spawner; the canary writes no file
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -214,8 +214,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: abort() -> raise() addresses its own thread
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
-  allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+  allow         tgkill (234) if arg0 tgid == own pid [== getpid() at lockdown, 64 bits] and arg2 sig == SIGABRT [== 0x6, 64 bits]
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); only at itself: a warm child shares its zygote's pid namespace, where the zygote is pid 1 (docs/warm.md); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
@@ -281,4 +281,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 71 instructions, sha256 61c3ea064acbfa05651bef918ecf1319985a69860263a4d133d66d7d2c600f51
+  final: 75 instructions, sha256 cad6ec8c5f707994406057b4f794ab5db5757451c223d024fb0b61cb500e70d8

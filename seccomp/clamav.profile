@@ -8,9 +8,9 @@ hidden: /etc, an empty read-only tmpfs over it in the role's mount namespace (mo
 shared uid: refused (a broker installed setuid qscand does not run this role): its filter lets it stat any path (Landlock does not cover stat): with qscand's uid it could stat inside qscand's 0700 spool
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
-  RLIMIT_NOFILE   64 64; before exec, by the spawner; the fixed descriptors, the part in hand, and one libclamav temporary file per nesting level it unpacks
+  RLIMIT_NOFILE   64 64; before exec, by the spawner, but not for a zygote: its children set it after their fork; the fixed descriptors, the part in hand, and one libclamav temporary file per nesting level it unpacks
   RLIMIT_AS       4294967296 4294967296; before exec, by the spawner; a real signature database needs about 1.2 GiB once compiled (docs.clamav.net), and grows; plus parts mapped for scanning and libclamav's unpack buffers
-  RLIMIT_CPU      60 61; before exec, by the spawner; loading a real database takes seconds to tens of seconds before the first part; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler), the hard limit's SIGKILL one second later ends it, read as a limit
+  RLIMIT_CPU      60 61; before exec, by the spawner, but not for a zygote: its children set it after their fork; loading a real database takes seconds to tens of seconds before the first part; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler), the hard limit's SIGKILL one second later ends it, read as a limit
   RLIMIT_FSIZE    1073741824 1073741824; before exec, by the spawner; libclamav's temporary files in its scratch tmpfs; one cannot outgrow the tmpfs that holds it
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -216,8 +216,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: abort() -> raise() addresses its own thread
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
-  allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+  allow         tgkill (234) if arg0 tgid == own pid [== getpid() at lockdown, 64 bits] and arg2 sig == SIGABRT [== 0x6, 64 bits]
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); only at itself: a warm child shares its zygote's pid namespace, where the zygote is pid 1 (docs/warm.md); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
@@ -304,4 +304,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 108 instructions, sha256 8e7cc312cb2a979b3b416aa652309eb11eb4167a496a73535e871f1d22e895b3
+  final: 112 instructions, sha256 9aeaad8f5096fbe8af833891ce17c552ffb6cb3e50bc975c52580bdfa4116423

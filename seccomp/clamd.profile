@@ -5,9 +5,9 @@ namespaces: user pid net ipc mount (clone flags 0x78020000)
 descriptors: 0 /dev/null; 1 records (SOCK_SEQPACKET to the broker; parts arrive on it as sealed memfds); 2 log pipe; 3 the clamd socket the broker connected (unix or TCP); all others closed
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
-  RLIMIT_NOFILE   16 16; before exec, by the spawner; the fixed descriptors, the clamd socket and the part in hand
+  RLIMIT_NOFILE   16 16; before exec, by the spawner, but not for a zygote: its children set it after their fork; the fixed descriptors, the clamd socket and the part in hand
   RLIMIT_AS       536870912 536870912; before exec, by the spawner; records and one INSTREAM chunk buffer; no content is parsed here
-  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
+  RLIMIT_CPU      30 31; before exec, by the spawner, but not for a zygote: its children set it after their fork; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    0 0; before exec, by the spawner; writes no file: parts go to clamd as descriptors or chunks on the socket
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -213,8 +213,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: abort() -> raise() addresses its own thread
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
-  allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+  allow         tgkill (234) if arg0 tgid == own pid [== getpid() at lockdown, 64 bits] and arg2 sig == SIGABRT [== 0x6, 64 bits]
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); only at itself: a warm child shares its zygote's pid namespace, where the zygote is pid 1 (docs/warm.md); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   replaced      sendmsg (46): clamd's own entries below replace this one
   errno EACCES  open (2)
       why: soft: gconv and zoneinfo probes degrade instead of dying; Landlock would refuse the open anyway
@@ -294,4 +294,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 118 instructions, sha256 71f19d5fa0d9ffcc85320e1dc3d1852c63ac768ca8aa7a2b753c6fbe91a196a2
+  final: 122 instructions, sha256 f5c90bf5db6ea3aac8973530f0c3db909148cf7f1e78a8febcaf1fee84a25787

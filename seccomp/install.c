@@ -49,7 +49,8 @@ rule_add_exact(scmp_filter_ctx ctx, uint32_t action, int nr,
 }
 
 static int
-rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *r, const char **why)
+rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *r, uint64_t self_pid,
+    const char **why)
 {
 	struct scmp_arg_cmp cmp[SANDBOX_ARGS_MAX];
 	const struct sandbox_arg *range = NULL;
@@ -75,6 +76,10 @@ rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *r, const char **why)
 			break;
 		case SANDBOX_CMP_NE:
 			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_NE, a->a, 0);
+			break;
+		case SANDBOX_CMP_EQ_SELF:
+			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_EQ,
+			    self_pid, 0);
 			break;
 		case SANDBOX_CMP_MASKED_EQ:
 			cmp[ncmp++] = SCMP_CMP64(a->index, SCMP_CMP_MASKED_EQ,
@@ -124,13 +129,13 @@ refused:
  * rules for every syscall it names (see sandbox_profile_overrides). */
 static int
 rules_add(scmp_filter_ctx ctx, const struct sandbox_rule *rules, size_t n,
-    const struct role_profile *owner, const char **why)
+    const struct role_profile *owner, uint64_t self_pid, const char **why)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (owner != NULL &&
 		    sandbox_profile_overrides(owner, rules[i].syscall))
 			continue;
-		if (rule_add(ctx, &rules[i], why) < 0)
+		if (rule_add(ctx, &rules[i], self_pid, why) < 0)
 			return -1;
 	}
 	return 0;
@@ -139,6 +144,13 @@ rules_add(scmp_filter_ctx ctx, const struct sandbox_rule *rules, size_t n,
 scmp_filter_ctx
 sandbox_filter_build(enum sandbox_filter_kind kind, enum role_id role,
     const char **why)
+{
+	return sandbox_filter_build_as(kind, role, (uint64_t)getpid(), why);
+}
+
+scmp_filter_ctx
+sandbox_filter_build_as(enum sandbox_filter_kind kind, enum role_id role,
+    uint64_t self_pid, const char **why)
 {
 	const struct role_profile *p = NULL;
 	scmp_filter_ctx ctx;
@@ -171,11 +183,16 @@ sandbox_filter_build(enum sandbox_filter_kind kind, enum role_id role,
 	}
 	if (kind == SANDBOX_FILTER_FINAL) {
 		if (rules_add(ctx, sandbox_baseline_rules,
-		    sandbox_n_baseline_rules, p, why) < 0 ||
-		    rules_add(ctx, p->rules, p->n_rules, NULL, why) < 0)
+		    sandbox_n_baseline_rules, p, self_pid, why) < 0 ||
+		    rules_add(ctx, p->rules, p->n_rules, NULL, self_pid,
+		    why) < 0)
+			goto fail;
+	} else if (kind == SANDBOX_FILTER_SERVICE) {
+		if (rules_add(ctx, sandbox_service_rules,
+		    sandbox_n_service_rules, NULL, self_pid, why) < 0)
 			goto fail;
 	} else if (rules_add(ctx, sandbox_outer_rules, sandbox_n_outer_rules,
-	    NULL, why) < 0) {
+	    NULL, self_pid, why) < 0) {
 		goto fail;
 	}
 	return ctx;
@@ -254,6 +271,25 @@ sandbox_outer_filter_compile(struct sock_fprog *out)
 	}
 	out->len = (unsigned short)outer_len;
 	out->filter = outer_program;
+	return 0;
+}
+
+int
+sandbox_service_filter_install(const char **why)
+{
+	scmp_filter_ctx ctx = sandbox_filter_build(SANDBOX_FILTER_SERVICE,
+	    ROLE_CANARY, why);
+	int rc;
+
+	if (ctx == NULL)
+		return -1;
+	/* libseccomp sets NO_NEW_PRIVS first (SCMP_FLTATR_CTL_NNP). */
+	rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		*why = "seccomp_load of the service filter failed";
+		return -1;
+	}
 	return 0;
 }
 

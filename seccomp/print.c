@@ -47,6 +47,8 @@ print_rlimits(FILE *out, const struct role_profile *p)
 		print_limit(out, l->hard);
 		fprintf(out, "; %s; %s\n",
 		    l->after_exec ? "after exec, by sandbox_role_lockdown" :
+		    l->per_message ? "before exec, by the spawner, but not "
+		    "for a zygote: its children set it after their fork" :
 		    "before exec, by the spawner", l->why);
 	}
 }
@@ -64,6 +66,9 @@ print_arg(FILE *out, const struct sandbox_arg *a)
 		break;
 	case SANDBOX_CMP_MASKED_EQ:
 		fprintf(out, " [& 0x%" PRIx64 " == 0x%" PRIx64 "]", a->a, a->b);
+		break;
+	case SANDBOX_CMP_EQ_SELF:
+		fprintf(out, " [== getpid() at lockdown, 64 bits]");
 		break;
 	case SANDBOX_CMP_RANGE:
 		fprintf(out, " [%" PRIu64 "..%" PRIu64 ", 64 bits, as aligned "
@@ -120,7 +125,8 @@ print_bpf(FILE *out, const char *label, enum sandbox_filter_kind kind,
 	size_t len = 0;
 	int rc;
 
-	ctx = sandbox_filter_build(kind, role, &why);
+	/* As an exec'd role builds it: pid 1 of its namespace. */
+	ctx = sandbox_filter_build_as(kind, role, 1, &why);
 	if (ctx == NULL) {
 		fprintf(out, "  %s: cannot build: %s\n", label, why);
 		return;
@@ -198,4 +204,20 @@ sandbox_profile_print(FILE *out, enum role_id role)
 	    v->micro);
 	print_bpf(out, "outer", SANDBOX_FILTER_OUTER, p->role);
 	print_bpf(out, "final", SANDBOX_FILTER_FINAL, p->role);
+}
+
+void
+sandbox_service_print(FILE *out)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	fprintf(out, "service: qscand's front and its workers (uid qscand, no "
+	    "capability, not dumpable)\n");
+	fprintf(out, "service filter (the front installs it before it accepts "
+	    "a connection; its workers inherit it; default allow; arch x86_64 "
+	    "only, other arches and x32 kill the process):\n");
+	print_rules(out, sandbox_service_rules, sandbox_n_service_rules, NULL);
+	fprintf(out, "bpf (libseccomp %u.%u.%u, x86_64):\n", v->major,
+	    v->minor, v->micro);
+	print_bpf(out, "service", SANDBOX_FILTER_SERVICE, ROLE_CANARY);
 }

@@ -12,8 +12,13 @@ main(int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: qscan-print-profile ROLE (canary, "
-		    "unpack, clamav, clamd)\n");
+		    "unpack, clamav, clamd, service)\n");
 		return 64;
+	}
+	/* qscand's front and workers: no role, a filter of their own. */
+	if (strcmp(argv[1], "service") == 0) {
+		sandbox_service_print(stdout);
+		return fflush(stdout) != 0 || ferror(stdout) ? 74 : 0;
 	}
 	p = sandbox_profile_by_name(argv[1]);
 	if (p == NULL) {

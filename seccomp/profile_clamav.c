@@ -19,7 +19,7 @@ static const struct role_rlimit clamav_rlimits[] = {
 	RLIMIT_CORE_0,
 	{ RLIMIT_NOFILE, CLAMAV_NOFILE, CLAMAV_NOFILE,
 	  "the fixed descriptors, the part in hand, and one libclamav "
-	  "temporary file per nesting level it unpacks", 0 },
+	  "temporary file per nesting level it unpacks", 0, 1 },
 	{ RLIMIT_AS, 4 * GiB, 4 * GiB,
 	  "a real signature database needs about 1.2 GiB once compiled "
 	  "(docs.clamav.net), and grows; plus parts mapped for scanning and "
@@ -28,7 +28,7 @@ static const struct role_rlimit clamav_rlimits[] = {
 	  "loading a real database takes seconds to tens of seconds before "
 	  "the first part; the soft limit's SIGXCPU is ignored (pid 1 of its "
 	  "namespace, no handler), the hard limit's SIGKILL one second later "
-	  "ends it, read as a limit", 0 },
+	  "ends it, read as a limit", 0, 1 },
 	{ RLIMIT_FSIZE, CLAMAV_TMPFS_BYTES, CLAMAV_TMPFS_BYTES,
 	  "libclamav's temporary files in its scratch tmpfs; one cannot outgrow the "
 	  "tmpfs that holds it", 0 },

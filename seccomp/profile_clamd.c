@@ -12,7 +12,7 @@
 static const struct role_rlimit clamd_rlimits[] = {
 	RLIMIT_CORE_0,
 	{ RLIMIT_NOFILE, CLAMD_NOFILE, CLAMD_NOFILE,
-	  "the fixed descriptors, the clamd socket and the part in hand", 0 },
+	  "the fixed descriptors, the clamd socket and the part in hand", 0, 1 },
 	{ RLIMIT_AS, 512 * MiB, 512 * MiB,
 	  "records and one INSTREAM chunk buffer; no content is parsed "
 	  "here", 0 },

@@ -19,7 +19,7 @@ static const struct role_rlimit unpack_rlimits[] = {
 	{ RLIMIT_NOFILE, UNPACK_NOFILE, UNPACK_NOFILE,
 	  "memfds sent but not yet taken by the broker count against it "
 	  "(SCM_RIGHTS in flight, for this user, across messages); the role "
-	  "itself holds one at a time and cannot open files", 0 },
+	  "itself holds one at a time and cannot open files", 0, 1 },
 	{ RLIMIT_AS, 2 * GiB, 2 * GiB,
 	  "GMime's tree of a 100 MiB message plus decoded parts in flight", 0 },
 	RLIMIT_CPU_ROLE,

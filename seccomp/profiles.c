@@ -71,12 +71,13 @@ const struct sandbox_rule sandbox_baseline_rules[] = {
 	{ "rt_sigprocmask", SANDBOX_ALLOW, { { 0 } },
 	  "abort() blocks signals around raise()" },
 	{ "tgkill", SANDBOX_ALLOW,
-	  { ARG_EQ(2, "sig", SIGABRT) },
+	  { ARG_EQ_SELF(0, "tgid"), ARG_EQ(2, "sig", SIGABRT) },
 	  "abort() -> raise(SIGABRT) reaches the lockdown's handler, which "
 	  "exits 76 (aborted, not a violation: a role is pid 1 of its pid "
-	  "namespace, where its own unhandled SIGABRT is ignored); other "
-	  "processes are out of reach (pid namespace, Landlock signal scope, "
-	  "own uid)" },
+	  "namespace, where its own unhandled SIGABRT is ignored); only at "
+	  "itself: a warm child shares its zygote's pid namespace, where the "
+	  "zygote is pid 1 (docs/warm.md); other processes are out of reach "
+	  "(pid namespace, Landlock signal scope, own uid)" },
 	{ "sendmsg", SANDBOX_ALLOW,
 	  { ARG_EQ(0, "fd", ROLE_FD_RECORDS), ARG_EQ(2, "flags", MSG_NOSIGNAL) },
 	  "records to the broker (rec_send), sealed memfds attached; only on "
@@ -272,19 +273,31 @@ sandbox_profile_by_name(const char *name)
 	return NULL;
 }
 
-int
-sandbox_rlimits_apply(const struct role_profile *p)
+static int
+rlimits_apply(const struct role_profile *p, int zygote)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct role_rlimit *l = &p->rlimits[i];
 		struct rlimit rl = { l->soft, l->hard };
 
-		if (l->after_exec)
+		if (l->after_exec || (zygote && l->per_message))
 			continue;
 		if (setrlimit(l->resource, &rl) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int
+sandbox_rlimits_apply(const struct role_profile *p)
+{
+	return rlimits_apply(p, 0);
+}
+
+int
+sandbox_rlimits_apply_zygote(const struct role_profile *p)
+{
+	return rlimits_apply(p, 1);
 }
 
 const char *

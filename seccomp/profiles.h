@@ -23,12 +23,12 @@
 	{ RLIMIT_CORE, 0, 0, "no core files: they would hold message bytes", 0 }
 #define RLIMIT_NOFILE_ROLE \
 	{ RLIMIT_NOFILE, ROLE_NOFILE, ROLE_NOFILE, \
-	  "the fixed descriptors and one part at a time", 0 }
+	  "the fixed descriptors and one part at a time", 0, 1 }
 #define RLIMIT_CPU_ROLE \
 	{ RLIMIT_CPU, DEFAULT_ROLE_CPU_SECONDS, DEFAULT_ROLE_CPU_SECONDS + 1, \
 	  "the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no " \
 	  "handler); the hard limit's SIGKILL one second later ends it, read " \
-	  "as a limit, not a crash", 0 }
+	  "as a limit, not a crash", 0, 1 }
 #define RLIMIT_MEMLOCK_0 \
 	{ RLIMIT_MEMLOCK, 0, 0, "no pinned memory", 0 }
 #define RLIMIT_NPROC_0 \

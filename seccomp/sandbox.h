@@ -18,6 +18,12 @@ struct role_rlimit {
 	/* 1: set by sandbox_role_lockdown after exec, never by the spawner
 	 * (RLIMIT_NPROC 0 before exec makes execve fail with EAGAIN). */
 	int after_exec;
+	/* 1: one message's budget (CPU seconds, descriptors).  A zygote
+	 * (docs/warm.md) lives for many messages and holds a connection
+	 * per child: the spawner leaves it out for a zygote, and each
+	 * warm child sets it after its fork (RLIMIT_CPU counts from zero
+	 * in a fresh process). */
+	int per_message;
 };
 
 /* One entry of a seccomp table; defined in sandbox_tables.h, private to
@@ -72,6 +78,9 @@ const struct role_profile *sandbox_profile_by_name(const char *name);
  * (setrlimit only).  Returns 0, or -1 with errno. */
 int sandbox_rlimits_apply(const struct role_profile *p);
 
+/* The same for a zygote: every one but those marked per_message. */
+int sandbox_rlimits_apply_zygote(const struct role_profile *p);
+
 /* Broker side, once per process: compiles the outer filter (what no role
  * may ever do, default allow) to BPF.  The program stays owned by the
  * sandbox module.  Returns 0 or -1. */
@@ -82,6 +91,14 @@ int sandbox_outer_filter_compile(struct sock_fprog *out);
  * Async-signal-safe (two prctl calls, no libseccomp).  Returns 0 or -1
  * with errno. */
 int sandbox_outer_filter_install(const struct sock_fprog *prog);
+
+/* qscand's front, once, before it accepts a connection: NO_NEW_PRIVS
+ * and the service filter (profile_service.c), which its workers
+ * inherit.  Returns 0 or -1 with a static reason in *why. */
+int sandbox_service_filter_install(const char **why);
+
+/* Prints the service filter, its rules and its BPF's digest. */
+void sandbox_service_print(FILE *out);
 
 /* Role side, after the role's own initialisation and before it reads a
  * byte of the message: PR_SET_NO_NEW_PRIVS (again), Landlock per the

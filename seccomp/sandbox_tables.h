@@ -29,6 +29,11 @@ enum sandbox_cmp {
 	 * (a plain NE/GT would let 0x100000000 through, which the kernel
 	 * truncates to fd 0). */
 	SANDBOX_CMP_RANGE,
+	/* arg == the pid of the process installing the filter, all 64
+	 * bits: a role names only itself.  Exec'd, a role is pid 1 of its
+	 * namespace; a warm child (docs/warm.md) locks down after its fork
+	 * and embeds its own pid, so it cannot name its zygote, pid 1. */
+	SANDBOX_CMP_EQ_SELF,
 };
 
 struct sandbox_arg {
@@ -55,6 +60,8 @@ struct sandbox_rule {
 #define ARG_MASKED_EQ(i, n, m, v) \
 	{ SANDBOX_CMP_MASKED_EQ, (i), (n), (uint64_t)(m), (uint64_t)(v), \
 	  "& " #m " == " #v }
+#define ARG_EQ_SELF(i, n) \
+	{ SANDBOX_CMP_EQ_SELF, (i), (n), 0, 0, "== own pid" }
 #define ARG_RANGE(i, n, lo, hi) \
 	{ SANDBOX_CMP_RANGE, (i), (n), (uint64_t)(lo), (uint64_t)(hi), \
 	  "in " #lo " .. " #hi }
@@ -72,6 +79,10 @@ extern const size_t sandbox_n_documented_kills;
 extern const struct sandbox_rule sandbox_outer_rules[];
 extern const size_t sandbox_n_outer_rules;
 
+/* qscand's front and workers (profile_service.c): default allow. */
+extern const struct sandbox_rule sandbox_service_rules[];
+extern const size_t sandbox_n_service_rules;
+
 /* 1 when the profile's own table names `syscall`: then the profile takes
  * that syscall over and the baseline's entries for it are not compiled
  * for this role (the clamav role's real openat replaces the baseline's
@@ -86,12 +97,19 @@ int sandbox_profile_overrides(const struct role_profile *p,
 enum sandbox_filter_kind {
 	SANDBOX_FILTER_OUTER = 0,
 	SANDBOX_FILTER_FINAL,
+	SANDBOX_FILTER_SERVICE,	/* qscand's front and workers */
 };
 
 /* Builds the libseccomp context for the outer filter (role ignored) or
  * the final filter of `role`.  Returns NULL with a static reason in *why. */
 scmp_filter_ctx sandbox_filter_build(enum sandbox_filter_kind kind,
     enum role_id role, const char **why);
+
+/* The same with SANDBOX_CMP_EQ_SELF comparing against self_pid instead
+ * of getpid(): `qscan profiles` hashes the program an exec'd role (pid
+ * 1) loads, whatever its own pid. */
+scmp_filter_ctx sandbox_filter_build_as(enum sandbox_filter_kind kind,
+    enum role_id role, uint64_t self_pid, const char **why);
 
 /* Exports a built context to BPF in `buf` (cap instructions); sets *len.
  * Returns 0 or -1 with a static reason in *why. */

@@ -5,9 +5,9 @@ namespaces: user pid net ipc mount (clone flags 0x78020000)
 descriptors: 0 message (spool file, read-only, mapped before lockdown); 1 records (SOCK_SEQPACKET to the broker); 2 log pipe; all others closed
 rlimits (soft hard; when; why):
   RLIMIT_CORE     0 0; before exec, by the spawner; no core files: they would hold message bytes
-  RLIMIT_NOFILE   4096 4096; before exec, by the spawner; memfds sent but not yet taken by the broker count against it (SCM_RIGHTS in flight, for this user, across messages); the role itself holds one at a time and cannot open files
+  RLIMIT_NOFILE   4096 4096; before exec, by the spawner, but not for a zygote: its children set it after their fork; memfds sent but not yet taken by the broker count against it (SCM_RIGHTS in flight, for this user, across messages); the role itself holds one at a time and cannot open files
   RLIMIT_AS       2147483648 2147483648; before exec, by the spawner; GMime's tree of a 100 MiB message plus decoded parts in flight
-  RLIMIT_CPU      30 31; before exec, by the spawner; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
+  RLIMIT_CPU      30 31; before exec, by the spawner, but not for a zygote: its children set it after their fork; the soft limit's SIGXCPU is ignored (pid 1 of its namespace, no handler); the hard limit's SIGKILL one second later ends it, read as a limit, not a crash
   RLIMIT_FSIZE    1090519040 1090519040; before exec, by the spawner; memfd writes count: one part up to max_decoded_bytes, plus one write buffer of overshoot before the walker stops
   RLIMIT_MEMLOCK  0 0; before exec, by the spawner; no pinned memory
   RLIMIT_NPROC    0 0; after exec, by sandbox_role_lockdown; no processes; after exec, since execve fails with EAGAIN when NPROC is exceeded
@@ -213,8 +213,8 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: abort() -> raise() addresses its own thread
   allow         rt_sigprocmask (14)
       why: abort() blocks signals around raise()
-  allow         tgkill (234) if arg2 sig == SIGABRT [== 0x6, 64 bits]
-      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
+  allow         tgkill (234) if arg0 tgid == own pid [== getpid() at lockdown, 64 bits] and arg2 sig == SIGABRT [== 0x6, 64 bits]
+      why: abort() -> raise(SIGABRT) reaches the lockdown's handler, which exits 76 (aborted, not a violation: a role is pid 1 of its pid namespace, where its own unhandled SIGABRT is ignored); only at itself: a warm child shares its zygote's pid namespace, where the zygote is pid 1 (docs/warm.md); other processes are out of reach (pid namespace, Landlock signal scope, own uid)
   allow         sendmsg (46) if arg0 fd == ROLE_FD_RECORDS [== 0x1, 64 bits] and arg2 flags == MSG_NOSIGNAL [== 0x4000, 64 bits]
       why: records to the broker (rec_send), sealed memfds attached; only on the records socket
   errno EACCES  open (2)
@@ -287,4 +287,4 @@ final filter (the role installs it at lockdown, before reading the message; defa
       why: the sandbox is final
 bpf (libseccomp 2.5.4, x86_64):
   outer: 104 instructions, sha256 ab7c1c1945455298153a175aad7888da61bd4ce9bfa4b267b7abe042d830843b
-  final: 84 instructions, sha256 b777daa2bc2e7cba599034c63f93ea6f59cc166f3ff5a703f0e64e0cde3c59b4
+  final: 88 instructions, sha256 679f3feed9343e2cd65d31ad3a7c77173e9fbd9bddd5b4ee100c15518aed0cab

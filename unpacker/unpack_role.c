@@ -16,6 +16,7 @@
 #include "sandbox.h"
 #include "sealed_memfd.h"
 #include "unpack_role.h"
+#include "zygote_serve.h"
 
 /* Charsets whose iconv modules are loaded, and kept loaded by holding a
  * converter open, before lockdown: a module glibc loads later needs
@@ -91,6 +92,7 @@ struct unpack_state {
 static struct unpack_state unpack_st;
 /* Static: the clamav database path makes it 4 KiB. */
 static struct role_settings unpack_set;
+static struct walk_limits unpack_lim;
 
 static void
 unpack_send_part(void *ctx, const struct walk_part *p)
@@ -263,32 +265,18 @@ unpack_map_message(const uint8_t **msg, size_t *len)
 	return 0;
 }
 
-int
-unpack_role_main(int argc, char **argv)
+/* The role's code for one message (exec'd, or a warm child after its
+ * fork): the message mapped, lockdown, then the walk and its records. */
+static void __attribute__((noreturn))
+unpack_one_message(const char *dir)
 {
-	static const struct walk_sink warmup_sink;	/* reports nothing */
-	struct walk_limits lim;
 	const uint8_t *msg;
 	size_t len;
 	const char *why = NULL;
 
-	role_read_settings(ROLE_UNPACK, argc, &unpack_set);
-	unpack_limits_from(&unpack_set, &lim);
-	g_log_set_writer_func(unpack_log_writer, NULL, NULL);
+	(void)dir;
 	if (unpack_map_message(&msg, &len) != 0)
 		_exit(ROLE_EXIT_INIT);
-
-	g_mime_init();
-	charset_preload(unpack_charsets, UNPACK_N_CHARSETS, g_mime_iconv_open,
-	    unpack_iconv);
-	/* TZ, the UTF-8 locale for member names, and every decompressor's
-	 * lazy set-up, while files may still be opened. */
-	if (archive_walk_prepare() != 0)
-		role_log("archive_walk_prepare: a format or filter did not "
-		    "read its sample; it may fail under the filter");
-	(void)mime_walk((const uint8_t *)unpack_warmup_msg,
-	    sizeof(unpack_warmup_msg) - 1, &lim, &warmup_sink, NULL, NULL);
-
 	if (sandbox_role_lockdown(ROLE_UNPACK, &why) != 0) {
 		role_log("lockdown failed: %s", why != NULL ? why : "unknown");
 		_exit(ROLE_EXIT_INIT);
@@ -296,7 +284,8 @@ unpack_role_main(int argc, char **argv)
 
 	/* From here on: the final filter is in place. */
 	role_send_hello(ROLE_UNPACK);
-	if (mime_walk(msg, len, &lim, &unpack_sink, &unpack_st, NULL) != 0) {
+	if (mime_walk(msg, len, &unpack_lim, &unpack_sink, &unpack_st,
+	    NULL) != 0) {
 		/* Our failure, not the message's: no REC_END, so the broker
 		 * tempfails instead of deciding on half a report. */
 		role_log("walk failed: out of memory in a container walk");
@@ -309,4 +298,37 @@ unpack_role_main(int argc, char **argv)
 	/* No cleanup: freeing GMime and GLib state would only cost calls
 	 * the filter need not allow, and exit handlers are not ours. */
 	_exit(ROLE_EXIT_OK);
+}
+
+int
+unpack_role_main(int argc, char **argv)
+{
+	static const struct walk_sink warmup_sink;	/* reports nothing */
+	static const struct zygote_role zygote = {
+		.role = ROLE_UNPACK, .set = &unpack_set,
+		.child_main = unpack_one_message,
+	};
+
+	(void)argv;
+	role_read_settings(ROLE_UNPACK, argc, &unpack_set);
+	unpack_limits_from(&unpack_set, &unpack_lim);
+	g_log_set_writer_func(unpack_log_writer, NULL, NULL);
+
+	g_mime_init();
+	charset_preload(unpack_charsets, UNPACK_N_CHARSETS, g_mime_iconv_open,
+	    unpack_iconv);
+	/* TZ, the UTF-8 locale for member names, and every decompressor's
+	 * lazy set-up, while files may still be opened. */
+	if (archive_walk_prepare() != 0)
+		role_log("archive_walk_prepare: a format or filter did not "
+		    "read its sample; it may fail under the filter");
+	(void)mime_walk((const uint8_t *)unpack_warmup_msg,
+	    sizeof(unpack_warmup_msg) - 1, &unpack_lim, &warmup_sink, NULL,
+	    NULL);
+
+	/* Warm: the same initialised process forks one child per
+	 * message, and each child goes on as below (docs/warm.md). */
+	if (unpack_set.warm)
+		zygote_serve(&zygote);
+	unpack_one_message(NULL);
 }

@@ -4,7 +4,9 @@
  * message's "X-Hostile: <attempt> [arg]" line asks.
  * Installed as qscan-clamav it takes the clamav role's place instead:
  * clamav's lockdown and hello, and the line is read from the raw message
- * the broker sends it to scan; as qscan-canary, it is a canary that lies. */
+ * the broker sends it to scan; with settings that say warm it serves as
+ * the clamav zygote, each child hostile after its fork (docs/warm.md); as
+ * qscan-canary, it is a canary that lies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -28,6 +30,7 @@
 #include "role_settings.h"
 #include "sandbox.h"
 #include "sealed_memfd.h"
+#include "zygote_serve.h"
 
 #define HOSTILE_EXIT_SURVIVED	3	/* the attempt did not kill us */
 #define HOSTILE_WORD_MAX	256
@@ -41,6 +44,10 @@ static const char hostile_header[] = "X-Hostile:";
 
 /* The settings record the broker sends the role it replaces. */
 static struct role_settings hostile_set;
+/* As the clamav role: its own scratch directory, where it may write. */
+static const char *hostile_dir = ROLE_SCRATCH_DIR;
+/* Sibling scratch directories scratch_sibling tries (child-1 ...). */
+#define HOSTILE_SIBLINGS_MAX	64
 
 /* Copies the next blank-separated word of [p, end) into out; returns the
  * position after it.  Bounded by the line and by HOSTILE_WORD_MAX. */
@@ -541,6 +548,64 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 		*(volatile int *)(uintptr_t)0 = 1;
 		return 0;
 	}
+	if (strcmp(attempt, "scratch_hold") == 0) {
+		/* A file of ours in our scratch directory, then we wait
+		 * until the broker ends us: what a sibling must not see. */
+		static uint8_t rec[RECORD_MAX];
+		char path[PATH_MAX];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/secret", hostile_dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+
+		if (fd < 0 || write(fd, "secret", 6) != 6)
+			return -2;
+		close(fd);
+		role_log("hostile: holding %s", path);
+		while ((rc = role_recv(rec, &fd)) > 0)
+			if (fd >= 0)
+				close(fd);
+		_exit(ROLE_EXIT_OK);
+	}
+	if (strcmp(attempt, "scratch_sibling") == 0) {
+		/* Every other child's directory and its secret: the
+		 * return is how many we could open (0: none; -2: not even
+		 * our own directory works, so the 0 would prove nothing). */
+		char own[PATH_MAX], d[PATH_MAX], f[PATH_MAX + 8];
+		long seen = 0, refused = 0;
+		int fd;
+
+		snprintf(own, sizeof(own), "%s/mine", hostile_dir);
+		fd = open(own, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -2;
+		close(fd);
+		for (int k = 1; k <= HOSTILE_SIBLINGS_MAX; k++) {
+			const char *try[2] = { d, f };
+
+			snprintf(d, sizeof(d), "%s/child-%d",
+			    ROLE_SCRATCH_DIR, k);
+			snprintf(f, sizeof(f), "%s/secret", d);
+			if (strcmp(d, hostile_dir) == 0)
+				continue;
+			for (int i = 0; i < 2; i++) {
+				fd = open(try[i], O_RDONLY | O_CLOEXEC);
+				if (fd >= 0) {
+					role_log("hostile: opened %s", try[i]);
+					close(fd);
+					seen++;
+				} else if (errno == EACCES)
+					refused++;
+			}
+		}
+		/* What exists and was refused (a missing child-k is
+		 * ENOENT, not a refusal). */
+		role_log("hostile: scratch_sibling: %ld refused with EACCES",
+		    refused);
+		errno = 0;
+		return seen;
+	}
 	role_log("hostile: unknown attempt");
 	_exit(ROLE_EXIT_USAGE);
 }
@@ -664,7 +729,7 @@ hostile_scanner(uint32_t first, int bad)
 /* The clamav role's place: its lockdown and hello, then the first
  * request, which with scan_raw is the raw message. */
 static const char *
-hostile_clamav_start(size_t *len, uint32_t *first)
+hostile_clamav_start(const char *dir, size_t *len, uint32_t *first)
 {
 	static uint8_t buf[RECORD_MAX];
 	struct rec_reader r;
@@ -674,10 +739,9 @@ hostile_clamav_start(size_t *len, uint32_t *first)
 	void *msg;
 	int fd;
 
-	/* As the clamav role: its settings record first, before lockdown. */
-	role_read_settings(ROLE_CLAMAV, 1, &hostile_set);
-	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, ROLE_SCRATCH_DIR,
-	    &why) < 0) {
+	if (dir != NULL)
+		hostile_dir = dir;
+	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, hostile_dir, &why) < 0) {
 		role_log("hostile: lockdown failed: %s", why);
 		_exit(ROLE_EXIT_INIT);
 	}
@@ -698,51 +762,13 @@ hostile_clamav_start(size_t *len, uint32_t *first)
 	return msg;
 }
 
-int
-main(int argc, char **argv)
+/* After lockdown: the attempt the message asks for. */
+static void __attribute__((noreturn))
+hostile_go(const char *msg, size_t len, uint32_t first, int clamav,
+    pid_t parent)
 {
 	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
-	const char *why, *msg = NULL, *name;
-	struct stat st;
-	size_t len = 0;
-	uint32_t first = 0;
-	pid_t parent;
 	long rc;
-	int clamav;
-
-	/* The broker runs each role helper as qscan-<role>. */
-	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
-	name = name != NULL ? name + 1 : argc > 0 ? argv[0] : "";
-	if (strcmp(name, "qscan-canary") == 0)
-		hostile_canary_main();
-	clamav = strcmp(name, "qscan-clamav") == 0;
-	/* getppid is not on the final list: ask before lockdown. */
-	parent = getppid();
-	if (clamav)
-		msg = hostile_clamav_start(&len, &first);
-	else {
-		/* As the unpack role does: read its settings and map the
-		 * message before lockdown. */
-		role_read_settings(ROLE_UNPACK, argc, &hostile_set);
-		if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
-			role_log("hostile: cannot stat the message");
-			_exit(ROLE_EXIT_INIT);
-		}
-		if (st.st_size > 0) {
-			msg = mmap(NULL, (size_t)st.st_size, PROT_READ,
-			    MAP_PRIVATE, ROLE_FD_MESSAGE, 0);
-			if (msg == MAP_FAILED) {
-				role_log("hostile: cannot map the message");
-				_exit(ROLE_EXIT_INIT);
-			}
-			len = (size_t)st.st_size;
-		}
-		if (sandbox_role_lockdown(ROLE_UNPACK, &why) < 0) {
-			role_log("hostile: lockdown failed: %s", why);
-			_exit(ROLE_EXIT_INIT);
-		}
-		role_send_hello(ROLE_UNPACK);
-	}
 
 	if (msg == NULL || hostile_find(msg, len, attempt, arg) < 0) {
 		role_log("hostile: no X-Hostile line in the message");
@@ -765,4 +791,70 @@ main(int argc, char **argv)
 	role_log("hostile: %s survived: returned %ld, errno %d (%s)", attempt,
 	    rc, errno, strerror(errno));
 	_exit(HOSTILE_EXIT_SURVIVED);
+}
+
+/* The clamav role's place for one message: exec'd (dir NULL), or a
+ * warm child of the hostile zygote in its own scratch directory. */
+static void __attribute__((noreturn))
+hostile_clamav_child(const char *dir)
+{
+	/* getppid is not on the final list: ask before lockdown.  A warm
+	 * child's parent is its zygote. */
+	pid_t parent = getppid();
+	uint32_t first = 0;
+	size_t len = 0;
+	const char *msg = hostile_clamav_start(dir, &len, &first);
+
+	hostile_go(msg, len, first, 1, parent);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct zygote_role zygote = {
+		.role = ROLE_CLAMAV, .set = &hostile_set,
+		.child_main = hostile_clamav_child,
+	};
+	const char *why, *msg = NULL, *name;
+	struct stat st;
+	size_t len = 0;
+	pid_t parent;
+
+	/* The broker runs each role helper as qscan-<role>. */
+	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	name = name != NULL ? name + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(name, "qscan-canary") == 0)
+		hostile_canary_main();
+	if (strcmp(name, "qscan-clamav") == 0) {
+		/* As the clamav role: its settings record first, before
+		 * lockdown. */
+		role_read_settings(ROLE_CLAMAV, 1, &hostile_set);
+		if (hostile_set.warm)
+			zygote_serve(&zygote);
+		hostile_clamav_child(NULL);
+	}
+	/* getppid is not on the final list: ask before lockdown. */
+	parent = getppid();
+	/* As the unpack role does: read its settings and map the message
+	 * before lockdown. */
+	role_read_settings(ROLE_UNPACK, argc, &hostile_set);
+	if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
+		role_log("hostile: cannot stat the message");
+		_exit(ROLE_EXIT_INIT);
+	}
+	if (st.st_size > 0) {
+		msg = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    ROLE_FD_MESSAGE, 0);
+		if (msg == MAP_FAILED) {
+			role_log("hostile: cannot map the message");
+			_exit(ROLE_EXIT_INIT);
+		}
+		len = (size_t)st.st_size;
+	}
+	if (sandbox_role_lockdown(ROLE_UNPACK, &why) < 0) {
+		role_log("hostile: lockdown failed: %s", why);
+		_exit(ROLE_EXIT_INIT);
+	}
+	role_send_hello(ROLE_UNPACK);
+	hostile_go(msg, len, 0, 0, parent);
 }

@@ -6,7 +6,10 @@
  * oversize record, an empty record carrying a descriptor, a refusal by
  * the consumer, or a stream that stops short end the role as bad-records
  * with the reason in the detail, and the consumer sees nothing of a
- * refused datagram. */
+ * refused datagram.  A warm child (docs/warm.md): a forked process plays
+ * its zygote on the connection; the ending is what it answers, its
+ * deadline a shutdown, and a zygote that dies or will not kill it ends
+ * the role as zygote-lost, never waited for beyond the deadline. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +25,7 @@
 #include "check.h"
 #include "qscan_limits.h"
 #include "role_run.h"
+#include "zygote_proto.h"
 
 /* Generous: only a broken test waits this long; nothing is timed. */
 #define TEST_ROLE_TIMEOUT_MS 20000
@@ -149,6 +153,7 @@ run_role(const struct datagram *d, size_t n, int linger, struct seen *s,
 	rp.log_fd = lp[0];
 	rp.cgroup.kind = CGROUP_NONE;
 	rp.cgroup.dir_fd = -1;
+	rp.warm_fd = -1;
 	role_run(&rp, TEST_ROLE_TIMEOUT_MS, &io, out);
 	/* role_run reaped it and closed every channel. */
 	CHECK(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
@@ -264,6 +269,164 @@ test_truncated_stream(void)
 	CHECK_INT(s.n, 2);
 }
 
+/* How the fake zygote behaves. */
+enum fake_zygote {
+	ZYG_OBEYS,		/* kills the child on hangup, answers EXITED */
+	ZYG_DIES,		/* exits at once, answering nothing */
+	ZYG_IGNORES,		/* neither kills nor answers */
+};
+
+static void
+fake_exited(int conn, const siginfo_t *si)
+{
+	struct zyg_msg m = { .type = ZYG_EXITED,
+	    .exit_code = (uint32_t)si->si_code,
+	    .exit_status = (uint32_t)si->si_status };
+	uint8_t buf[ZYG_MSG_MAX];
+	size_t len = zyg_encode(&m, buf);
+
+	if (send(conn, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		_exit(4);
+}
+
+/* The zygote: forks the child (which sends d[] and exits, or lingers),
+ * tells its pid on `tell`, then behaves as `how` says. */
+static void __attribute__((noreturn))
+fake_zygote(const struct datagram *d, size_t n, int linger, int rec,
+    int conn, int tell, enum fake_zygote how)
+{
+	pid_t child = fork();
+	siginfo_t si;
+	char c;
+
+	if (child == 0) {
+		close(conn);
+		child_send(rec, d, n, linger);
+	}
+	close(rec);
+	if (write(tell, &child, sizeof(child)) != sizeof(child))
+		_exit(4);
+	if (how == ZYG_DIES) {
+		kill(child, SIGKILL);
+		_exit(0);
+	}
+	if (linger) {
+		/* Until the worker shuts its end down. */
+		while (read(conn, &c, 1) > 0)
+			;
+		if (how == ZYG_IGNORES) {
+			pause();
+			_exit(0);
+		}
+		kill(child, SIGKILL);
+	}
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)child, &si, WEXITED) != 0)
+		_exit(4);
+	fake_exited(conn, &si);
+	_exit(0);
+}
+
+/* A warm child through role_run, its zygote played as `how`. */
+static void
+run_warm(const struct datagram *d, size_t n, int linger,
+    enum fake_zygote how, unsigned timeout_ms, struct seen *s,
+    struct role_outcome *out)
+{
+	struct role_io io = { consume, complete, NULL, s };
+	struct role_proc rp;
+	int sv[2], lp[2], cv[2], tell[2];
+	pid_t zyg, child = -1;
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cv) == 0);
+	CHECK(pipe2(lp, O_CLOEXEC) == 0 && pipe2(tell, O_CLOEXEC) == 0);
+	zyg = fork();
+	CHECK(zyg >= 0);
+	if (zyg == 0) {
+		close(sv[0]);
+		close(lp[0]);
+		close(lp[1]);
+		close(cv[0]);
+		close(tell[0]);
+		fake_zygote(d, n, linger, sv[1], cv[1], tell[1], how);
+	}
+	close(sv[1]);
+	close(lp[1]);
+	close(cv[1]);
+	close(tell[1]);
+	CHECK(read(tell[0], &child, sizeof(child)) == sizeof(child));
+	close(tell[0]);
+	memset(&rp, 0, sizeof(rp));
+	rp.role = ROLE_UNPACK;
+	rp.pid = child;
+	rp.pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	rp.records_fd = sv[0];
+	rp.log_fd = lp[0];
+	rp.cgroup.kind = CGROUP_NONE;
+	rp.cgroup.dir_fd = -1;
+	rp.warm_fd = cv[0];
+	role_run(&rp, timeout_ms, &io, out);
+	CHECK_INT(rp.warm_fd, -1);
+	kill(child, SIGKILL);
+	kill(zyg, SIGKILL);
+	waitpid(zyg, NULL, 0);
+}
+
+/* The zygote's ZYG_EXITED is the child's ending: exit 0 after its
+ * records, done. */
+static void
+test_warm_done(void)
+{
+	const struct datagram d[] = { { 8, 'a', 0 }, { 8, 'b', 1 } };
+	struct seen s = { .complete_after = 2 };
+	struct role_outcome out;
+
+	run_warm(d, G_N_ELEMENTS(d), 0, ZYG_OBEYS, TEST_ROLE_TIMEOUT_MS, &s,
+	    &out);
+	CHECK_INT(out.ending, ROLE_DONE);
+	CHECK_INT(out.records, 2);
+}
+
+/* Past its deadline: the shutdown, the zygote's SIGKILL, a timeout. */
+static void
+test_warm_timeout(void)
+{
+	const struct datagram d[] = { { 8, 'a', 0 } };
+	struct seen s = { .complete_after = 9 };
+	struct role_outcome out;
+
+	run_warm(d, G_N_ELEMENTS(d), 1, ZYG_OBEYS, 300, &s, &out);
+	CHECK_INT(out.ending, ROLE_TIMEOUT);
+}
+
+/* A zygote gone without a word: ours, not the message's. */
+static void
+test_warm_zygote_dies(void)
+{
+	const struct datagram d[] = { { 8, 'a', 0 } };
+	struct seen s = { .complete_after = 1 };
+	struct role_outcome out;
+
+	run_warm(d, G_N_ELEMENTS(d), 1, ZYG_DIES, TEST_ROLE_TIMEOUT_MS, &s,
+	    &out);
+	CHECK_INT(out.ending, ROLE_ZYGOTE_LOST);
+	CHECK(strstr(out.detail, "died") != NULL);
+}
+
+/* A zygote that neither kills nor answers cannot keep the worker past
+ * its deadline and the grace after it. */
+static void
+test_warm_zygote_ignores(void)
+{
+	const struct datagram d[] = { { 8, 'a', 0 } };
+	struct seen s = { .complete_after = 9 };
+	struct role_outcome out;
+
+	run_warm(d, G_N_ELEMENTS(d), 1, ZYG_IGNORES, 300, &s, &out);
+	CHECK_INT(out.ending, ROLE_ZYGOTE_LOST);
+}
+
 int
 main(void)
 {
@@ -274,5 +437,9 @@ main(void)
 	test_empty_with_fd();
 	test_consumer_refuses();
 	test_truncated_stream();
+	test_warm_done();
+	test_warm_timeout();
+	test_warm_zygote_dies();
+	test_warm_zygote_ignores();
 	return CHECK_DONE();
 }

@@ -164,6 +164,9 @@ test_round_trip(void)
 					set_field(&in, &t[i], edge ? t[i].max :
 					    t[i].min);
 			}
+			/* warm and its count: both or neither. */
+			if (in.warm == 0)
+				in.zygote_max_children = 0;
 			CHECK_INT(role_settings_encode(roles[r], &in, &w), 0);
 			CHECK_INT(decode(roles[r]), 0);
 			CHECK(memcmp(&in, &out, sizeof(in)) == 0);
@@ -308,7 +311,7 @@ test_refusals(void)
 	u32(RS_ID_MAX + 1, 1);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
-	CHECK_WHY("unknown setting id 17");
+	CHECK_WHY("unknown setting id 19");
 	unpack_record(9, 8);
 	u32(0, 1);
 	finish();
@@ -457,6 +460,73 @@ test_refusals(void)
 
 /* A role's own records never include REC_SETTINGS: the broker's
  * decoders refuse it as any record a role may not send. */
+/* A zygote's two settings (docs/warm.md): both or neither, in range,
+ * left out of a record when 0, and the only ones a warm child may see
+ * differ from its zygote's. */
+static void
+test_warm(void)
+{
+	const char *name = NULL;
+	struct role_settings a, b;
+
+	/* The exec path's record is what it was: eight unpack settings. */
+	memset(&in, 0, sizeof(in));
+	in.max_parts = 100;
+	CHECK_INT(role_settings_encode(ROLE_UNPACK, &in, &w), 0);
+	CHECK_INT(w.buf[RECORD_HEADER_LEN + 6], 8);
+	in.warm = 1;
+	in.zygote_max_children = 3;
+	CHECK_INT(role_settings_encode(ROLE_UNPACK, &in, &w), 0);
+	CHECK_INT(w.buf[RECORD_HEADER_LEN + 6], 10);
+	CHECK_INT(decode(ROLE_UNPACK), 0);
+	CHECK_INT(out.warm, 1);
+	CHECK_INT(out.zygote_max_children, 3);
+
+	unpack_record(9, 8);
+	u32(RS_WARM, 1);
+	finish();
+	CHECK_INT(decode(ROLE_UNPACK), -1);
+	CHECK_WHY("warm 1 with zygote_max_children 0: both or neither");
+	unpack_record(9, 8);
+	u32(RS_ZYGOTE_MAX_CHILDREN, 5);
+	finish();
+	CHECK_INT(decode(ROLE_UNPACK), -1);
+	CHECK_WHY("warm 0 with zygote_max_children 5: both or neither");
+	unpack_record(10, 8);
+	u32(RS_WARM, 2);
+	u32(RS_ZYGOTE_MAX_CHILDREN, 5);
+	finish();
+	CHECK_INT(decode(ROLE_UNPACK), -1);
+	CHECK_WHY("warm: 2 out of range 0..1");
+	unpack_record(10, 8);
+	u32(RS_WARM, 1);
+	u32(RS_ZYGOTE_MAX_CHILDREN, 1000001);
+	finish();
+	CHECK_INT(decode(ROLE_UNPACK), -1);
+	CHECK_WHY("service.zygote_max_children: 1000001 out of range");
+	/* The canary takes no settings, so it cannot be warm. */
+	begin(RECORD_VERSION, ROLE_CANARY, 1);
+	u32(RS_WARM, 0);
+	finish();
+	CHECK_INT(decode(ROLE_CANARY), -1);
+	CHECK_WHY("warm is not a setting of role canary");
+
+	memset(&a, 0, sizeof(a));
+	a.max_parts = 100;
+	b = a;
+	b.warm = 1;
+	b.zygote_max_children = 7;
+	CHECK_INT(role_settings_differ(ROLE_UNPACK, &a, &b, &name), 0);
+	b.max_depth = 1;
+	CHECK_INT(role_settings_differ(ROLE_UNPACK, &a, &b, &name), 1);
+	CHECK(name != NULL && strcmp(name, "max_depth") == 0);
+	/* Another role's field is not the unpack role's business. */
+	b = a;
+	b.clamd_mode = 1;
+	CHECK_INT(role_settings_differ(ROLE_UNPACK, &a, &b, &name), 0);
+	CHECK_INT(role_settings_differ(ROLE_CLAMD, &a, &b, &name), 1);
+}
+
 static void
 test_not_from_roles(void)
 {
@@ -481,6 +551,7 @@ int
 main(void)
 {
 	test_table();
+	test_warm();
 	test_round_trip();
 	test_builders();
 	test_refusals();
