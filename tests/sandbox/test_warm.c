@@ -877,6 +877,14 @@ case_hostile(const char *hostile_dir)
 	g_byte_array_unref(c.all);
 	tap(out.ending == ROLE_TIMEOUT, "child A ended at its deadline (%s)",
 	    role_ending_name(out.ending));
+	/* Both have ended: their directories are gone. */
+	hostile_run(&y, "scratch_stat", CASE_DEADLINE_MS, &out, logbuf);
+	tap(out.ending == ROLE_EXITED && out.code == 3 &&
+	    strstr(logbuf, "scratch_stat survived: returned 0,") != NULL,
+	    "the zygote removed the scratch directories of the children that "
+	    "ended (%s %d)", role_ending_name(out.ending), out.code);
+	if (strstr(logbuf, "returned 0,") == NULL)
+		printf("# log: %s\n", logbuf);
 
 	hostile_run(&y, "signal_broker", CASE_DEADLINE_MS, &out, logbuf);
 	tap(out.ending == ROLE_VIOLATION, "a child's tgkill(SIGABRT) at its "
