@@ -570,6 +570,11 @@ zygote_serve(const struct zygote_role *z)
 		child_fail("/dev/null");
 	if (fcntl(0, F_SETFL, O_NONBLOCK) != 0)
 		child_fail("listening socket");
+	/* Our log lines are not worth a stall: with its reader behind, a
+	 * line is lost rather than every child held up (each child has a
+	 * log pipe of its own to its worker). */
+	if (fcntl(ROLE_FD_LOG, F_SETFL, O_NONBLOCK) != 0)
+		child_fail("log pipe");
 	zy_send_status(ZYG_READY, z->role, z->set->zygote_max_children, 0);
 	while (!zy.retiring || zy.busy > 0)
 		serve_once(&zy);
