@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "fd_pass.h"
+#include "qscan_limits.h"
 #include "role_runtime.h"
 #include "sandbox.h"
 #include "spawn.h"
@@ -563,8 +564,12 @@ spawn_role(const struct spawn_spec *s, struct role_proc *rp, char **why)
 		goto fail;
 	if (s->settings != NULL && send_settings(f.sock[0], s->settings, why) != 0)
 		goto fail;
+	/* A zygote's cgroup holds its children until their workers move
+	 * them, and for good where the kernel refuses (cgroup v1): room for
+	 * as many as it runs at once (docs/warm.md). */
 	if (role_cgroup_create(&rp->cgroup, s->role,
-	    settings.memory_bytes[s->role], settings.pids_max, why) != 0)
+	    settings.memory_bytes[s->role], settings.pids_max +
+	    (s->zygote ? ZYGOTE_CHILDREN_MAX : 0), why) != 0)
 		goto fail;
 	pid = spawn_clone(prof, rp, &args, &pidfd, why);
 	if (pid < 0)

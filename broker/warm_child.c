@@ -215,7 +215,10 @@ warm_request(const char *path, enum role_id role, enum zyg_kind kind,
 		rc = read_forked(r->conn, deadline, pidfd, why);
 		if (rc != 0)
 			return rc > 0 ? 0 : -1;
-		/* Closed unanswered: that zygote retired; ask again. */
+		/* Closed unanswered: that zygote retired, or could not fork;
+		 * ask again, not at once. */
+		nanosleep(&(struct timespec){ 0, WARM_RETRY_MS * 1000000L },
+		    NULL);
 	}
 }
 

@@ -29,6 +29,9 @@
 /* What the canary child exits with when its forbidden call returned. */
 #define ZYG_CANARY_SURVIVED	3
 #define ZYG_DIR_MAX	96
+/* How deep remove_tree goes into what a child left (libclamav nests a
+ * directory per container level, bounded by clamav.max_recursion). */
+#define ZYG_RMTREE_DEPTH	64
 
 struct zslot {
 	int conn;		/* -1: free */
@@ -204,15 +207,25 @@ child_run(struct zygote *zy, const struct zyg_msg *req, const int *fds,
 
 /* ---- the zygote ------------------------------------------------------- */
 
-/* Removes what a child left beneath its scratch directory, and it. */
+/* Removes what a child left beneath its scratch directory, and it, at
+ * most ZYG_RMTREE_DEPTH levels down: a hostile child's tower of
+ * directories costs the zygote no stack and no descriptors beyond that,
+ * and what stays below goes with the zygote's tmpfs. */
 static void
-remove_tree(int parent, const char *name)
+remove_tree(int parent, const char *name, unsigned depth)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	int fd;
 	DIR *d;
 	struct dirent *e;
 
+	if (depth > ZYG_RMTREE_DEPTH) {
+		role_log("zygote: a child's scratch directory nests deeper "
+		    "than %u levels; the rest stays until I exit",
+		    (unsigned)ZYG_RMTREE_DEPTH);
+		return;
+	}
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
 	if (fd < 0) {
 		(void)unlinkat(parent, name, 0);
 		return;
@@ -226,7 +239,7 @@ remove_tree(int parent, const char *name)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (e->d_type == DT_DIR)
-			remove_tree(dirfd(d), e->d_name);
+			remove_tree(dirfd(d), e->d_name, depth + 1);
 		else
 			(void)unlinkat(dirfd(d), e->d_name, 0);
 	}
@@ -242,7 +255,7 @@ slot_free(struct zygote *zy, struct zslot *s)
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->dir[0] != '\0')
-		remove_tree(AT_FDCWD, s->dir);
+		remove_tree(AT_FDCWD, s->dir, 0);
 	memset(s, 0, sizeof(*s));
 	s->conn = s->pidfd = -1;
 	zy->busy--;
@@ -557,6 +570,11 @@ zygote_serve(const struct zygote_role *z)
 		child_fail("/dev/null");
 	if (fcntl(0, F_SETFL, O_NONBLOCK) != 0)
 		child_fail("listening socket");
+	/* Our log lines are not worth a stall: with its reader behind, a
+	 * line is lost rather than every child held up (each child has a
+	 * log pipe of its own to its worker). */
+	if (fcntl(ROLE_FD_LOG, F_SETFL, O_NONBLOCK) != 0)
+		child_fail("log pipe");
 	zy_send_status(ZYG_READY, z->role, z->set->zygote_max_children, 0);
 	while (!zy.retiring || zy.busy > 0)
 		serve_once(&zy);

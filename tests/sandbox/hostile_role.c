@@ -568,6 +568,23 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 				close(fd);
 		_exit(ROLE_EXIT_OK);
 	}
+	if (strcmp(attempt, "scratch_stat") == 0) {
+		/* How many other children's directories exist: once they
+		 * have ended, none (their zygote removes them).  stat is
+		 * open to the clamav role (Landlock does not cover it). */
+		char d[PATH_MAX];
+		struct stat sb;
+		long present = 0;
+
+		for (int k = 1; k <= HOSTILE_SIBLINGS_MAX; k++) {
+			snprintf(d, sizeof(d), "%s/child-%d",
+			    ROLE_SCRATCH_DIR, k);
+			if (strcmp(d, hostile_dir) != 0 && stat(d, &sb) == 0)
+				present++;
+		}
+		errno = 0;
+		return present;
+	}
 	if (strcmp(attempt, "scratch_sibling") == 0) {
 		/* Every other child's directory and its secret: the
 		 * return is how many we could open (0: none; -2: not even

@@ -615,6 +615,44 @@ case_clamav(struct zyg *y)
 	g_byte_array_unref(c.all);
 }
 
+/* More children at once than a role's pids.max: a zygote's cgroup
+ * holds them while they wait (and for good where the kernel refuses the
+ * move), so it must have room for ZYGOTE_CHILDREN_MAX of them. */
+static void
+case_many(struct zyg *y)
+{
+	g_autofree struct rec_writer *w = role_settings_build_clamav(&h.cfg, 0);
+	unsigned want = h.cfg.role_pids_max + 4, got = 0, ended = 0;
+	char logbuf[LOG_CAPTURE_MAX + 1], *why = NULL;
+	struct role_proc *rp = g_new0(struct role_proc, want);
+	struct role_outcome out;
+	struct collect c;
+
+	for (; got < want; got++) {
+		if (warm_start(y, ROLE_CLAMAV, w, -1, WAIT_MS, &rp[got],
+		    &why) != 0) {
+			printf("# child %u: %s\n", got + 1, why);
+			g_clear_pointer(&why, g_free);
+			break;
+		}
+		if (wait_locked(rp[got].pid) != 0) {
+			printf("# child %u never locked down\n", got + 1);
+			got++;
+			break;
+		}
+	}
+	for (unsigned i = 0; i < got; i++) {
+		collect_init(&c);
+		run_caught(&rp[i], 1, &c, &out, logbuf);
+		ended += out.ending == ROLE_TIMEOUT;
+		g_byte_array_unref(c.all);
+	}
+	tap(got == want && ended == want, "%u clamav children at once, more "
+	    "than sandbox.role_pids_max %u (%u started, %u ended)", want,
+	    h.cfg.role_pids_max, got, ended);
+	g_free(rp);
+}
+
 static void
 case_canary(struct zyg *y, const char *tag, enum role_id role)
 {
@@ -877,6 +915,14 @@ case_hostile(const char *hostile_dir)
 	g_byte_array_unref(c.all);
 	tap(out.ending == ROLE_TIMEOUT, "child A ended at its deadline (%s)",
 	    role_ending_name(out.ending));
+	/* Both have ended: their directories are gone. */
+	hostile_run(&y, "scratch_stat", CASE_DEADLINE_MS, &out, logbuf);
+	tap(out.ending == ROLE_EXITED && out.code == 3 &&
+	    strstr(logbuf, "scratch_stat survived: returned 0,") != NULL,
+	    "the zygote removed the scratch directories of the children that "
+	    "ended (%s %d)", role_ending_name(out.ending), out.code);
+	if (strstr(logbuf, "returned 0,") == NULL)
+		printf("# log: %s\n", logbuf);
 
 	hostile_run(&y, "signal_broker", CASE_DEADLINE_MS, &out, logbuf);
 	tap(out.ending == ROLE_VIOLATION, "a child's tgkill(SIGABRT) at its "
@@ -950,6 +996,7 @@ main(int argc, char **argv)
 	}
 	if (zyg_start(&y, ROLE_CLAMAV, 1000, "clamav") == 0) {
 		case_clamav(&y);
+		case_many(&y);
 		case_canary(&y, "clamav", ROLE_CLAMAV);
 		case_crash_retires(&y);
 	}
