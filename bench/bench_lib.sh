@@ -226,3 +226,52 @@ bench_clamd_stop() {
 		BENCH_CLAMD_PID=
 	fi
 }
+
+# bench_qscand_start CONF LOG: qscand (BUILD/broker/qscand) on CONF, in
+# the foreground, a child of this shell, its log in LOG; returns once
+# every zygote it needs (unpack, and one per configured scanner) passed
+# its canary (at most 300 s: a big database takes a while).  Appends its
+# pid to BENCH_QSCAND_PIDS and sets BENCH_QSCAND_PID.  The caller stops
+# them all with bench_qscand_stop, from an EXIT trap.
+bench_qscand_start() {
+	_conf=$1 _log=$2
+	: >"$_log"
+	"$BUILD/broker/qscand" -c "$_conf" >>"$_log" 2>&1 &
+	BENCH_QSCAND_PID=$!
+	BENCH_QSCAND_PIDS="${BENCH_QSCAND_PIDS:-} $BENCH_QSCAND_PID"
+	_need=$((1 + $(sed -n 's/^scanners *= *//p' "$_conf" | tail -n 1 |
+	    tr ';, ' '\n\n\n' | grep -c . || true)))
+	_i=0
+	until [ "$(grep -c 'canary passed, serving' "$_log")" -ge $_need ]; do
+		kill -0 "$BENCH_QSCAND_PID" 2>/dev/null ||
+		    { cat "$_log" >&2; demo_die "qscand on $_conf exited"; }
+		_i=$((_i + 1))
+		[ $_i -lt 3000 ] || demo_die "qscand on $_conf not ready after 300 s"
+		sleep 0.1
+	done
+}
+
+# bench_qscand_stop: SIGTERM to every qscand of bench_qscand_start.
+bench_qscand_stop() {
+	for _p in ${BENCH_QSCAND_PIDS:-}; do
+		kill "$_p" 2>/dev/null || true
+		wait "$_p" 2>/dev/null || true
+	done
+	BENCH_QSCAND_PIDS=
+}
+
+# bench_service_lines warm SOCKET | exec: the [service] group of a
+# configuration whose hook uses the qscand on SOCKET, or (exec) none: a
+# socket nobody listens on and fallback = exec, so that the hook takes
+# the exec path (and logs that it did).
+bench_service_lines() {
+	echo "[service]"
+	if [ "$1" = warm ]; then
+		printf 'socket = %s\nfallback = tempfail\n' "$2"
+		printf 'zygote_wait_ms = 20000\ncanary_interval_s = 3600\n'
+		printf 'client_users = root\n'
+	else
+		printf 'socket = %s/qscan-no-service/qscand.sock\nfallback = exec\n' \
+		    "${TMPDIR:-/tmp}"
+	fi
+}

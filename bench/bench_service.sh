@@ -70,7 +70,7 @@ if [ ! -s "$BIGDB/bigdb.hdb" ]; then
 fi
 chmod 755 "$BIGDB"
 
-trap 'service_stop; bench_clamd_stop' EXIT
+trap 'bench_qscand_stop; bench_clamd_stop' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 echo "starting our clamd on the 2.2 M database"
@@ -80,8 +80,7 @@ echo "clamd answered after $BENCH_CLAMD_LOAD_MS ms"
 # conf NAME [LINE...]: the demo's configuration plus the policy and
 # LINEs, twice: NAME.warm.conf for qscand and its hooks (a socket of its
 # own per configuration, so that every service runs at once and the runs
-# can alternate), NAME.exec.conf for the exec path (a socket nobody
-# listens on, fallback = exec: the hook logs that it took the exec path).
+# can alternate), NAME.exec.conf for the exec path (bench_service_lines).
 conf() {
 	_n=$1
 	shift
@@ -90,17 +89,7 @@ conf() {
 			cat "$DEMO_CONF"
 			echo "policy_file = $QSCAN_SRC/policy/default.rules"
 			for _l in "$@"; do echo "$_l"; done
-			echo "[service]"
-			if [ $_mode = warm ]; then
-				echo "socket = $W/run-$_n/qscand.sock"
-				echo "fallback = tempfail"
-				echo "zygote_wait_ms = 20000"
-				echo "canary_interval_s = 3600"
-				echo "client_users = root"
-			else
-				echo "socket = $W/run-none/qscand.sock"
-				echo "fallback = exec"
-			fi
+			bench_service_lines $_mode "$W/run-$_n/qscand.sock"
 		} >"$W/$_n.$_mode.conf"
 		chmod 644 "$W/$_n.$_mode.conf"
 	done
@@ -115,34 +104,9 @@ bench_messages "$W"
 BENCH_STDERR=$W/hook.stderr
 BENCH_RSS=
 
-# service_start NAME: qscand on NAME.warm.conf, in the foreground, a child
-# of this shell; waits until its log says it is ready.
-SERVICE_PIDS=
 service_start() {
-	_log=$W/qscand.$1.log
-	: >"$_log"
-	"$QSCAND" -c "$W/$1.warm.conf" >>"$_log" 2>&1 &
-	SERVICE_PIDS="$SERVICE_PIDS $!"
-	eval "SERVICE_PID_$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)=$!"
-	_i=0
-	# Ready: every zygote it needs passed its canary (unpack, and the
-	# one scanner of these configurations).
-	_need=1
-	grep -q '^scanners = ' "$W/$1.warm.conf" && _need=2
-	until [ "$(grep -c 'canary passed, serving' "$_log")" -ge $_need ]; do
-		kill -0 "$!" 2>/dev/null ||
-		    { cat "$_log" >&2; demo_die "qscand on $1 exited"; }
-		_i=$((_i + 1))
-		[ $_i -lt 3000 ] || demo_die "qscand on $1 not ready after 300 s"
-		sleep 0.1
-	done
-}
-service_stop() {
-	for _p in $SERVICE_PIDS; do
-		kill "$_p" 2>/dev/null || true
-		wait "$_p" 2>/dev/null || true
-	done
-	SERVICE_PIDS=
+	bench_qscand_start "$W/$1.warm.conf" "$W/qscand.$1.log"
+	eval "SERVICE_PID_$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)=$BENCH_QSCAND_PID"
 }
 
 # run ROW MESSAGE OUTPUT: one run of ROW: "pass", "exec-NAME", "warm-NAME".

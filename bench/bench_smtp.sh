@@ -14,10 +14,13 @@
 #   qmail-queue   QMAILQUEUE unset: qmail-smtpd runs <root>/bin/qmail-queue,
 #                 the stand-in (tests/qq_standin.c);
 #   pass-through  QMAILQUEUE=bench/passthrough_hook.c, which execs it;
-#   qscan         QMAILQUEUE=qmail-scanner-queue, no scanners;
-#   qscan+clamd   the same with the clamd role, FILDES, on our own clamd
-#                 (the tests' signatures, or QSCAN_BENCH_CLAMD_DB, e.g. a
-#                 directory made by bench/make_clamav_bigdb.sh).
+#   qscan-exec    QMAILQUEUE=qmail-scanner-queue, no scanners, no service:
+#                 the exec path (every role spawned per message);
+#   qscan-exec+clamd  the same with the clamd role, FILDES, on our own
+#                 clamd (the tests' signatures, or QSCAN_BENCH_CLAMD_DB,
+#                 e.g. a directory made by bench/make_clamav_bigdb.sh);
+#   qscan-warm, qscan-warm+clamd  the same two with a qscand of their own
+#                 running (docs/warm.md): roles forked from zygotes.
 # Every row ends in the same stand-in, which reads the message and writes
 # nothing (the disk is not what we measure).  simscan, the other
 # QMAILQUEUE scanner of qmail gateways, is neither packaged in Debian nor
@@ -104,6 +107,7 @@ stop_all() {
 		wait "$p" 2>/dev/null || true
 	done
 	TCPSERVER_PIDS=
+	bench_qscand_stop
 	bench_clamd_stop
 }
 trap stop_all EXIT
@@ -111,11 +115,23 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 bench_clamd_start "$W" "$DB" "" 600
 
-{
-	cat "$DEMO_CONF"
-	printf 'scanners = clamd\n[clamd]\nservers = unix:%s\nmode = fildes\n' "$BENCH_CLAMD_SOCK"
-} >"$W/fildes.conf"
-chmod 644 "$W/fildes.conf"
+# One configuration per qscan row: the exec path (no service: the hook
+# spawns every role) and warm (the hook hands the message to a qscand of
+# the row's own), each without scanners and with clamd.
+for mode in exec warm; do
+	{
+		cat "$DEMO_CONF"
+		bench_service_lines $mode "$W/run-$mode/qscand.sock"
+	} >"$W/$mode.conf"
+	{
+		cat "$DEMO_CONF"
+		printf 'scanners = clamd\n[clamd]\nservers = unix:%s\nmode = fildes\n' "$BENCH_CLAMD_SOCK"
+		bench_service_lines $mode "$W/run-$mode-clamd/qscand.sock"
+	} >"$W/$mode-fildes.conf"
+	chmod 644 "$W/$mode.conf" "$W/$mode-fildes.conf"
+done
+bench_qscand_start "$W/warm.conf" "$W/qscand.warm.log"
+bench_qscand_start "$W/warm-fildes.conf" "$W/qscand.warm-fildes.log"
 
 # serve ROW [NAME=VALUE...]: a tcpserver for ROW on a free loopback port,
 # with only PATH and the NAME=VALUE settings in its environment (which
@@ -143,9 +159,11 @@ sys.exit(1)' "$_port" || demo_die "tcpserver for $_row did not listen on $_port"
 }
 serve qmail-queue
 serve pass-through "QMAILQUEUE=$HOOK" "QSCAN_BENCH_QQ=$DEMO_QQ"
-serve qscan "QMAILQUEUE=$DEMO_BROKER" "QSCAN_CONFIG=$DEMO_CONF"
-serve qscan+clamd "QMAILQUEUE=$DEMO_BROKER" "QSCAN_CONFIG=$W/fildes.conf"
-ROW_NAMES="qmail-queue pass-through qscan qscan+clamd"
+serve qscan-exec "QMAILQUEUE=$DEMO_BROKER" "QSCAN_CONFIG=$W/exec.conf"
+serve qscan-exec+clamd "QMAILQUEUE=$DEMO_BROKER" "QSCAN_CONFIG=$W/exec-fildes.conf"
+serve qscan-warm "QMAILQUEUE=$DEMO_BROKER" "QSCAN_CONFIG=$W/warm.conf"
+serve qscan-warm+clamd "QMAILQUEUE=$DEMO_BROKER" "QSCAN_CONFIG=$W/warm-fildes.conf"
+ROW_NAMES="qmail-queue pass-through qscan-exec qscan-exec+clamd qscan-warm qscan-warm+clamd"
 
 bench_messages "$W"
 CLIENT=$QSCAN_SRC/bench/smtp_client.py
@@ -170,7 +188,7 @@ notclean=$(grep -vc ' verdict=clean ' "$W/summaries" || true)
 bad_total=$((bad_total + notclean))
 
 echo
-printf '%-4s %7s  %-13s %10s %10s %9s %9s %9s %s\n' case senders row "msgs/s" \
+printf '%-4s %7s  %-17s %10s %10s %9s %9s %9s %s\n' case senders row "msgs/s" \
     "median ms" "p90 ms" "rate/pt" "ms/pt" "bad"
 for c in 4k 1m; do
 	for s in $SENDERS; do
@@ -188,7 +206,7 @@ for c in 4k 1m; do
 		done
 		# The ratios need the pass-through row, which is the second.
 		grep "^$c $s " "$W/table" | while read -r _c _s r rate med p90 bad; do
-			printf '%-4s %7s  %-13s %10s %10s %9s %9s %9s %s\n' "$c" "$s" "$r" "$rate" "$med" "$p90" \
+			printf '%-4s %7s  %-17s %10s %10s %9s %9s %9s %s\n' "$c" "$s" "$r" "$rate" "$med" "$p90" \
 			    "$(awk -v a="$rate" -v b="$pt_rate" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')" \
 			    "$(awk -v a="$med" -v b="$pt_med" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')" "$bad"
 		done
