@@ -30,7 +30,8 @@ usage(void)
 	    "usage: qscan check [--json] FILE...\n"
 	    "       qscan lint [CONFIG]   (and the policy file it names)\n"
 	    "       qscan profiles [ROLE|service]\n"
-	    "       qscan reload          (qscand restarts its zygotes)\n"
+	    "       qscan reload          (qscand: new zygotes; a new qscand\n"
+	    "                             when the configuration was edited)\n"
 	    "QSCAN_CONFIG names another configuration (not when setuid).\n");
 	return 2;
 }
@@ -330,7 +331,8 @@ cmd_reload(void)
 		    strerror(errno));
 		return 1;
 	}
-	printf("qscand pid %ld: restarting its zygotes\n", pid);
+	printf("qscand pid %ld: SIGHUP sent (new zygotes; a new qscand when "
+	    "the configuration or the policy was edited)\n", pid);
 	return 0;
 }
 

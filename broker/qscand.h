@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "file_stamp.h"
 #include "pipeline.h"
 #include "privs.h"
 #include "record.h"
@@ -32,6 +33,11 @@ struct qscand {
 	gid_t client_gid;
 	int hook_listen;		/* service.socket */
 	char *pid_file;			/* service.socket's dir/qscand.pid */
+	/* What was read at the start, to notice an edit on SIGHUP: then
+	 * the service stops for its supervisor to start it anew, since
+	 * nothing of it may read a configuration after the start. */
+	char *config_path;
+	struct file_stamp config_stamp, policy_stamp;	/* policy: when one */
 };
 
 /* ---- monitor <-> front: fixed-size records on a SOCK_SEQPACKET pair ---- */

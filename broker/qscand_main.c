@@ -292,8 +292,14 @@ main(int argc, char **argv)
 		log_err("qscand: start it as root (its supervisor does)");
 		return 1;
 	}
-	if (load(&q, path ? path : QSCAN_CONFIG_PATH) != 0)
+	q.config_path = g_strdup(path ? path : QSCAN_CONFIG_PATH);
+	/* Stamped before they are read: an edit in between is then seen
+	 * as one at the next SIGHUP. */
+	file_stamp_take(q.config_path, &q.config_stamp);
+	if (load(&q, q.config_path) != 0)
 		return 1;
+	if (strcmp(q.cfg.policy_file, "none") != 0)
+		file_stamp_take(q.cfg.policy_file, &q.policy_stamp);
 	log_open("qscand", q.cfg.service_syslog, !q.cfg.service_syslog);
 	if (start_as_root(&q, &why) != 0) {
 		log_err("qscand: %s", why);

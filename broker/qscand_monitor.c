@@ -144,15 +144,52 @@ monitor_kill_all(struct monitor *m)
 			}
 }
 
-/* SIGTERM and SIGINT: 1 (stop); SIGHUP goes on to the front. */
+/* The file that changed since the start: the configuration or the
+ * policy; NULL when neither (or when one cannot be looked at: a
+ * restart would then only fail to start, so it is logged instead). */
+static const char *
+monitor_changed_file(const struct qscand *q)
+{
+	const char *paths[2] = { q->config_path, q->cfg.policy_file };
+	const struct file_stamp *stamps[2] = { &q->config_stamp,
+	    &q->policy_stamp };
+
+	for (int i = 0; i < 2; i++) {
+		int same;
+
+		if (i == 1 && strcmp(q->cfg.policy_file, "none") == 0)
+			continue;
+		same = file_stamp_same(paths[i], stamps[i]);
+		if (same == 0)
+			return paths[i];
+		if (same < 0)
+			log_err("qscand: SIGHUP: cannot look at %s: %s; "
+			    "restarting the zygotes only", paths[i],
+			    strerror(errno));
+	}
+	return NULL;
+}
+
+/* SIGTERM and SIGINT: 1 (stop).  SIGHUP: the configuration or the policy
+ * edited: 1 too, to be started anew by the supervisor, which reads them
+ * as root (docs/warm.md, "Running qscand"); else on to the front, which
+ * restarts the zygotes. */
 static int
-monitor_signal(int sfd, pid_t front_pid)
+monitor_signal(const struct qscand *q, int sfd, pid_t front_pid)
 {
 	struct signalfd_siginfo si;
+	const char *changed;
 
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	if (si.ssi_signo == SIGHUP) {
+		if ((changed = monitor_changed_file(q)) != NULL) {
+			log_info("qscand: %s changed: stopping, for the "
+			    "supervisor to start qscand anew with it",
+			    changed);
+			kill(front_pid, SIGTERM);
+			return 1;
+		}
 		kill(front_pid, SIGHUP);
 		return 0;
 	}
@@ -203,7 +240,7 @@ monitor_serve(struct qscand *q, const struct spawn_spec *spec,
 		for (nfds_t i = 2; i < n; i++)
 			if (p[i].revents)
 				monitor_reap(&m, who[i][0], who[i][1]);
-		if (p[1].revents && monitor_signal(sfd, front_pid))
+		if (p[1].revents && monitor_signal(q, sfd, front_pid))
 			stopping = 1;
 		if (p[0].revents && monitor_request(&m) != 0)
 			break;

@@ -30,7 +30,7 @@ pass "qscan-setup --service: run scripts and unit installed; qscand started by t
 z1=$(svc_zygote unpack)
 QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" reload > "$T/out" ||
     fail "qscan reload: $(cat "$T/out")"
-grep -q "qscand pid $SVC_PID: restarting its zygotes" "$T/out" || fail "qscan reload said: $(cat "$T/out")"
+grep -q "qscand pid $SVC_PID: SIGHUP sent" "$T/out" || fail "qscan reload said: $(cat "$T/out")"
 svc_wait_log 'canary passed, serving' 2
 z2=$(svc_zygote unpack)
 [ "$z2" != "$z1" ] || fail "reload: the same zygote serves"
