@@ -286,4 +286,112 @@ kill_broker WORKER|role unpack failed: sandbox-violation (signal SYS)|kill at an
 signal_broker WORKER|role unpack failed: sandbox-violation (signal SYS)|tgkill at another message's worker: the filter kills the child
 pidfd_signal WORKER|role unpack failed: sandbox-violation (signal SYS)|pidfd_open at another message's worker: the filter kills the child
 CASES
+
+# warm_one ATTEMPT CODE PATTERN: one hostile message through qscand,
+# tempfailed or refused as the exec path does, the service unaffected
+# after it (warm_after).
+warm_one() {
+	warm_begin unpack
+	hostile_message "$T/m" "$1"
+	qs_standin 0
+	svc_run "$T/m" "$T/e"
+	svc_wait
+	warm_log > "$T/log"
+	expect_rc "$2" "warm: $1"
+	[ ! -f "$T/rec/message" ] || fail "warm: $1: queued anyway"
+	grep -q -- "$3" "$T/log" || { cat "$T/log"; fail "warm: $1: log should say '$3'"; }
+	expect_work_empty "warm: $1"
+	warm_after unpack "warm: $1" 0
+}
+
+# memfd_hog warm: the child's memory cgroup stops it.  Where the kernel
+# lets the worker move the child into a cgroup of its own (cgroup v2) the
+# worker explains the kill as the exec path does; where it refuses (the
+# worker says so; docs/warm.md says why) the child is in its zygote's
+# cgroup, under the same memory.max, and the worker has no cgroup of the
+# child's to read the OOM kill from: a SIGKILL it did not send,
+# resource-limit.  Either way the OOM killer takes the child, never its
+# zygote.
+svc_stop
+sed -i 's/^\[qscan\]$/[limits]\nmax_decoded_bytes = 16777216\nmax_expanded_bytes = 16777216\n[sandbox]\nunpack_memory_bytes = 67108864\n[qscan]/' "$T/qscan.conf"
+svc_start
+warm_begin unpack
+hostile_message "$T/m" memfd_hog 512
+qs_standin 0
+svc_run "$T/m" "$T/e"
+svc_wait
+warm_log > "$T/log"
+expect_rc 81 "warm: memfd_hog"
+if grep -q "warm children stay in their zygote's cgroup" "$T/log"; then
+	want="role unpack failed: resource-limit (signal KILL)"
+else
+	want="role unpack failed: resource-limit (memory.max 64 MiB reached: killed by the kernel's OOM killer"
+fi
+grep -qF "$want" "$T/log" || { cat "$T/log"; fail "warm: memfd_hog: log should say '$want'"; }
+[ "$(qs_field verdict)" = tempfail ] || fail "warm: memfd_hog: $(qs_last)"
+[ ! -f "$T/rec/message" ] || fail "warm: memfd_hog: queued anyway"
+expect_work_empty "warm: memfd_hog"
+warm_after unpack "warm: memfd_hog" 0
+pass "warm: memfd_hog 512 MiB under a 64 MiB memory.max: $want, exit 81; the zygote lives on, the next message queued"
+
+# The memfd flood with the worker short of descriptors: qscand (and so
+# the front and its workers) started under RLIMIT_NOFILE 5000.
+svc_stop
+qs_setup "[limits]" "role_timeout_ms = 1500"
+qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
+svc_conf "fallback = tempfail"
+printf '#!/bin/sh\nulimit -n 5000\nexec "%s/broker/qscand" -c "$QSCAN_CONFIG"\n' "$QSCAN_BUILD" > "$T/run-nofile"
+chmod 755 "$T/run-nofile"
+SVC_RUN="$T/run-nofile" svc_start
+warm_one memfd_flood 81 "role unpack failed: bad-records (record [0-9]*: descriptors truncated (ours: out of descriptors?))"
+pass "warm: memfd_flood, worker short of descriptors: exit 81, out of descriptors (ours); the zygote lives on, the next message queued"
+
+# long_strings warm: the worker keeps to its budget of facts as the exec
+# path's broker does.
+svc_stop
+sed -i 's/^role_timeout_ms = .*/role_timeout_ms = 30000/' "$T/qscan.conf"
+svc_start
+warm_begin unpack
+printf 'From: a@b.example\nTo: c@d.example\nSubject: hostile\nX-Hostile: long_strings 1000\n\nbody\n' > "$T/m"
+qs_standin 0
+svc_run "$T/m" "$T/e"
+svc_wait
+expect_rc 31 "warm: long_strings"
+[ "$(qs_field verdict)" = limits ] && [ "$(qs_field reason)" = limit_fact_bytes ] &&
+    [ "$(qs_field parts)" = 1000 ] || fail "warm: long_strings: $(qs_last)"
+[ ! -f "$T/rec/message" ] || fail "warm: long_strings: queued anyway"
+rss=$(qs_field rss_kb)
+[ "$rss" -gt 0 ] && [ "$rss" -lt 40960 ] || fail "warm: long_strings: worker peak RSS $rss KiB: $(qs_last)"
+expect_work_empty "warm: long_strings"
+warm_after unpack "warm: long_strings" 0
+pass "warm: long_strings: limits, limit_fact_bytes, exit 31, worker peak RSS $rss KiB; the zygote lives on, the next message queued"
+svc_stop
+
+# The hostile role as the clamav zygote, behind the real unpack zygote:
+# the clamav cases warm, and what a clamav child could aim at.
+qs_setup "scanners = clamav" "[limits]" "role_timeout_ms = 1500"
+qs_roles
+cp "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-clamav"
+chmod 755 "$T/roles/qscan-clamav"
+svc_conf "fallback = tempfail"
+svc_start
+rm -f "$T/spool/crashes/new/"*
+WARM=clamav
+run_cases <<CASES
+$CLAMAV_CASES
+CASES
+ls "$T/spool/crashes/new/" | grep -q '\.clamav$' || fail "warm: clamav crash sample not kept"
+pass "warm: clamav crash sample kept in crashes/new"
+front=$(svc_front)
+warm_only_cases clamav <<CASES
+kill_broker|scanner clamav failed: sandbox-violation (signal SYS)|kill at its zygote: the filter kills the child
+signal_broker|scanner clamav failed: sandbox-violation (signal SYS)|tgkill(SIGABRT) at its zygote: the filter's tgkill names only the child's own pid, it kills the child
+pidfd_signal|scanner clamav failed: sandbox-violation (signal SYS)|pidfd_open at its zygote: the filter kills the child
+ptrace|scanner clamav failed: sandbox-violation (signal SYS)|ptrace(PTRACE_ATTACH) at its zygote: the filter kills the child
+vm_read|scanner clamav failed: sandbox-violation (signal SYS)|process_vm_readv of its zygote: the filter kills the child
+proc_mem|role clamav: hostile: proc_mem survived: returned -1, errno 13 (Permission denied)|open(/proc/1/mem): fails, EACCES: Landlock grants the clamav child only its scratch directory
+proc_environ|role clamav: hostile: proc_environ survived: returned -1, errno 13 (Permission denied)|open(/proc/1/environ): fails, EACCES, as proc_mem
+kill_broker $front|scanner clamav failed: sandbox-violation (signal SYS)|kill at the front: the filter kills the child
+signal_broker WORKER|scanner clamav failed: sandbox-violation (signal SYS)|tgkill at another message's worker: the filter kills the child
+CASES
 svc_stop
