@@ -811,10 +811,12 @@ try_sendto_fd2(void)
 /* The bystander: forked before confinement (no RLIMIT_NPROC yet, the
  * outer filter allows a plain fork), outside the Landlock domain the role
  * enters next.  It dies with its namespace when the role ends.  A warm
- * child has its profile's RLIMIT_NPROC 0 from its fork on and can fork
- * none: its bystander is its zygote, the other process of its pid
- * namespace it knows (getppid, before lockdown), outside its Landlock
- * domain too: what a child must not signal or ptrace (docs/warm.md). */
+ * child's namespace is its zygote's and outlives it: a bystander forked
+ * there would be left to the zygote, which reaps only its children.  Its
+ * bystander is its zygote instead, the other process of its pid
+ * namespace it knows (getppid, before lockdown: pid 1 there), outside
+ * its Landlock domain too: what a child must not signal or ptrace
+ * (docs/warm.md). */
 static int
 prepare_bystander(void)
 {
