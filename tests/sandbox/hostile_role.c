@@ -4,9 +4,11 @@
  * message's "X-Hostile: <attempt> [arg]" line asks.
  * Installed as qscan-clamav it takes the clamav role's place instead:
  * clamav's lockdown and hello, and the line is read from the raw message
- * the broker sends it to scan; with settings that say warm it serves as
- * the clamav zygote, each child hostile after its fork (docs/warm.md); as
- * qscan-canary, it is a canary that lies. */
+ * the broker sends it to scan.  With settings that say warm it serves
+ * as the role's zygote (unpack or clamav), each child hostile after its
+ * fork (docs/warm.md); a child's parent, the pid its attempts name when
+ * the line gives none, is its zygote.  As qscan-canary, it is a canary
+ * that lies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -17,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <fcntl.h>
@@ -459,6 +462,40 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 		return ptrace(PTRACE_ATTACH, hostile_pid(arg, parent), 0, 0);
 	if (strcmp(attempt, "kill_broker") == 0)
 		return kill(hostile_pid(arg, parent), SIGKILL);
+	if (strcmp(attempt, "pidfd_signal") == 0) {
+		/* pidfd_send_signal, the third way to signal a process. */
+		long pfd = syscall(SYS_pidfd_open, hostile_pid(arg, parent), 0);
+
+		if (pfd < 0)
+			return -1;
+		return syscall(SYS_pidfd_send_signal, (int)pfd, SIGKILL, NULL,
+		    0);
+	}
+	if (strcmp(attempt, "vm_read") == 0) {
+		/* The process's copy of our own settings: after a fork a
+		 * zygote has it at the same address. */
+		struct iovec local = { buf, sizeof(hostile_set) };
+		struct iovec remote = { &hostile_set, sizeof(hostile_set) };
+
+		return syscall(SYS_process_vm_readv, hostile_pid(arg, parent),
+		    &local, 1UL, &remote, 1UL, 0UL);
+	}
+	if (strcmp(attempt, "proc_mem") == 0 ||
+	    strcmp(attempt, "proc_environ") == 0) {
+		/* Its memory or its environment through /proc. */
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s",
+		    (int)hostile_pid(arg, parent), attempt + 5);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		rc = pread(fd, buf, sizeof(buf), attempt[5] == 'm' ?
+		    (off_t)(uintptr_t)&hostile_set : 0);
+		role_log("hostile: read %ld bytes of %s", rc, path);
+		return rc;
+	}
 	if (strcmp(attempt, "signal_broker") == 0) {
 		/* tgkill with SIGABRT passes the filter: Landlock's signal
 		 * scope, the pid namespace and the uid must stop it. */
@@ -825,36 +862,15 @@ hostile_clamav_child(const char *dir)
 	hostile_go(msg, len, first, 1, parent);
 }
 
-int
-main(int argc, char **argv)
+/* The unpack role's place: the message mapped, lockdown, hello, then
+ * the attempt.  `parent`: what getppid said before lockdown. */
+static void __attribute__((noreturn))
+hostile_unpack(pid_t parent)
 {
-	static const struct zygote_role zygote = {
-		.role = ROLE_CLAMAV, .set = &hostile_set,
-		.child_main = hostile_clamav_child,
-	};
-	const char *why, *msg = NULL, *name;
+	const char *why, *msg = NULL;
 	struct stat st;
 	size_t len = 0;
-	pid_t parent;
 
-	/* The broker runs each role helper as qscan-<role>. */
-	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
-	name = name != NULL ? name + 1 : argc > 0 ? argv[0] : "";
-	if (strcmp(name, "qscan-canary") == 0)
-		hostile_canary_main();
-	if (strcmp(name, "qscan-clamav") == 0) {
-		/* As the clamav role: its settings record first, before
-		 * lockdown. */
-		role_read_settings(ROLE_CLAMAV, 1, &hostile_set);
-		if (hostile_set.warm)
-			zygote_serve(&zygote);
-		hostile_clamav_child(NULL);
-	}
-	/* getppid is not on the final list: ask before lockdown. */
-	parent = getppid();
-	/* As the unpack role does: read its settings and map the message
-	 * before lockdown. */
-	role_read_settings(ROLE_UNPACK, argc, &hostile_set);
 	if (fstat(ROLE_FD_MESSAGE, &st) < 0) {
 		role_log("hostile: cannot stat the message");
 		_exit(ROLE_EXIT_INIT);
@@ -874,4 +890,49 @@ main(int argc, char **argv)
 	}
 	role_send_hello(ROLE_UNPACK);
 	hostile_go(msg, len, 0, 0, parent);
+}
+
+/* A warm unpack child of the hostile zygote: its parent is the zygote. */
+static void __attribute__((noreturn))
+hostile_unpack_child(const char *dir)
+{
+	(void)dir;
+	hostile_unpack(getppid());
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct zygote_role zygote = {
+		.role = ROLE_CLAMAV, .set = &hostile_set,
+		.child_main = hostile_clamav_child,
+	};
+	static const struct zygote_role unpack_zygote = {
+		.role = ROLE_UNPACK, .set = &hostile_set,
+		.child_main = hostile_unpack_child,
+	};
+	const char *name;
+	pid_t parent;
+
+	/* The broker runs each role helper as qscan-<role>. */
+	name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	name = name != NULL ? name + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(name, "qscan-canary") == 0)
+		hostile_canary_main();
+	if (strcmp(name, "qscan-clamav") == 0) {
+		/* As the clamav role: its settings record first, before
+		 * lockdown. */
+		role_read_settings(ROLE_CLAMAV, 1, &hostile_set);
+		if (hostile_set.warm)
+			zygote_serve(&zygote);
+		hostile_clamav_child(NULL);
+	}
+	/* getppid is not on the final list: ask before lockdown. */
+	parent = getppid();
+	/* As the unpack role does: read its settings (and map the message)
+	 * before lockdown. */
+	role_read_settings(ROLE_UNPACK, argc, &hostile_set);
+	if (hostile_set.warm)
+		zygote_serve(&unpack_zygote);
+	hostile_unpack(parent);
 }

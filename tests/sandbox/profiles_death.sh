@@ -2,7 +2,8 @@
 # The death tests run their roles through the broker's spawner, as the
 # broker does: the role users and the scratch directory must exist
 # (qscan-setup), and the role program must be where those users can exec
-# it (the build tree may be private).  Output: TAP, from the program.
+# it (the build tree may be private); the same program is the zygote
+# of the warm cases.  Output: TAP, from the program.
 set -eu
 [ "$(id -u)" = 0 ] || { echo "Bail out! the death tests need root (role users, uid changes)"; exit 1; }
 : "${QSCAN_SRC:?run through meson test}"
@@ -14,6 +15,9 @@ chmod 755 "$T"
 sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
 cp "$1" "$T/test-profiles-death"
 chmod 755 "$T/test-profiles-death"
+# The warm cases' zygote sockets: the test (as qscand) makes them here.
+mkdir -m 700 "$T/zygotes"
+chown qscand "$T/zygotes"
 rc=0
 "$T/test-profiles-death" "$T/test-profiles-death" || rc=$?
 exit $rc

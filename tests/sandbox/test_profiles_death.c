@@ -6,7 +6,16 @@
  * confines itself (sandbox_role_lockdown as every role, or Landlock
  * alone), tries one thing, and the broker's own role_run reads how it
  * ended.  The i386 cases also check the exported BPF (bpf_eval.c), always,
- * and alone where the kernel has no 32-bit entry. */
+ * and alone where the kernel has no 32-bit entry.
+ *
+ * Every case runs a second time warm (docs/warm.md): this program,
+ * spawned the same way as a zygote of the case's role ("zygote-ROLE",
+ * settings that say warm), serves with zygote_serve; the test asks it
+ * for one child per case with warm_start_role, as a worker does, and
+ * role_run reads the child's ending.  The child learns its case from
+ * the message descriptor of its request (the one thing a request
+ * carries per message: the settings must be its zygote's), then runs
+ * the same confinement and the same attempt as the exec'd role. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,16 +41,22 @@
 #include <linux/sched.h>
 
 #include "as_broker.h"
+#include "config.h"
 #include "bpf_eval.h"
 #include "fd_pass.h"
 #include "log.h"
 #include "privs.h"
 #include "role_run.h"
 #include "role_runtime.h"
+#include "role_settings.h"
+#include "role_settings_build.h"
 #include "sandbox.h"
 #include "sandbox_tables.h"
 #include "sealed_memfd.h"
 #include "spawn.h"
+#include "warm_child.h"
+#include "warm_lib.h"
+#include "zygote_serve.h"
 
 #define X32_SYSCALL_BIT		0x40000000
 #define I386_NR_GETPID		20
@@ -49,6 +64,8 @@
 #define EXIT_SETUP_FAILED	101
 /* Only a guard against a hang: no case comes near it. */
 #define CASE_DEADLINE_MS	60000
+/* Bounds for a zygote's READY, its retirement and a child's request. */
+#define ZYGOTE_WAIT_MS		20000
 
 enum confine {
 	CONFINE_SPAWNED,	/* nothing beyond the spawner: the outer filter */
@@ -70,6 +87,15 @@ enum broker_side {
 	BROKER_PEER_AND_SCAN,	/* both, as the clamd role has them */
 };
 
+/* How a case ends, and how the broker's role_run classifies it.  In a
+ * warm column, set 1: a warm child ends otherwise by design. */
+struct case_end {
+	int set;
+	enum ending ending;
+	int value;
+	enum role_ending want;
+};
+
 struct death_case {
 	const char *name;
 	enum role_id role;
@@ -81,7 +107,16 @@ struct death_case {
 	enum role_ending want;	/* how the broker's role_run reads it */
 	enum broker_side broker;
 	int i386;		/* 1: int 0x80, which the kernel may not offer */
+	/* A warm child's ending where it differs from the exec'd role's
+	 * by design (a comment at the case says why); unset: the same. */
+	struct case_end warm;
 };
+
+/* The role's scratch directory: the whole tmpfs of an exec'd role, a
+ * warm child's own child-N beneath its zygote's (docs/warm.md). */
+static const char *scratch = ROLE_SCRATCH_DIR;
+/* 1 in a warm child. */
+static int warm_child;
 
 /* The role's own sleeping child, forked before confinement: the one other
  * process in its pid namespace, a target for signals and ptrace. */
@@ -457,7 +492,7 @@ try_private_dir_work(void)
 	char dir[128], file[160];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/sub", ROLE_SCRATCH_DIR);
+	snprintf(dir, sizeof(dir), "%s/sub", scratch);
 	snprintf(file, sizeof(file), "%s/f", dir);
 	if (mkdir(dir, 0700) < 0)
 		return 20;
@@ -478,7 +513,7 @@ try_private_dir_exec(void)
 	char file[160];
 	int fd;
 
-	snprintf(file, sizeof(file), "%s/x", ROLE_SCRATCH_DIR);
+	snprintf(file, sizeof(file), "%s/x", scratch);
 	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
 	if (fd < 0)
 		return EXIT_SETUP_FAILED;
@@ -620,7 +655,7 @@ try_clamav_tmp_work(void)
 	struct stat st;
 	int fd, dfd;
 
-	snprintf(dir, sizeof(dir), "%s/scantemp", ROLE_SCRATCH_DIR);
+	snprintf(dir, sizeof(dir), "%s/scantemp", scratch);
 	snprintf(file, sizeof(file), "%s/part", dir);
 	/* cli_rmdirs' chmod fails softly and changes nothing. */
 	if (mkdir(dir, 0700) < 0 || chmod(dir, 0700) == 0 || errno != EPERM)
@@ -661,7 +696,7 @@ prepare_high_fd(void)
 	char file[160];
 	int fd;
 
-	snprintf(file, sizeof(file), "%s/high", ROLE_SCRATCH_DIR);
+	snprintf(file, sizeof(file), "%s/high", scratch);
 	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || unlink(file) < 0 || dup2(fd, HIGH_FD) != HIGH_FD)
 		return -1;
@@ -681,7 +716,7 @@ try_ftruncate_private(void)
 	char file[160];
 	int fd;
 
-	snprintf(file, sizeof(file), "%s/t", ROLE_SCRATCH_DIR);
+	snprintf(file, sizeof(file), "%s/t", scratch);
 	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return EXIT_SETUP_FAILED;
@@ -775,10 +810,20 @@ try_sendto_fd2(void)
 
 /* The bystander: forked before confinement (no RLIMIT_NPROC yet, the
  * outer filter allows a plain fork), outside the Landlock domain the role
- * enters next.  It dies with its namespace when the role ends. */
+ * enters next.  It dies with its namespace when the role ends.  A warm
+ * child's namespace is its zygote's and outlives it: a bystander forked
+ * there would be left to the zygote, which reaps only its children.  Its
+ * bystander is its zygote instead, the other process of its pid
+ * namespace it knows (getppid, before lockdown: pid 1 there), outside
+ * its Landlock domain too: what a child must not signal or ptrace
+ * (docs/warm.md). */
 static int
 prepare_bystander(void)
 {
+	if (warm_child) {
+		bystander = getppid();
+		return bystander > 0 ? 0 : -1;
+	}
 	bystander = fork();
 	if (bystander == 0) {
 		for (;;)
@@ -827,17 +872,30 @@ try_getpid_is_1(void)
 /* A SIGKILL the broker did not send: the hard CPU limit. */
 #define LIMITED		END_SIGNAL, SIGKILL, ROLE_LIMIT
 
+/* The warm column, where a warm child ends otherwise by design: it is
+ * its zygote's child, not pid 1 of its pid namespace (the zygote is). */
+#define WARM(...)	.warm = { 1, __VA_ARGS__ }
+/* A warm child is not pid 1: try_getpid_is_1 says so. */
+#define NOT_PID_1	END_EXIT, EXIT_SETUP_FAILED, ROLE_EXITED
+/* Not pid 1, no handler before lockdown: SIGABRT's default action ends
+ * it (and its zygote retires: a crash, docs/warm.md). */
+#define ABORTED		END_SIGNAL, SIGABRT, ROLE_ABORT
+/* Not pid 1: the soft CPU limit's SIGXCPU, unhandled, ends it. */
+#define LIMITED_SOFT	END_SIGNAL, SIGXCPU, ROLE_LIMIT
+
 static const struct death_case cases[] = {
 	/* what every role is, before anything it does */
 	{ "canary: pid 1 of its namespace", ROLE_CANARY, CONFINE_SPAWNED,
 	  NULL, try_getpid_is_1, WORKS },
-	{ "unpack: pid 1 of its namespace", ROLE_UNPACK, CONFINE_SPAWNED,
-	  NULL, try_getpid_is_1, WORKS },
+	{ "unpack: pid 1 of its namespace (warm: its zygote is)", ROLE_UNPACK,
+	  CONFINE_SPAWNED, NULL, try_getpid_is_1, WORKS, WARM(NOT_PID_1) },
 	{ "outer: abort before lockdown crashes (pid 1, no handler: glibc's "
-	  "hlt)", ROLE_UNPACK, CONFINE_SPAWNED, NULL, try_abort, CRASHES },
+	  "hlt; warm: not pid 1, SIGABRT ends it)", ROLE_UNPACK,
+	  CONFINE_SPAWNED, NULL, try_abort, CRASHES, WARM(ABORTED) },
 	{ "unpack: the soft CPU limit's SIGXCPU is ignored (pid 1), the hard "
-	  "limit kills", ROLE_UNPACK, CONFINE_FINAL, prepare_cpu_limit,
-	  try_spin, LIMITED },
+	  "limit kills (warm: not pid 1, SIGXCPU ends it)", ROLE_UNPACK,
+	  CONFINE_FINAL, prepare_cpu_limit, try_spin, LIMITED,
+	  WARM(LIMITED_SOFT) },
 
 	/* final filter, every role */
 	{ "canary: socket(AF_INET) kills", ROLE_CANARY, CONFINE_FINAL, NULL,
@@ -889,11 +947,12 @@ static const struct death_case cases[] = {
 	  try_clone3, FAILS(ENOSYS) },
 	{ "unpack: ptrace(TRACEME) kills", ROLE_UNPACK, CONFINE_FINAL, NULL,
 	  try_ptrace_traceme, VIOLATES },
-	{ "unpack: ptrace(ATTACH bystander) kills", ROLE_UNPACK, CONFINE_FINAL,
+	{ "unpack: ptrace(ATTACH bystander; warm: its zygote) kills", ROLE_UNPACK, CONFINE_FINAL,
 	  prepare_bystander, try_ptrace_bystander, VIOLATES },
-	{ "unpack: kill(bystander) kills", ROLE_UNPACK, CONFINE_FINAL,
+	{ "unpack: kill(bystander; warm: its zygote) kills", ROLE_UNPACK, CONFINE_FINAL,
 	  prepare_bystander, try_kill_bystander, VIOLATES },
-	{ "unpack: tgkill(bystander, SIGABRT) kills (only its own pid)",
+	{ "unpack: tgkill(bystander; warm: its zygote, SIGABRT) kills "
+	  "(only its own pid)",
 	  ROLE_UNPACK, CONFINE_FINAL, prepare_bystander,
 	  try_tgkill_bystander_abrt, VIOLATES },
 	{ "unpack: tgkill(self, SIGUSR1) kills", ROLE_UNPACK, CONFINE_FINAL,
@@ -1068,7 +1127,8 @@ static const struct death_case cases[] = {
 	  NULL, try_mkdir_tmp, FAILS(EACCES) },
 	{ "landlock: execve is EACCES", ROLE_UNPACK, CONFINE_LANDLOCK, NULL,
 	  try_execve, FAILS(EACCES) },
-	{ "landlock: kill(bystander, 0) is EPERM (signal scope)",
+	{ "landlock: kill(bystander; warm: its zygote, 0) is EPERM "
+	  "(signal scope)",
 	  ROLE_UNPACK, CONFINE_LANDLOCK, prepare_bystander, try_kill_bystander,
 	  FAILS(EPERM) },
 	{ "landlock: sealed memfd part works", ROLE_UNPACK, CONFINE_LANDLOCK,
@@ -1088,20 +1148,13 @@ static const struct death_case cases[] = {
 
 /* ---- the role side ---------------------------------------------------- */
 
-/* This program exec'd by the spawner as a role: pid 1, its own uid, the
- * profile's rlimits and the outer filter already in place. */
-static int
-role_main(const char *arg)
+/* The case in the role: its preparation, its confinement, its attempt;
+ * the same for an exec'd role and a warm child. */
+static void __attribute__((noreturn))
+case_in_role(const struct death_case *c)
 {
-	size_t ncases = sizeof(cases) / sizeof(cases[0]);
-	const struct death_case *c;
 	const char *why;
-	char *end;
-	unsigned long i = strtoul(arg, &end, 10);
 
-	if (*end != '\0' || i >= ncases)
-		_exit(ROLE_EXIT_USAGE);
-	c = &cases[i];
 	if (c->prepare && c->prepare() < 0)
 		_exit(EXIT_SETUP_FAILED);
 	switch (c->confine) {
@@ -1110,15 +1163,14 @@ role_main(const char *arg)
 	case CONFINE_LANDLOCK:
 	case CONFINE_LANDLOCK_DIR:
 		if (sandbox_landlock_restrict(c->confine == CONFINE_LANDLOCK ?
-		    LANDLOCK_NO_FILES : LANDLOCK_PRIVATE_DIR, ROLE_SCRATCH_DIR,
+		    LANDLOCK_NO_FILES : LANDLOCK_PRIVATE_DIR, scratch,
 		    &why) < 0) {
 			role_log("landlock: %s", why);
 			_exit(EXIT_LOCKDOWN_FAILED);
 		}
 		break;
 	case CONFINE_FINAL_DIR:
-		if (sandbox_role_lockdown_dir(c->role, ROLE_SCRATCH_DIR,
-		    &why) < 0) {
+		if (sandbox_role_lockdown_dir(c->role, scratch, &why) < 0) {
 			role_log("lockdown: %s", why);
 			_exit(EXIT_LOCKDOWN_FAILED);
 		}
@@ -1134,12 +1186,98 @@ role_main(const char *arg)
 	_exit(c->attempt());
 }
 
+/* The case number in `text`, or -1. */
+static long
+case_index(const char *text)
+{
+	size_t ncases = sizeof(cases) / sizeof(cases[0]);
+	char *end;
+	unsigned long i = strtoul(text, &end, 10);
+
+	return end != text && *end == '\0' && i < ncases ? (long)i : -1;
+}
+
+/* This program exec'd by the spawner as a role: pid 1, its own uid, the
+ * profile's rlimits and the outer filter already in place. */
+static int
+role_main(const char *arg)
+{
+	long i = case_index(arg);
+
+	if (i < 0)
+		_exit(ROLE_EXIT_USAGE);
+	case_in_role(&cases[i]);
+}
+
+/* The role of the zygote this program serves as. */
+static enum role_id zygote_role;
+
+/* A warm child, after its fork, its descriptors placed, its settings
+ * checked and its rlimits set: its case is the text of its message
+ * (fd 0), read before the case's confinement as a role maps its
+ * message; then the case as an exec'd role runs it. */
+static void __attribute__((noreturn))
+warm_child_main(const char *dir)
+{
+	char text[16];
+	ssize_t n = pread(ROLE_FD_MESSAGE, text, sizeof(text) - 1, 0);
+	long i;
+
+	text[n > 0 ? n : 0] = '\0';
+	i = case_index(text);
+	if (i < 0 || cases[i].role != zygote_role) {
+		role_log("warm death case: no case of my role in '%s'", text);
+		_exit(ROLE_EXIT_USAGE);
+	}
+	warm_child = 1;
+	if (dir != NULL)
+		scratch = dir;
+	case_in_role(&cases[i]);
+}
+
+/* This program exec'd by the spawner as a zygote (argv[0]
+ * "zygote-ROLE", no argument, as a role helper): its settings read as a
+ * role reads them, then it serves. */
+static int
+zygote_main(const char *name)
+{
+	static struct role_settings set;
+	static struct zygote_role zr;
+
+	int found = 0;
+
+	for (int r = 1; r <= ROLE_ID_MAX; r++) {
+		const struct role_profile *p = sandbox_profile((enum role_id)r);
+
+		if (p != NULL && strcmp(p->name, name) == 0) {
+			zygote_role = (enum role_id)r;
+			found = 1;
+		}
+	}
+	if (!found) {
+		role_log("death zygote: no role '%s'", name);
+		_exit(ROLE_EXIT_USAGE);
+	}
+	role_read_settings(zygote_role, 1, &set);
+	zr.role = zygote_role;
+	zr.set = &set;
+	zr.child_main = warm_child_main;
+	zygote_serve(&zr);
+}
+
 /* ---- the broker side --------------------------------------------------- */
 
 struct harness {
 	const char *helper;	/* this program, where role users can exec it */
 	struct as_broker b;	/* privileges, outer filter, role users */
 	int i386_entry;		/* 1: the kernel runs int 0x80 for 64-bit code */
+	/* warm: the configuration the settings come from, and one zygote
+	 * per role, as the service keeps them */
+	struct qscan_config cfg;
+	char zygote_dir[200];	/* beside this program: zygotes/ */
+	struct warm_zygote zyg[ROLE_ID_MAX + 1];
+	int zyg_up[ROLE_ID_MAX + 1];
+	unsigned zyg_started[ROLE_ID_MAX + 1];
 };
 
 /* A scan request as the broker sends one: a sealed memfd on a record. */
@@ -1175,11 +1313,10 @@ make_peer(enum broker_side side, int *keep)
 }
 
 static void
-describe(char *buf, size_t sz, const struct death_case *c,
-    enum role_ending e, int code)
+describe(char *buf, size_t sz, const struct case_end *e)
 {
-	snprintf(buf, sz, "%s, %s %d", role_ending_name(e),
-	    c->ending == END_SIGNAL ? "signal" : "code", code);
+	snprintf(buf, sz, "%s, %s %d", role_ending_name(e->want),
+	    e->ending == END_SIGNAL ? "signal" : "code", e->value);
 }
 
 /* Spawns case n as production spawns a role and reads its ending with
@@ -1232,6 +1369,165 @@ case_spawn(const struct harness *h, const struct death_case *c, unsigned n,
 	if (keep >= 0)
 		close(keep);
 	return out->ending == c->want && out->code == c->value;
+}
+
+/* ---- the warm side: zygotes and their children ----------------------- */
+
+/* The zygote of `role`, started as the monitor starts one when there is
+ * none (the first, or the successor of one that retired). */
+static struct warm_zygote *
+zygote_of(struct harness *h, enum role_id role, const char **got_detail)
+{
+	struct warm_zygote *y = &h->zyg[role];
+	const struct role_profile *prof = sandbox_profile(role);
+	g_autofree struct rec_writer *w = role_settings_build(&h->cfg, role,
+	    role == ROLE_CLAMD, 1, 1000);
+	g_autofree char *argv0 = g_strdup_printf("zygote-%s", prof->name);
+	g_autofree char *path = g_strdup_printf("%s/%s.sock", h->zygote_dir,
+	    prof->name);
+	char *argv[] = { argv0, NULL };
+	struct spawn_spec spec = {
+		.role = role, .helper = h->helper, .argv = argv,
+		.message_fd = -1, .peer_fd = -1, .settings = w,
+		.uid = h->b.uid[role], .gid = h->b.gid[role],
+		.privs = &h->b.privs, .outer_filter = &h->b.outer,
+	};
+	char *why = NULL;
+
+	if (h->zyg_up[role])
+		return y;
+	if (warm_zygote_start(y, &spec, path, ZYGOTE_WAIT_MS, &why) != 0) {
+		printf("# zygote %s: %s\n", prof->name, why);
+		g_free(why);
+		*got_detail = "the zygote did not come up";
+		return NULL;
+	}
+	h->zyg_up[role] = 1;
+	h->zyg_started[role]++;
+	printf("# zygote %s %u started, pid %d\n", prof->name,
+	    h->zyg_started[role], (int)y->z.pid);
+	return y;
+}
+
+/* A child's ending its zygote reads as a crash (zygote_serve.c): it
+ * retires after it. */
+static int
+ends_in_crash(const struct role_outcome *out)
+{
+	if (out->ending == ROLE_ABORT)
+		return 1;
+	return out->ending == ROLE_CRASH && (out->code == SIGSEGV ||
+	    out->code == SIGBUS || out->code == SIGILL);
+}
+
+/* After a child: the zygote lives on (same pid, no RETIRING) unless the
+ * child crashed; after a crash it says RETIRING and exits 0, and the
+ * next case gets its successor.  1 when it did as it must; *said tells. */
+static int
+zygote_after(struct harness *h, enum role_id role, int crashed, char *said,
+    size_t cap)
+{
+	struct warm_zygote *y = &h->zyg[role];
+	struct pollfd p = { y->z.records_fd, POLLIN, 0 };
+	enum zygote_status st = 0;
+	char *why = NULL;
+	int status, ok;
+	pid_t pid;
+
+	warm_zygote_drain_log(y);
+	if (!crashed) {
+		ok = warm_zygote_alive(y) && poll(&p, 1, 0) == 0;
+		snprintf(said, cap, "zygote pid %d %s", (int)y->z.pid, ok ?
+		    "lives on" : "did not live on");
+		if (!ok) {
+			(void)warm_zygote_end(y, 0);
+			h->zyg_up[role] = 0;
+		}
+		return ok;
+	}
+	ok = warm_zygote_status(y, &st, ZYGOTE_WAIT_MS, &why) == 0 &&
+	    st == ZYGOTE_RETIRING;
+	pid = y->z.pid;
+	status = warm_zygote_end(y, ZYGOTE_WAIT_MS);
+	ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	h->zyg_up[role] = 0;
+	snprintf(said, cap, "zygote pid %d %s; the next case gets a new "
+	    "zygote, as the front starts one", (int)pid, ok ?
+	    "retired after the crash and exited 0" :
+	    "did not retire and exit 0 after the crash");
+	if (!ok)
+		printf("# status 0x%x%s%s\n", (unsigned)status,
+		    why ? ": " : "", why ? why : "");
+	g_free(why);
+	return ok;
+}
+
+/* Case n as a warm child of its role's zygote, obtained as a worker
+ * obtains one and read by production's role_run.  Returns 1 when it
+ * ended as the case's warm column says (or the exec one, unset). */
+static int
+case_warm_spawn(struct harness *h, const struct death_case *c, unsigned n,
+    const char **got_detail, struct role_outcome *out)
+{
+	const struct case_end *want = &c->warm;
+	struct case_end same = { 1, c->ending, c->value, c->want };
+	g_autofree struct rec_writer *w = role_settings_build(&h->cfg,
+	    c->role, c->role == ROLE_CLAMD, 0, 0);
+	struct spawn_spec spec = {
+		.role = c->role, .message_fd = -1, .peer_fd = -1,
+		.settings = w,
+	};
+	struct role_io io = AS_BROKER_ANY_IO;
+	struct warm_zygote *y = zygote_of(h, c->role, got_detail);
+	struct role_proc rp;
+	char idx[16], *why = NULL;
+	const char *fwhy;
+	int keep = -1;
+
+	if (!want->set)
+		want = &same;
+	if (y == NULL)
+		return 0;
+	snprintf(idx, sizeof(idx), "%u", n);
+	spec.message_fd = sealed_memfd_from("case", (const uint8_t *)idx,
+	    strlen(idx), &fwhy);
+	if (spec.message_fd < 0) {
+		*got_detail = "cannot make the case's message";
+		return 0;
+	}
+	if (c->broker == BROKER_PEER || c->broker == BROKER_PEER_UNCONNECTED ||
+	    c->broker == BROKER_PEER_AND_SCAN) {
+		spec.peer_fd = make_peer(c->broker, &keep);
+		if (spec.peer_fd < 0) {
+			close(spec.message_fd);
+			*got_detail = "cannot make the peer socket";
+			return 0;
+		}
+	}
+	if (warm_start_role(y->path, &spec, ZYGOTE_WAIT_MS, &rp, &why) != 0) {
+		printf("# warm_start_role: %s\n", why);
+		g_free(why);
+		close(spec.message_fd);
+		if (spec.peer_fd >= 0)
+			close(spec.peer_fd);
+		if (keep >= 0)
+			close(keep);
+		*got_detail = "no child from the zygote";
+		return 0;
+	}
+	close(spec.message_fd);
+	if (spec.peer_fd >= 0)
+		close(spec.peer_fd);
+	if ((c->broker == BROKER_SCAN_REQUEST ||
+	    c->broker == BROKER_PEER_AND_SCAN) &&
+	    send_scan_request(rp.records_fd) != 0) {
+		*got_detail = "cannot send the scan request";
+		shutdown(rp.warm_fd, SHUT_WR);
+	}
+	role_run(&rp, CASE_DEADLINE_MS, &io, out);
+	if (keep >= 0)
+		close(keep);
+	return out->ending == want->want && out->code == want->value;
 }
 
 /* An i386 call from 64-bit code, unconfined: does this kernel run it?
@@ -1370,36 +1666,89 @@ i386_case_by_bpf(const struct harness *h, const struct death_case *c,
 		SANDBOX_FILTER_FINAL, c->role, AUDIT_ARCH_I386, I386_NR_GETPID,
 		SECCOMP_RET_KILL_PROCESS,
 	};
-	char name[256];
+	char name[420];
 
 	snprintf(name, sizeof(name), "%s (this kernel has no i386 entry: the "
 	    "filter's BPF evaluated on an i386 getpid)", c->name);
 	return verdict_run(h, &v, name, n);
 }
 
+/* Case number i (TAP n): spawned as the exec path does, or warm. */
 static int
-case_run(const struct harness *h, const struct death_case *c, unsigned n)
+case_run(struct harness *h, const struct death_case *c, unsigned i,
+    unsigned n, int warm)
 {
+	struct case_end want = { 1, c->ending, c->value, c->want };
 	struct role_outcome out;
 	const char *detail = NULL;
-	char got[320], want[96];
+	char got[320], wants[96], name[320], zygote_said[200] = "";
+	int ok, zok = 1;
 
-	if (c->i386 && !h->i386_entry)
+	snprintf(name, sizeof(name), "%s: %s", warm ? "warm" : "exec",
+	    c->name);
+	if (c->i386 && !h->i386_entry) {
+		/* A warm child's final filter is the same program. */
+		c = &(struct death_case){ .name = name, .role = c->role,
+		    .confine = c->confine };
 		return i386_case_by_bpf(h, c, n);
+	}
+	if (warm && c->warm.set)
+		want = c->warm;
 	fflush(stdout);
 	memset(&out, 0, sizeof(out));
-	if (case_spawn(h, c, n - 1, &detail, &out)) {
-		printf("ok %u - %s\n", n, c->name);
+	ok = warm ? case_warm_spawn(h, c, i, &detail, &out) :
+	    case_spawn(h, c, i, &detail, &out);
+	if (warm && h->zyg_up[c->role])
+		zok = zygote_after(h, c->role, ends_in_crash(&out),
+		    zygote_said, sizeof(zygote_said));
+	if (ok && zok) {
+		printf("ok %u - %s%s%s%s\n", n, name, zygote_said[0] ? " (" :
+		    "", zygote_said, zygote_said[0] ? ")" : "");
 		return 1;
 	}
-	describe(want, sizeof(want), c, c->want, c->value);
+	describe(wants, sizeof(wants), &want);
 	if (detail != NULL)
 		snprintf(got, sizeof(got), "%s", detail);
 	else
 		snprintf(got, sizeof(got), "%s (%s)",
 		    role_ending_name(out.ending), out.detail);
-	printf("not ok %u - %s: want %s, got %s\n", n, c->name, want, got);
+	printf("not ok %u - %s: want %s, got %s%s%s\n", n, name, wants, got,
+	    zygote_said[0] ? "; " : "", zygote_said);
 	return 0;
+}
+
+/* The last child of each zygote done: told to retire, each exits 0
+ * (it lived through every case of its role). */
+static unsigned
+zygotes_retire(struct harness *h, unsigned *n)
+{
+	unsigned failed = 0;
+
+	for (int r = 1; r <= ROLE_ID_MAX; r++) {
+		struct warm_zygote *y = &h->zyg[r];
+		enum zygote_status st = 0;
+		char *why = NULL;
+		int status, ok;
+		pid_t pid = y->z.pid;
+
+		if (!h->zyg_up[r])
+			continue;
+		ok = zygote_tell_retire(y->z.records_fd) == 0 &&
+		    warm_zygote_status(y, &st, ZYGOTE_WAIT_MS, &why) == 0 &&
+		    st == ZYGOTE_RETIRING;
+		status = warm_zygote_end(y, ZYGOTE_WAIT_MS);
+		ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		h->zyg_up[r] = 0;
+		printf("%s %u - warm: zygote %s (pid %d, the %u. of its role) "
+		    "told to retire after its cases: RETIRING, exit 0 (status "
+		    "0x%x)%s%s\n", ok ? "ok" : "not ok", ++*n,
+		    sandbox_profile((enum role_id)r)->name, (int)pid,
+		    h->zyg_started[r], (unsigned)status, why ? ": " : "",
+		    why ? why : "");
+		g_free(why);
+		failed += !ok;
+	}
+	return failed;
 }
 
 static int
@@ -1418,6 +1767,15 @@ harness_setup(struct harness *h, const char *helper)
 		    sandbox_landlock_abi());
 		return -1;
 	}
+	config_defaults(&h->cfg);
+	{
+		/* The zygotes' sockets: zygotes/ beside this program
+		 * (profiles_death.sh makes it, 0700 qscand). */
+		const char *slash = strrchr(helper, '/');
+
+		snprintf(h->zygote_dir, sizeof(h->zygote_dir), "%.*s/zygotes",
+		    (int)(slash - helper), helper);
+	}
 	/* As the broker: qscand with CAP_SETUID/CAP_SETGID, roles their own
 	 * users (qscan-setup made them), the outer filter compiled once. */
 	return as_broker_setup(&h->b) != 0 ? -1 : 0;
@@ -1431,8 +1789,12 @@ main(int argc, char **argv)
 	struct harness h;
 	unsigned failed = 0, n = 0;
 
+	unsigned ncanary = 0;
+
 	if (argc == 3 && strcmp(argv[1], "--role") == 0)
 		return role_main(argv[2]);
+	if (argc == 1 && strncmp(argv[0], "zygote-", 7) == 0)
+		return zygote_main(argv[0] + 7);
 	if (argc != 2 || argv[1][0] != '/') {
 		fprintf(stderr, "usage: test-profiles-death /abs/path/of/itself "
 		    "(run by profiles_death.sh)\n");
@@ -1444,12 +1806,31 @@ main(int argc, char **argv)
 	printf("# i386 entry for 64-bit code: %s\n", h.i386_entry ?
 	    "offered (int 0x80 cases run as roles)" :
 	    "absent (int 0x80 cases check the BPF only)");
-	printf("1..%zu\n", ncases + nverdicts);
-	for (size_t i = 0; i < ncases; i++)
-		if (!case_run(&h, &cases[i], ++n))
+	/* Each case exec'd, then as a warm child; the canary has no zygote
+	 * (docs/warm.md: it stays exec-only), which is checked once. */
+	for (size_t i = 0; i < ncases; i++) {
+		if (!case_run(&h, &cases[i], (unsigned)i, ++n, 0))
 			failed++;
+		if (cases[i].role == ROLE_CANARY) {
+			ncanary++;
+			continue;
+		}
+		if (!case_run(&h, &cases[i], (unsigned)i, ++n, 1))
+			failed++;
+	}
+	{
+		g_autofree struct rec_writer *w = role_settings_build(&h.cfg,
+		    ROLE_CANARY, 0, 1, 1000);
+
+		printf("%s %u - warm: the canary role has no zygote (no warm "
+		    "settings for it): its %u cases run exec'd only\n",
+		    w == NULL ? "ok" : "not ok", ++n, ncanary);
+		failed += w != NULL;
+	}
+	failed += zygotes_retire(&h, &n);
 	for (size_t i = 0; i < nverdicts; i++)
 		if (!verdict_run(&h, &verdicts[i], verdicts[i].name, ++n))
 			failed++;
+	printf("1..%u\n", n);
 	return failed ? 1 : 0;
 }

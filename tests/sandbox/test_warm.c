@@ -32,6 +32,7 @@
 #include "sealed_memfd.h"
 #include "spawn.h"
 #include "warm_child.h"
+#include "warm_lib.h"
 #include "zygote_spawn.h"
 
 #define WAIT_MS		20000	/* a bound for waits, never asserted */
@@ -96,52 +97,14 @@ spec_for(enum role_id role, const struct rec_writer *w, char **helper,
 	spec->outer_filter = &h.b.outer;
 }
 
-/* What a zygote logs, relayed as TAP comments and kept for the cases. */
-static void
-drain_log(int fd, GString *kept)
-{
-	char buf[4096];
-	ssize_t n;
+/* A zygote as the monitor starts it (warm_lib.h). */
+#define zyg warm_zygote
 
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		g_string_append_len(kept, buf, n);
-		for (char *p = buf, *e; p < buf + n; p = e + 1) {
-			e = memchr(p, '\n', (size_t)(buf + n - p));
-			if (e == NULL)
-				e = buf + n;
-			printf("# zygote: %.*s\n", (int)(e - p), p);
-		}
-	}
-}
-
-struct zyg {
-	struct zygote z;
-	int listen_fd;
-	char path[256];
-	GString *log;
-};
-
-/* Waits for one READY or RETIRING; 0 with *st. */
 static int
 zyg_status(struct zyg *y, enum zygote_status *st, unsigned wait_ms,
     char **why)
 {
-	double until = now_ms() + wait_ms;
-
-	for (;;) {
-		struct pollfd p[2] = { { y->z.records_fd, POLLIN, 0 },
-		    { y->z.log_fd, POLLIN, 0 } };
-
-		if (now_ms() > until) {
-			*why = g_strdup("no status from the zygote in time");
-			return -1;
-		}
-		(void)poll(p, 2, 200);
-		drain_log(y->z.log_fd, y->log);
-		if (p[0].revents)
-			return zygote_read_status(y->z.records_fd, st, why);
-	}
+	return warm_zygote_status(y, st, wait_ms, why);
 }
 
 /* The monitor's part: the socket, the zygote, its READY. */
@@ -152,36 +115,31 @@ zyg_start_in(struct zyg *y, const char *dir, enum role_id role,
 	/* clamd over its unix socket: fildes, as the worker's record says. */
 	g_autofree struct rec_writer *w = role_settings_build(&h.cfg, role,
 	    role == ROLE_CLAMD, 1, max_children);
-	g_autofree char *helper = NULL, *name = NULL;
+	g_autofree char *helper = NULL, *name = NULL, *path = NULL;
 	char *argv[2], *why = NULL;
 	struct spawn_spec spec;
-	enum zygote_status st = 0;
 
-	memset(y, 0, sizeof(*y));
-	y->log = g_string_new(NULL);
-	snprintf(y->path, sizeof(y->path), "%s/zygotes/%s.sock", h.dir, tag);
+	path = g_strdup_printf("%s/zygotes/%s.sock", h.dir, tag);
 	spec_for(role, w, &helper, &name, argv, &spec);
 	g_free(helper);
 	helper = g_strdup_printf("%s/%s", dir, name);
 	spec.helper = helper;
-	if ((y->listen_fd = zygote_listen_socket(y->path, &why)) < 0 ||
-	    zygote_spawn(&spec, y->listen_fd, &y->z, &why) != 0 ||
-	    zyg_status(y, &st, READY_MS, &why) != 0 || st != ZYGOTE_READY) {
-		tap(0, "%s: zygote ready: %s", tag, why ? why :
-		    "RETIRING before READY");
+	if (warm_zygote_start(y, &spec, path, READY_MS, &why) != 0) {
+		tap(0, "%s: zygote ready: %s", tag, why);
 		g_free(why);
 		return -1;
 	}
 	tap(1, "%s: zygote %s spawned (pid %d), READY", tag, name,
 	    (int)y->z.pid);
 	{
-		char path[64], st_text[4096], v[32];
+		char ppath[64], st_text[4096], v[32];
 
 		/* fork() copies only the calling thread: a zygote must
 		 * have no other. */
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)y->z.pid);
+		snprintf(ppath, sizeof(ppath), "/proc/%d/status",
+		    (int)y->z.pid);
 		v[0] = '\0';
-		if (read_text(path, st_text, sizeof(st_text)) == 0)
+		if (read_text(ppath, st_text, sizeof(st_text)) == 0)
 			status_field(st_text, "Threads", v, sizeof(v));
 		tap(strcmp(v, "1") == 0, "%s: the zygote is one thread (%s)",
 		    tag, v);
@@ -202,17 +160,7 @@ zyg_start(struct zyg *y, enum role_id role, unsigned max_children,
 static int
 zyg_end(struct zyg *y)
 {
-	struct pollfd p = { y->z.pidfd, POLLIN, 0 };
-	int status = -1;
-
-	if (poll(&p, 1, WAIT_MS) <= 0) {
-		printf("# zygote %d did not end: killed\n", (int)y->z.pid);
-		kill(y->z.pid, SIGKILL);
-	}
-	zygote_reap(&y->z, &status);
-	close(y->listen_fd);
-	unlink(y->path);
-	return status;
+	return warm_zygote_end(y, WAIT_MS);
 }
 
 /* Records as they came, with each descriptor's bytes: two runs of one
@@ -777,7 +725,7 @@ case_max_children(const char *msg)
 	tap(done == 3, "max_children 3: three children done (%u)", done);
 	tap(zyg_status(&y, &st, WAIT_MS, &why) == 0 && st == ZYGOTE_RETIRING,
 	    "then the zygote says RETIRING");
-	drain_log(y.z.log_fd, y.log);
+	warm_zygote_drain_log(&y);
 	status = zyg_end(&y);
 	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0, "and exits 0 "
 	    "(status 0x%x)", (unsigned)status);
