@@ -8,7 +8,8 @@
 # fails to load: logged with the zygote's own reason, the old engine is
 # kept and scans on; (b2) making it good is a change: a new engine again;
 # (c) `qscan reload` with the databases unchanged replaces every zygote
-# the same way.  Throughout, never more than two clamav zygotes.
+# the same way.  Throughout, never more than two clamav zygotes.  (d)
+# Zygotes retiring at max children: the hooks that wait are served.
 . "$(dirname "$0")/lib.sh"
 . "$QSCAN_SRC/tests/av/lib_av.sh"
 . "$QSCAN_SRC/tests/integration/lib_service.sh"
@@ -153,3 +154,17 @@ pass "$n messages during the swaps and the reload: each clean one 0, each EICAR 
 zmax=$(cat "$T/zmax")
 [ "$zmax" -le 2 ] || fail "$zmax clamav zygotes at once"
 pass "at most $zmax clamav zygotes at once (two engines at most)"
+
+# (d) A retirement at max children still pauses (the zygote says RETIRING
+# only when it stops accepting): the hooks that came meanwhile wait for
+# the successor's canary, and each is then served, none tempfailed.
+svc_stop
+sed -i 's/^\[service\]$/[service]\nzygote_max_children = 3/' "$T/qscan.conf"
+svc_start
+for i in 1 2 3 4 5 6 7 8; do
+	hook "$T/clean"
+	expect_rc 0 "clean message $i with zygote_max_children = 3"
+done
+[ "$(grep -c 'retires after 3 children: max children reached' "$T/qscand.log")" -ge 2 ] ||
+    fail "no retirement at max children: $(cat "$T/qscand.log")"
+pass "(d) zygotes retiring every 3 children: 8 messages in a row, each queued"
