@@ -407,11 +407,12 @@ static void
 take_canary(struct zygote *zy, int fd)
 {
 	struct zslot *s;
+	const char *why = zy->retiring ? "retiring" :
+	    zy->busy >= ZYGOTE_CHILDREN_MAX ? "no room" :
+	    fcntl(fd, F_SETFL, O_NONBLOCK) != 0 ? strerror(errno) : NULL;
 
-	if (zy->retiring || zy->busy >= ZYGOTE_CHILDREN_MAX ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
-		role_log("zygote: canary connection refused: %s",
-		    zy->retiring ? "retiring" : "no room");
+	if (why != NULL) {
+		role_log("zygote: canary connection refused: %s", why);
 		close(fd);
 		return;
 	}
@@ -487,7 +488,8 @@ take_connection(struct zygote *zy)
 static int
 may_accept(const struct zygote *zy)
 {
-	return zy->serving && !zy->retiring && zy->busy < ZYGOTE_CHILDREN_MAX &&
+	return zy->serving && !zy->retiring &&
+	    zy->busy < ZYGOTE_CHILDREN_MAX &&
 	    zy->forked + zy->busy < zy->z->set->zygote_max_children;
 }
 
