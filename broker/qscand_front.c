@@ -595,6 +595,11 @@ front_accept(struct front *f)
 		front_fork_worker(f, fd, c.uid);
 		return;
 	}
+	/* Once per pause, not per hook: hooks waiting is what a swap must
+	 * never cause (docs/warm.md, "Signature updates"). */
+	if (f->n_wait == 0)
+		log_info("front: %s: hooks wait (at most %u ms)", why,
+		    f->q->cfg.service_zygote_wait_ms);
 	f->wait[f->n_wait++] = (struct pending){ fd, c.uid,
 	    now_ms() + f->q->cfg.service_zygote_wait_ms };
 }

@@ -16,7 +16,8 @@
 av_setup "virus_action = reject"
 av_messages
 av_conf clamav
-svc_conf "fallback = tempfail"
+# No retirement at max children during (a)-(c): its pause is (d)'s.
+svc_conf "fallback = tempfail" "zygote_max_children = 1000000"
 V=$T/msgs/nested/eicar-base64.eml
 qs_msg "$T/clean" hello
 qs_env "$T/e" alice@a.example bob@b.example
@@ -146,11 +147,13 @@ expect_rc 0 "clean after the reload"
 pass "(c) qscan reload: unpack $u1 and clamav $z4 each replaced after their successor's canary"
 
 stop_load
+! grep 'hooks wait' "$T/qscand.log" ||
+    fail "hooks had to wait for a zygote during the swaps or the reload"
 n=$(wc -l < "$T/loop.rc")
 bad=$(awk '$2 != $3' "$T/loop.rc")
 [ -z "$bad" ] || { cat "$T"/loop.err.* 2>/dev/null; fail "messages of the loop answered otherwise (n want got): $bad"; }
 [ "$n" -ge 4 ] || fail "only $n messages ran during the swaps"
-pass "$n messages during the swaps and the reload: each clean one 0, each EICAR 31, no fallback"
+pass "$n messages during the swaps and the reload: each clean one 0, each EICAR 31, no fallback, none waited for a zygote"
 zmax=$(cat "$T/zmax")
 [ "$zmax" -le 2 ] || fail "$zmax clamav zygotes at once"
 pass "at most $zmax clamav zygotes at once (two engines at most)"
@@ -159,7 +162,7 @@ pass "at most $zmax clamav zygotes at once (two engines at most)"
 # only when it stops accepting): the hooks that came meanwhile wait for
 # the successor's canary, and each is then served, none tempfailed.
 svc_stop
-sed -i 's/^\[service\]$/[service]\nzygote_max_children = 3/' "$T/qscan.conf"
+sed -i 's/^zygote_max_children = .*/zygote_max_children = 3/' "$T/qscan.conf"
 svc_start
 for i in 1 2 3 4 5 6 7 8; do
 	hook "$T/clean"
@@ -167,4 +170,6 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 [ "$(grep -c 'retires after 3 children: max children reached' "$T/qscand.log")" -ge 2 ] ||
     fail "no retirement at max children: $(cat "$T/qscand.log")"
+grep -q 'no canaried zygote for role unpack: hooks wait' "$T/qscand.log" ||
+    fail "no hook waited: (d) did not test the waiting connections"
 pass "(d) zygotes retiring every 3 children: 8 messages in a row, each queued"
