@@ -144,7 +144,7 @@ main(int argc, char **argv)
 	if ((lfd = zygote_listen_socket(sock, &why)) < 0 ||
 	    zygote_spawn(&spec, lfd, &z, &why) != 0 ||
 	    zygote_read_status(z.records_fd, &st, &why) != 0 ||
-	    st != ZYGOTE_READY) {
+	    st != ZYGOTE_READY || zygote_tell_serve(z.records_fd) != 0) {
 		fprintf(stderr, "bench-warm: zygote: %s\n", why ? why : "not ready");
 		return 1;
 	}

@@ -1,13 +1,17 @@
 /* broker: qscand's front (docs/warm.md, "Processes"): accepts the hook's
  * connections, lets in only the clients SO_PEERCRED names, forks one
  * worker per connection, and owns the zygotes' lives: asks the monitor
- * for them, reads their READY and RETIRING records, canaries each before
- * its first message and every canary_interval_s (one that fails is
- * killed), restarts a dead one with backoff, starts a successor for one
- * that retires.  No capability,
- * not dumpable, the service filter.  Trusted. */
+ * for them, reads their READY and RETIRING records, canaries each
+ * through its own channel before it tells it SERVE and every
+ * canary_interval_s (one that fails is killed), restarts a dead one with
+ * backoff, starts a successor for one that retires, and on a reload or
+ * a change of the clamav databases starts the successor beside the one
+ * serving and swaps them once it is canaried (docs/warm.md, "Signature
+ * updates").  No capability, not dumpable, the service filter.
+ * Trusted. */
 #include <cap-ng.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,10 +21,12 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
 #include "clock.h"
+#include "db_watch.h"
 #include "fd_pass.h"
 #include "log.h"
 #include "qscand.h"
@@ -38,21 +44,44 @@
 #define PENDING_MAX		256
 /* How often the loop looks at its clocks (restarts, canaries, waits). */
 #define TICK_MS			100
+/* freshclam replaces several files: the databases' stamp must stay the
+ * same this long before a new engine loads them. */
+#define DB_SETTLE_MS		2000
 
 struct zslot {
 	pid_t pid;		/* 0: none */
 	int records_fd, log_fd;
-	int canaried;
+	int canaried;		/* its canary passed: told SERVE */
 	double canary_due;
+	int failed;		/* a next that failed: killed, awaiting its end */
+	char stamp[DB_STAMP_LEN];	/* clamav: the databases when asked */
+	char since[32];		/* when it began to serve (UTC), for the log */
 };
 
+/* Per role at most three slots, and at most two of them alive: `next`
+ * is asked for only while `old` is gone (docs/warm.md, "Signature
+ * updates"). */
 struct front_role {
 	enum role_id role;
 	struct zslot cur;	/* the one that gets work */
+	struct zslot next;	/* its successor, loading or canaried next */
 	struct zslot old;	/* retiring: its log and its end only */
 	int starting;		/* asked the monitor, no answer yet */
+	int next_wanted;	/* a reload or a database change: start next */
+	char asked_stamp[DB_STAMP_LEN];	/* clamav: at the last MON_START */
 	double restart_at;	/* 0: not scheduled */
 	unsigned backoff_s;
+};
+
+/* The clamav databases (clamav a configured scanner only). */
+struct front_db {
+	int open;
+	struct db_watch w;		/* w.loaded: what cur serves */
+	char seen[DB_STAMP_LEN];	/* settled: stable DB_SETTLE_MS */
+	char settling[DB_STAMP_LEN];	/* the stamp being watched */
+	double settle_at;		/* 0: nothing settling */
+	double look_at;			/* the next look without inotify */
+	char failed[DB_STAMP_LEN];	/* a stamp that failed to load */
 };
 
 struct pending {
@@ -71,6 +100,7 @@ struct front {
 	unsigned n_workers;
 	int stopping;
 	double stop_deadline;
+	struct front_db db;
 };
 
 static void
@@ -147,50 +177,146 @@ front_schedule_restart(struct front_role *r)
 	r->backoff_s = MIN(r->backoff_s * 2, BACKOFF_MAX_S);
 }
 
-/* cur stops getting work: told to retire, a successor asked for. */
 static void
-front_retire(struct front *f, struct front_role *r, int tell)
+slot_move(struct zslot *to, struct zslot *from)
 {
-	if (r->cur.pid == 0)
-		return;
-	if (tell && r->cur.records_fd >= 0)
-		zygote_tell_retire(r->cur.records_fd);
-	slot_clear(&r->old);
-	r->old = r->cur;
-	memset(&r->cur, 0, sizeof(r->cur));
-	r->cur.records_fd = r->cur.log_fd = -1;
-	if (!f->stopping && !r->starting && r->restart_at == 0) {
-		r->starting = 1;
-		front_ask(f, MON_START, r->role, 0);
-	}
+	slot_clear(to);
+	*to = *from;
+	memset(from, 0, sizeof(*from));
+	from->records_fd = from->log_fd = -1;
 }
 
+/* Now, in UTC, for a log line that names a moment. */
 static void
-front_canary(struct front *f, struct front_role *r)
+utc_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		g_strlcpy(out, "?", 32);
+}
+
+/* Asks the monitor for a zygote of r's role: it goes into cur when
+ * there is none, else into next.  For clamav, the databases' stamp now:
+ * what the new engine loads (or fails to). */
+static void
+front_start(struct front *f, struct front_role *r)
 {
 	g_autofree char *why = NULL;
 
-	if (zygote_canary(f->q->zygote_path[r->role], r->role,
-	    f->q->cfg.service_zygote_wait_ms, &why) == 0) {
-		if (!r->cur.canaried)
-			log_info("zygote %s pid %d: canary passed, serving",
-			    role_id_name(r->role), (int)r->cur.pid);
-		r->cur.canaried = 1;
-		r->cur.canary_due = now_ms() +
+	r->starting = 1;
+	r->asked_stamp[0] = '\0';
+	if (r->role == ROLE_CLAMAV && f->db.open &&
+	    db_watch_stamp(&f->db.w, r->asked_stamp, &why) != 0) {
+		log_warn("front: %s", why);
+		r->asked_stamp[0] = '\0';
+	}
+	front_ask(f, MON_START, r->role, 0);
+}
+
+/* cur is gone or going: next takes its place when one is on its way
+ * (it serves once its READY and canary came); else 1, the caller
+ * starts or schedules a successor. */
+static int
+front_promote_next(struct front_role *r)
+{
+	if (r->next.pid == 0 || r->next.failed)
+		return 1;
+	slot_move(&r->cur, &r->next);
+	return 0;
+}
+
+/* cur said RETIRING (it stopped accepting): its successor. */
+static void
+front_retire(struct front *f, struct front_role *r)
+{
+	if (r->cur.pid == 0)
+		return;
+	slot_move(&r->old, &r->cur);
+	if (front_promote_next(r) && !f->stopping && !r->starting &&
+	    r->restart_at == 0)
+		front_start(f, r);
+}
+
+/* next will not serve: it is left to end, and the same databases are
+ * not tried again until their stamp changes (or a reload). */
+static void
+front_next_failed(struct front *f, struct front_role *r)
+{
+	r->next.failed = 1;
+	r->next_wanted = 0;
+	if (r->role == ROLE_CLAMAV)
+		g_strlcpy(f->db.failed, r->next.stamp, DB_STAMP_LEN);
+}
+
+/* next passed its canary and serves: cur retires into old. */
+static void
+front_swap(struct front_role *r)
+{
+	pid_t was = r->cur.pid;
+
+	if (r->cur.records_fd >= 0)
+		(void)zygote_tell_retire(r->cur.records_fd);
+	slot_move(&r->old, &r->cur);
+	slot_move(&r->cur, &r->next);
+	if (was != 0)
+		log_info("zygote %s pid %d: canary passed, serving; pid %d "
+		    "told to retire", role_id_name(r->role), (int)r->cur.pid,
+		    (int)was);
+	else
+		log_info("zygote %s pid %d: canary passed, serving",
+		    role_id_name(r->role), (int)r->cur.pid);
+}
+
+/* The canary through z's own channel: before its first work (then, on
+ * success, SERVE) and every canary interval. */
+static void
+front_canary(struct front *f, struct front_role *r, struct zslot *z)
+{
+	g_autofree char *why = NULL;
+	int first = !z->canaried;
+	int ok = zygote_canary(z->records_fd, r->role,
+	    f->q->cfg.service_zygote_wait_ms, &why) == 0;
+
+	if (ok && first && zygote_tell_serve(z->records_fd) != 0) {
+		why = g_strdup_printf("cannot tell it to serve: %s",
+		    strerror(errno));
+		ok = 0;
+	}
+	if (ok) {
+		z->canary_due = now_ms() +
 		    f->q->cfg.service_canary_interval_s * 1000.0;
+		if (!first)
+			return;
+		z->canaried = 1;
+		utc_now(z->since);
 		r->backoff_s = BACKOFF_MIN_S;
+		if (r->role == ROLE_CLAMAV && f->db.open && z->stamp[0])
+			db_watch_loaded(&f->db.w, z->stamp);
+		if (z == &r->next)
+			front_swap(r);
+		else
+			log_info("zygote %s pid %d: canary passed, serving",
+			    role_id_name(r->role), (int)z->pid);
+		return;
+	}
+	if (z == &r->next) {
+		log_err("zygote %s pid %d: CANARY FAILED (%s): killing it; "
+		    "pid %d serves on", role_id_name(r->role), (int)z->pid,
+		    why, (int)r->cur.pid);
+		front_ask(f, MON_KILL, r->role, z->pid);
+		front_next_failed(f, r);
 		return;
 	}
 	/* Not to be trusted with the children it has: killed, not retired;
 	 * its successor after a backoff, as for a zygote that died. */
 	log_err("zygote %s pid %d: CANARY FAILED (%s): killing it",
-	    role_id_name(r->role), (int)r->cur.pid, why);
-	front_ask(f, MON_KILL, r->role, r->cur.pid);
-	slot_clear(&r->old);
-	r->old = r->cur;
-	memset(&r->cur, 0, sizeof(r->cur));
-	r->cur.records_fd = r->cur.log_fd = -1;
-	if (!f->stopping)
+	    role_id_name(r->role), (int)z->pid, why);
+	front_ask(f, MON_KILL, r->role, z->pid);
+	slot_move(&r->old, &r->cur);
+	if (front_promote_next(r) && !f->stopping)
 		front_schedule_restart(r);
 }
 
@@ -206,14 +332,20 @@ front_on_records(struct front *f, struct front_role *r, struct zslot *z)
 		z->records_fd = -1;
 		return;
 	}
-	if (st == ZYGOTE_READY && z == &r->cur) {
+	if (st == ZYGOTE_READY && (z == &r->cur || z == &r->next) &&
+	    !z->canaried && !z->failed) {
 		log_info("zygote %s pid %d: ready", role_id_name(r->role),
 		    (int)z->pid);
-		front_canary(f, r);
+		front_canary(f, r, z);
 	} else if (st == ZYGOTE_RETIRING && z == &r->cur) {
 		log_info("zygote %s pid %d: retiring", role_id_name(r->role),
 		    (int)z->pid);
-		front_retire(f, r, 0);
+		front_retire(f, r);
+	} else if (st == ZYGOTE_RETIRING && z == &r->next && !z->failed) {
+		log_err("zygote %s pid %d: retiring before it served: pid %d "
+		    "serves on", role_id_name(r->role), (int)z->pid,
+		    (int)r->cur.pid);
+		front_next_failed(f, r);
 	}
 }
 
@@ -241,6 +373,43 @@ front_on_log(struct front_role *r, struct zslot *z)
 	}
 }
 
+/* What an ended zygote still had in its log pipe (why it failed), before
+ * the line that says it ended. */
+static void
+front_drain_log(struct front_role *r, struct zslot *z)
+{
+	if (z->log_fd < 0 || fcntl(z->log_fd, F_SETFL, O_NONBLOCK) != 0)
+		return;
+	while (z->log_fd >= 0)
+		front_on_log(r, z);
+}
+
+/* next ended before it served. */
+static void
+front_next_ended(struct front *f, struct front_role *r, int status)
+{
+	int code = WIFSIGNALED(status) ? WTERMSIG(status) :
+	    WEXITSTATUS(status);
+	const char *how = WIFSIGNALED(status) ? "signal" : "exit";
+
+	front_drain_log(r, &r->next);
+	if (r->next.failed)
+		log_info("zygote %s pid %d: ended (it did not serve, %s %d)",
+		    role_id_name(r->role), (int)r->next.pid, how, code);
+	else if (r->role == ROLE_CLAMAV)
+		log_err("zygote clamav pid %d: database %s failed to load "
+		    "(%s %d): keeping the engine loaded at %s (pid %d)",
+		    (int)r->next.pid, f->q->cfg.clamav_database, how, code,
+		    r->cur.since, (int)r->cur.pid);
+	else
+		log_err("zygote %s pid %d: ended before it served (%s %d): "
+		    "pid %d serves on", role_id_name(r->role),
+		    (int)r->next.pid, how, code, (int)r->cur.pid);
+	if (!r->next.failed)
+		front_next_failed(f, r);
+	slot_clear(&r->next);
+}
+
 static void
 front_on_exited(struct front *f, struct front_role *r, pid_t pid, int status)
 {
@@ -250,13 +419,18 @@ front_on_exited(struct front *f, struct front_role *r, pid_t pid, int status)
 		slot_clear(&r->old);
 		return;
 	}
+	if (r->next.pid == pid) {
+		front_next_ended(f, r, status);
+		return;
+	}
 	if (r->cur.pid != pid)
 		return;
+	front_drain_log(r, &r->cur);
 	log_err("zygote %s pid %d: ended (%s %d)", role_id_name(r->role),
 	    (int)pid, WIFSIGNALED(status) ? "signal" : "exit",
 	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	slot_clear(&r->cur);
-	if (!f->stopping)
+	if (front_promote_next(r) && !f->stopping)
 		front_schedule_restart(r);
 }
 
@@ -268,6 +442,7 @@ front_on_monitor(struct front *f)
 	uint8_t buf[sizeof(rep) + 1];
 	const char *why;
 	struct front_role *r;
+	struct zslot *z;
 	int fd;
 	ssize_t n = fd_pass_recv(f->mon, buf, sizeof(buf), 0, &fd, &why);
 
@@ -285,20 +460,40 @@ front_on_monitor(struct front *f)
 	case MON_STARTED:
 		r->starting = 0;
 		r->restart_at = 0;
-		slot_clear(&r->cur);
-		r->cur.pid = rep.pid;
-		r->cur.records_fd = fd;
+		z = r->cur.pid == 0 ? &r->cur : &r->next;
+		slot_clear(z);
+		z->pid = rep.pid;
+		z->records_fd = fd;
+		g_strlcpy(z->stamp, r->asked_stamp, DB_STAMP_LEN);
+		if (z == &r->next)
+			log_info("zygote %s pid %d: starting beside pid %d, "
+			    "which serves meanwhile", role_id_name(r->role),
+			    (int)z->pid, (int)r->cur.pid);
 		return 0;
 	case MON_LOG_FD:
-		if (r->cur.pid == rep.pid && r->cur.log_fd < 0) {
-			r->cur.log_fd = fd;
+		z = r->cur.pid == rep.pid ? &r->cur : r->next.pid == rep.pid ?
+		    &r->next : NULL;
+		if (z != NULL && z->log_fd < 0) {
+			z->log_fd = fd;
 			return 0;
 		}
 		break;
 	case MON_FAILED:
 		r->starting = 0;
-		if (!f->stopping)
-			front_schedule_restart(r);
+		if (r->cur.pid == 0) {
+			if (!f->stopping)
+				front_schedule_restart(r);
+		} else {
+			/* A next the monitor could not start: as one that
+			 * failed to load. */
+			log_err("zygote %s: no successor could start: pid %d "
+			    "serves on", role_id_name(r->role),
+			    (int)r->cur.pid);
+			r->next_wanted = 0;
+			if (r->role == ROLE_CLAMAV)
+				g_strlcpy(f->db.failed, r->asked_stamp,
+				    DB_STAMP_LEN);
+		}
 		break;
 	case MON_EXITED:
 		front_on_exited(f, r, rep.pid, rep.status);
@@ -364,10 +559,15 @@ front_fork_worker(struct front *f, int fd, uid_t uid)
 	close(f->sfd);
 	for (unsigned i = 0; i < f->n; i++) {
 		slot_clear(&f->r[i].cur);
+		slot_clear(&f->r[i].next);
 		slot_clear(&f->r[i].old);
 	}
+	if (f->db.open)
+		db_watch_close(&f->db.w);
+	/* A waiting connection served now is still in the list. */
 	for (unsigned i = 0; i < f->n_wait; i++)
-		close(f->wait[i].fd);
+		if (f->wait[i].fd != fd)
+			close(f->wait[i].fd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	worker_run(f->q, fd, uid, ready, why);
@@ -395,6 +595,11 @@ front_accept(struct front *f)
 		front_fork_worker(f, fd, c.uid);
 		return;
 	}
+	/* Once per pause, not per hook: hooks waiting is what a swap must
+	 * never cause (docs/warm.md, "Signature updates"). */
+	if (f->n_wait == 0)
+		log_info("front: %s: hooks wait (at most %u ms)", why,
+		    f->q->cfg.service_zygote_wait_ms);
 	f->wait[f->n_wait++] = (struct pending){ fd, c.uid,
 	    now_ms() + f->q->cfg.service_zygote_wait_ms };
 }
@@ -420,22 +625,87 @@ front_pending(struct front *f)
 	f->n_wait = kept;
 }
 
+/* Something may have changed in the databases (inotify said so, or the
+ * look every canary interval): the stamp now, to settle. */
+static void
+front_db_look(struct front *f)
+{
+	g_autofree char *why = NULL;
+	char now[DB_STAMP_LEN];
+
+	if (db_watch_stamp(&f->db.w, now, &why) != 0) {
+		log_warn("front: %s", why);
+		return;
+	}
+	if (f->db.settle_at == 0 && strcmp(now, f->db.seen) == 0)
+		return;
+	g_strlcpy(f->db.settling, now, DB_STAMP_LEN);
+	f->db.settle_at = now_ms() + DB_SETTLE_MS;
+}
+
+/* A stamp that stayed DB_SETTLE_MS is seen; one that differs from what
+ * cur loaded and from what failed wants a next (docs/warm.md,
+ * "Signature updates"). */
+static void
+front_db_clock(struct front *f, double now)
+{
+	g_autofree char *why = NULL;
+	char stamp[DB_STAMP_LEN];
+	struct front_role *r = front_role_of(f, ROLE_CLAMAV);
+
+	if (!f->db.open || r == NULL)
+		return;
+	if (now >= f->db.look_at) {
+		f->db.look_at = now + f->q->cfg.service_canary_interval_s *
+		    1000.0;
+		front_db_look(f);
+	}
+	if (f->db.settle_at != 0 && now >= f->db.settle_at) {
+		if (db_watch_stamp(&f->db.w, stamp, &why) != 0) {
+			log_warn("front: %s", why);
+			f->db.settle_at = now + DB_SETTLE_MS;
+		} else if (strcmp(stamp, f->db.settling) == 0) {
+			g_strlcpy(f->db.seen, stamp, DB_STAMP_LEN);
+			f->db.settle_at = 0;
+		} else {
+			g_strlcpy(f->db.settling, stamp, DB_STAMP_LEN);
+			f->db.settle_at = now + DB_SETTLE_MS;
+		}
+	}
+	if (f->db.settle_at == 0 && r->cur.canaried && !r->next_wanted &&
+	    !r->starting && r->next.pid == 0 &&
+	    strcmp(f->db.seen, f->db.w.loaded) != 0 &&
+	    strcmp(f->db.seen, f->db.failed) != 0) {
+		log_info("front: the clamav databases in %s changed: a new "
+		    "engine loads them while pid %d serves",
+		    f->q->cfg.clamav_database, (int)r->cur.pid);
+		r->next_wanted = 1;
+	}
+}
+
 static void
 front_clocks(struct front *f)
 {
 	double now = now_ms();
 
+	front_db_clock(f, now);
 	for (unsigned i = 0; i < f->n; i++) {
 		struct front_role *r = &f->r[i];
 
 		if (!f->stopping && r->cur.pid == 0 && !r->starting &&
 		    r->restart_at != 0 && now >= r->restart_at) {
 			r->restart_at = 0;
-			r->starting = 1;
-			front_ask(f, MON_START, r->role, 0);
+			front_start(f, r);
 		}
 		if (r->cur.canaried && now >= r->cur.canary_due)
-			front_canary(f, r);
+			front_canary(f, r, &r->cur);
+		/* A next only beside a serving cur, and never while old
+		 * lives: at most two engines at once. */
+		if (r->next_wanted && !f->stopping && r->cur.canaried &&
+		    r->next.pid == 0 && r->old.pid == 0 && !r->starting) {
+			r->next_wanted = 0;
+			front_start(f, r);
+		}
 	}
 	front_pending(f);
 }
@@ -454,9 +724,11 @@ front_on_signal(struct front *f)
 				f->n_workers--;
 		break;
 	case SIGHUP:
+		/* Each successor starts beside the zygote that serves and
+		 * takes over once canaried: a reload is no pause. */
 		log_info("front: SIGHUP: restarting the zygotes");
 		for (unsigned i = 0; i < f->n; i++)
-			front_retire(f, &f->r[i], 1);
+			f->r[i].next_wanted = 1;
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -474,9 +746,16 @@ front_on_signal(struct front *f)
 	}
 }
 
+/* Which slot a pollfd is about: who[i] = role index * 6 + slot * 2
+ * (0 cur, 1 next, 2 old) + 1 for its log; -1 the databases' inotify. */
+static struct zslot *
+front_slot(struct front_role *r, int which)
+{
+	return which == 0 ? &r->cur : which == 1 ? &r->next : &r->old;
+}
+
 /* The descriptors the loop watches: the monitor, signals, the hook's
- * socket, each zygote's records and log.  Which zygote a pollfd is
- * about: who[i] (role index * 2 + 0 cur / 1 old, *2 + 1 for the log). */
+ * socket, each zygote's records and log, the databases' inotify. */
 static nfds_t
 front_pollfds(struct front *f, struct pollfd *p, int *who)
 {
@@ -486,28 +765,56 @@ front_pollfds(struct front *f, struct pollfd *p, int *who)
 	p[n++] = (struct pollfd){ .fd = f->sfd, .events = POLLIN };
 	p[n++] = (struct pollfd){ .fd = f->q->hook_listen, .events = POLLIN };
 	for (unsigned i = 0; i < f->n; i++)
-		for (int which = 0; which < 2; which++) {
-			struct zslot *z = which ? &f->r[i].old : &f->r[i].cur;
+		for (int which = 0; which < 3; which++) {
+			struct zslot *z = front_slot(&f->r[i], which);
 
 			if (z->records_fd >= 0) {
-				who[n] = (int)(i * 4 + which * 2);
+				who[n] = (int)(i * 6 + which * 2);
 				p[n++] = (struct pollfd){ .fd = z->records_fd,
 				    .events = POLLIN };
 			}
 			if (z->log_fd >= 0) {
-				who[n] = (int)(i * 4 + which * 2 + 1);
+				who[n] = (int)(i * 6 + which * 2 + 1);
 				p[n++] = (struct pollfd){ .fd = z->log_fd,
 				    .events = POLLIN };
 			}
 		}
+	if (f->db.open && f->db.w.inotify_fd >= 0) {
+		who[n] = -1;
+		p[n++] = (struct pollfd){ .fd = f->db.w.inotify_fd,
+		    .events = POLLIN };
+	}
 	return n;
+}
+
+/* clamav a configured scanner: its databases watched. */
+static void
+front_db_open(struct front *f)
+{
+	g_autofree char *why = NULL;
+
+	if (front_role_of(f, ROLE_CLAMAV) == NULL)
+		return;
+	if (db_watch_open(&f->db.w, f->q->cfg.clamav_database, &why) != 0) {
+		log_warn("front: not watching the clamav databases (a reload "
+		    "still loads them): %s", why);
+		return;
+	}
+	f->db.open = 1;
+	g_strlcpy(f->db.seen, f->db.w.loaded, DB_STAMP_LEN);
+	f->db.look_at = now_ms() + f->q->cfg.service_canary_interval_s *
+	    1000.0;
+	if (f->db.w.inotify_fd < 0)
+		log_warn("front: no inotify on %s: the databases are looked "
+		    "at every %u s", f->db.w.dir,
+		    f->q->cfg.service_canary_interval_s);
 }
 
 void
 front_run(struct qscand *q, int monitor_sock)
 {
 	struct front f = { .q = q, .mon = monitor_sock };
-	struct pollfd p[3 + (1 + SCANNERS_MAX) * 4];
+	struct pollfd p[4 + (1 + SCANNERS_MAX) * 6];
 	int who[G_N_ELEMENTS(p)];
 	g_autofree char *why = NULL;
 	sigset_t set;
@@ -530,10 +837,12 @@ front_run(struct qscand *q, int monitor_sock)
 		r->role = q->roles[i];
 		r->backoff_s = BACKOFF_MIN_S;
 		r->cur.records_fd = r->cur.log_fd = -1;
+		r->next.records_fd = r->next.log_fd = -1;
 		r->old.records_fd = r->old.log_fd = -1;
-		r->starting = 1;
-		front_ask(&f, MON_START, r->role, 0);
 	}
+	front_db_open(&f);
+	for (unsigned i = 0; i < f.n; i++)
+		front_start(&f, &f.r[i]);
 	log_info("front: listening on %s", q->cfg.service_socket);
 	for (;;) {
 		nfds_t n = front_pollfds(&f, p, who);
@@ -557,11 +866,18 @@ front_run(struct qscand *q, int monitor_sock)
 		if (p[2].fd >= 0 && p[2].revents)
 			front_accept(&f);
 		for (nfds_t i = 3; i < n; i++) {
-			struct front_role *r = &f.r[who[i] / 4];
-			struct zslot *z = (who[i] / 2) % 2 ? &r->old : &r->cur;
+			struct front_role *r;
+			struct zslot *z;
 
 			if (!p[i].revents)
 				continue;
+			if (who[i] < 0) {
+				if (db_watch_drain(&f.db.w))
+					front_db_look(&f);
+				continue;
+			}
+			r = &f.r[who[i] / 6];
+			z = front_slot(r, (who[i] / 2) % 3);
 			/* An earlier event this round may have closed it. */
 			if (who[i] % 2 == 0 && z->records_fd == p[i].fd)
 				front_on_records(&f, r, z);

@@ -157,6 +157,47 @@ pidfd_pid(int pidfd)
 	return pid > 0 ? (pid_t)pid : -1;
 }
 
+/* Sends one request of `kind` on r->conn with the role ends of a new
+ * records socket and log pipe (kept in r, ours) and the message and peer
+ * when >= 0.  0, or -1 with *why. */
+static int
+warm_ask(struct warm_req *r, enum role_id role, enum zyg_kind kind,
+    int message_fd, int peer_fd, char **why)
+{
+	struct zyg_msg m = { .type = ZYG_REQUEST, .role = role,
+	    .kind = kind, .fds = ZYG_FD_RECORDS | ZYG_FD_LOG };
+	int fds[FD_PASS_FDS_MAX], nfds = 2;
+	uint8_t buf[ZYG_MSG_MAX];
+	size_t len;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    r->rec) != 0 || pipe2(r->logp, O_CLOEXEC) != 0) {
+		*why = g_strdup_printf("pipes: %s", strerror(errno));
+		return -1;
+	}
+	fds[0] = r->rec[1];
+	fds[1] = r->logp[1];
+	if (message_fd >= 0) {
+		m.fds |= ZYG_FD_MESSAGE;
+		fds[nfds++] = message_fd;
+	}
+	if (peer_fd >= 0) {
+		m.fds |= ZYG_FD_PEER;
+		fds[nfds++] = peer_fd;
+	}
+	len = zyg_encode(&m, buf);
+	if (fd_pass_send_fds(r->conn, buf, len, fds, (unsigned)nfds,
+	    MSG_DONTWAIT) != (ssize_t)len) {
+		*why = g_strdup_printf("request to the zygote: %s",
+		    strerror(errno));
+		return -1;
+	}
+	/* The role's ends are the child's now. */
+	close_fd(&r->rec[1]);
+	close_fd(&r->logp[1]);
+	return 0;
+}
+
 /* Sends one request of `kind` on a new connection and reads ZYG_FORKED:
  * 0 with r->conn, the role's fds kept in r and *pidfd; -1 with *why. */
 static int
@@ -165,11 +206,7 @@ warm_request(const char *path, enum role_id role, enum zyg_kind kind,
     int *pidfd, char **why)
 {
 	for (;;) {
-		struct zyg_msg m = { .type = ZYG_REQUEST, .role = role,
-		    .kind = kind, .fds = ZYG_FD_RECORDS | ZYG_FD_LOG };
-		int fds[FD_PASS_FDS_MAX], nfds = 2, rc;
-		uint8_t buf[ZYG_MSG_MAX];
-		size_t len;
+		int rc;
 
 		warm_req_close(r);
 		if (now_ms() > deadline) {
@@ -187,31 +224,8 @@ warm_request(const char *path, enum role_id role, enum zyg_kind kind,
 			*why = g_strdup_printf("%s: %s", path, strerror(errno));
 			return -1;
 		}
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-		    r->rec) != 0 || pipe2(r->logp, O_CLOEXEC) != 0) {
-			*why = g_strdup_printf("pipes: %s", strerror(errno));
+		if (warm_ask(r, role, kind, message_fd, peer_fd, why) != 0)
 			return -1;
-		}
-		fds[0] = r->rec[1];
-		fds[1] = r->logp[1];
-		if (message_fd >= 0) {
-			m.fds |= ZYG_FD_MESSAGE;
-			fds[nfds++] = message_fd;
-		}
-		if (peer_fd >= 0) {
-			m.fds |= ZYG_FD_PEER;
-			fds[nfds++] = peer_fd;
-		}
-		len = zyg_encode(&m, buf);
-		if (fd_pass_send_fds(r->conn, buf, len, fds, (unsigned)nfds,
-		    MSG_DONTWAIT) != (ssize_t)len) {
-			*why = g_strdup_printf("request to the zygote: %s",
-			    strerror(errno));
-			return -1;
-		}
-		/* The role's ends are the child's now. */
-		close_fd(&r->rec[1]);
-		close_fd(&r->logp[1]);
 		rc = read_forked(r->conn, deadline, pidfd, why);
 		if (rc != 0)
 			return rc > 0 ? 0 : -1;
@@ -312,21 +326,46 @@ fail:
 	return -1;
 }
 
-/* One canary child of `kind`: 0 when it died by SIGSYS. */
+/* One canary child of `kind` through the zygote's own channel (a
+ * socketpair's end passed with ZYG_CANARY on its fd 1, so that this
+ * zygote and no other serves it): 0 when it died by SIGSYS. */
 static int
-canary_one(const char *path, enum role_id role, enum zyg_kind kind,
+canary_one(int records_fd, enum role_id role, enum zyg_kind kind,
     double deadline, char **why)
 {
 	struct warm_req r = { -1, { -1, -1 }, { -1, -1 } };
+	struct zyg_msg cm = { .type = ZYG_CANARY };
 	uint8_t buf[ZYG_MSG_MAX + 1];
 	const char *text = "receive failed";
 	struct zyg_msg m;
-	int pidfd = -1, fd = -1;
+	int pidfd = -1, fd = -1, pair[2], rc;
+	size_t len;
 	ssize_t n;
 
-	if (warm_request(path, role, kind, -1, -1, deadline, &r, &pidfd,
-	    why) != 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, pair) != 0) {
+		*why = g_strdup_printf("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	r.conn = pair[0];
+	len = zyg_encode(&cm, buf);
+	n = fd_pass_send(records_fd, buf, len, pair[1], MSG_DONTWAIT);
+	close(pair[1]);
+	if (n != (ssize_t)len) {
+		*why = g_strdup_printf("cannot pass the zygote its canary "
+		    "connection: %s", n < 0 ? strerror(errno) : "short send");
 		warm_req_close(&r);
+		return -1;
+	}
+	if (warm_ask(&r, role, kind, -1, -1, why) != 0 ||
+	    (rc = read_forked(r.conn, deadline, &pidfd, why)) < 0) {
+		warm_req_close(&r);
+		return -1;
+	}
+	if (rc == 0) {
+		warm_req_close(&r);
+		*why = g_strdup("the zygote closed its canary connection "
+		    "unanswered");
 		return -1;
 	}
 	close(pidfd);
@@ -373,14 +412,14 @@ canary_one(const char *path, enum role_id role, enum zyg_kind kind,
 }
 
 int
-zygote_canary(const char *socket_path, enum role_id role, unsigned timeout_ms,
+zygote_canary(int records_fd, enum role_id role, unsigned timeout_ms,
     char **why)
 {
 	double deadline = now_ms() + timeout_ms;
 
-	if (canary_one(socket_path, role, ZYG_KIND_CANARY_SOCKET, deadline,
+	if (canary_one(records_fd, role, ZYG_KIND_CANARY_SOCKET, deadline,
 	    why) != 0 ||
-	    canary_one(socket_path, role, ZYG_KIND_CANARY_SIGNAL, deadline,
+	    canary_one(records_fd, role, ZYG_KIND_CANARY_SIGNAL, deadline,
 	    why) != 0)
 		return -1;
 	return 0;

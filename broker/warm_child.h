@@ -19,11 +19,13 @@
 int warm_start_role(const char *zygote_socket, const struct spawn_spec *spec,
     unsigned wait_ms, struct role_proc *rp, char **why);
 
-/* Asks the zygote at socket_path (of `role`) for both canary children:
- * the role's full lockdown, then socket(AF_UNIX), and then tgkill at the
- * zygote.  Returns 0 only when each died by SIGSYS, else -1 with *why.
+/* Asks the zygote whose fd 1 is records_fd (of `role`) for both canary
+ * children, each on a connection passed to it there (ZYG_CANARY), so the
+ * answer is that zygote's, whether or not it serves yet: the role's full
+ * lockdown, then socket(AF_UNIX), and then tgkill at the zygote.
+ * Returns 0 only when each died by SIGSYS, else -1 with *why.
  * timeout_ms bounds the whole of it. */
-int zygote_canary(const char *socket_path, enum role_id role,
-    unsigned timeout_ms, char **why);
+int zygote_canary(int records_fd, enum role_id role, unsigned timeout_ms,
+    char **why);
 
 #endif

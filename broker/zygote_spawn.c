@@ -142,13 +142,25 @@ zygote_read_status(int records_fd, enum zygote_status *st, char **why)
 	return 0;
 }
 
-int
-zygote_tell_retire(int records_fd)
+static int
+zygote_tell(int records_fd, enum zyg_type type)
 {
-	struct zyg_msg m = { .type = ZYG_RETIRE };
+	struct zyg_msg m = { .type = type };
 	uint8_t buf[ZYG_MSG_MAX];
 	size_t len = zyg_encode(&m, buf);
 
 	return fd_pass_send(records_fd, buf, len, -1, MSG_DONTWAIT) ==
 	    (ssize_t)len ? 0 : -1;
+}
+
+int
+zygote_tell_retire(int records_fd)
+{
+	return zygote_tell(records_fd, ZYG_RETIRE);
+}
+
+int
+zygote_tell_serve(int records_fd)
+{
+	return zygote_tell(records_fd, ZYG_SERVE);
 }

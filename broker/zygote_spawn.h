@@ -1,7 +1,7 @@
 /* broker: starting, talking to and reaping a zygote, a role helper whose
  * settings say warm (docs/warm.md, "Zygotes and their children"): the
  * monitor's side (the listening socket, spawn, reap) and the front's
- * (READY and RETIRING read strictly, RETIRE told); trusted. */
+ * (READY and RETIRING read strictly, SERVE and RETIRE told); trusted. */
 #ifndef QSCAN_ZYGOTE_SPAWN_H
 #define QSCAN_ZYGOTE_SPAWN_H
 
@@ -21,7 +21,7 @@ struct zygote {
 };
 
 enum zygote_status {
-	ZYGOTE_READY = 1,	/* initialised, accepting */
+	ZYGOTE_READY = 1,	/* initialised; accepts once told SERVE */
 	ZYGOTE_RETIRING = 2,	/* accepts no more; exits 0 when its
 				 * children are done */
 };
@@ -51,5 +51,9 @@ int zygote_read_status(int records_fd, enum zygote_status *st, char **why);
 
 /* Tells the zygote to retire (ZYG_RETIRE).  0, or -1 with errno. */
 int zygote_tell_retire(int records_fd);
+
+/* Tells the zygote to accept workers' connections (ZYG_SERVE): once its
+ * canary passed.  0, or -1 with errno. */
+int zygote_tell_serve(int records_fd);
 
 #endif

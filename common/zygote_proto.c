@@ -44,6 +44,8 @@ body_len(unsigned type)
 	case ZYG_READY:		return 6;
 	case ZYG_RETIRING:	return 3;
 	case ZYG_RETIRE:	return 0;
+	case ZYG_SERVE:		return 0;
+	case ZYG_CANARY:	return 0;
 	default:		return (size_t)-1;
 	}
 }
@@ -174,6 +176,10 @@ zyg_decode(const uint8_t *buf, size_t len, unsigned ndesc,
 		if (ndesc != 1)
 			return refuse(why, "forked without the child's pidfd");
 		return 0;
+	case ZYG_CANARY:
+		if (ndesc != 1)
+			return refuse(why, "a canary without its connection");
+		return 0;
 	default:
 		break;
 	}
@@ -200,7 +206,7 @@ zyg_decode(const uint8_t *buf, size_t len, unsigned ndesc,
 		if (m->why < 1 || m->why > ZYG_RETIRE_WHY_MAX)
 			return refuse(why, "retiring for no known reason");
 		return 0;
-	default:		/* ZYG_RETIRE */
+	default:		/* ZYG_RETIRE, ZYG_SERVE */
 		return 0;
 	}
 }

@@ -20,6 +20,12 @@
  *	ZYG_RETIRING  zygote -> its starter: u16 role, u8 why
  *	              (enum zyg_retire_why)
  *	ZYG_RETIRE    starter -> zygote: no body
+ *	ZYG_SERVE     starter -> zygote: no body; from now on it accepts
+ *	              workers' connections on its fd 0 (until then it
+ *	              accepts none: the front canaries it first)
+ *	ZYG_CANARY    starter -> zygote: no body; one end of a socketpair
+ *	              rides on it, served as an accepted connection (the
+ *	              canary reaches this zygote, not whichever accepts)
  *
  * The decoder is strict: a wrong magic, version, type or length, a role
  * or kind or bit out of range, the wrong descriptors: refused with the
@@ -33,7 +39,7 @@
 #include "record.h"
 
 #define ZYG_MAGIC	0x47595a51u	/* "QZYG" */
-#define ZYG_VERSION	1u
+#define ZYG_VERSION	2u	/* 2: ZYG_SERVE, ZYG_CANARY */
 #define ZYG_HEADER_LEN	8u
 /* The longest message (ZYG_EXITED); a receive buffer one longer tells a
  * datagram that is too long apart. */
@@ -46,7 +52,9 @@ enum zyg_type {
 	ZYG_READY = 4,
 	ZYG_RETIRING = 5,
 	ZYG_RETIRE = 6,
-	ZYG_TYPE_MAX = 6,
+	ZYG_SERVE = 7,
+	ZYG_CANARY = 8,
+	ZYG_TYPE_MAX = 8,
 };
 
 /* What a request asks the child to be. */
@@ -90,8 +98,8 @@ struct zyg_msg {
 size_t zyg_encode(const struct zyg_msg *m, uint8_t *buf);
 
 /* Decodes len bytes into *m; ndesc is how many descriptors came with
- * them (a REQUEST must carry exactly its bits' count, FORKED exactly
- * one, the others none).  0, or -1 with a static reason in *why. */
+ * them (a REQUEST must carry exactly its bits' count, FORKED and CANARY
+ * exactly one, the others none).  0, or -1 with a static reason in *why. */
 int zyg_decode(const uint8_t *buf, size_t len, unsigned ndesc,
     struct zyg_msg *m, const char **why);
 

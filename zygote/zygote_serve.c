@@ -50,6 +50,7 @@ struct zygote {
 	unsigned busy;		/* slots in use */
 	uint32_t forked;	/* children so far (their serials) */
 	int retiring;
+	int serving;		/* ZYG_SERVE came: fd 0 is ours to accept */
 	int starter_open;	/* fd 1 still readable */
 	int devnull;
 	pid_t self;
@@ -397,6 +398,29 @@ take_exit(struct zygote *zy, struct zslot *s)
 		zy_retire(zy, ZYG_RETIRE_CRASH);
 }
 
+static struct zslot *slot_take(struct zygote *zy);
+
+/* ZYG_CANARY: the front's end of a socketpair, served exactly as a
+ * connection accepted on fd 0, so that the canary proves this zygote
+ * and no other (docs/warm.md, "Zygotes and their children"). */
+static void
+take_canary(struct zygote *zy, int fd)
+{
+	struct zslot *s;
+	const char *why = zy->retiring ? "retiring" :
+	    zy->busy >= ZYGOTE_CHILDREN_MAX ? "no room" :
+	    fcntl(fd, F_SETFL, O_NONBLOCK) != 0 ? strerror(errno) : NULL;
+
+	if (why != NULL) {
+		role_log("zygote: canary connection refused: %s", why);
+		close(fd);
+		return;
+	}
+	s = slot_take(zy);
+	s->conn = fd;
+	s->since = zy_now_ms();
+}
+
 static void
 take_starter(struct zygote *zy)
 {
@@ -414,14 +438,20 @@ take_starter(struct zygote *zy)
 		zy_retire(zy, ZYG_RETIRE_TOLD);
 		return;
 	}
-	if (fd >= 0)
-		close(fd);
 	if (n < 0 || zyg_decode(buf, (size_t)n, fd >= 0, &m, &why) != 0 ||
-	    (m.type != ZYG_RETIRE && (why = "not ZYG_RETIRE"))) {
+	    (m.type != ZYG_RETIRE && m.type != ZYG_SERVE &&
+	    m.type != ZYG_CANARY && (why = "not RETIRE, SERVE or CANARY"))) {
+		if (fd >= 0)
+			close(fd);
 		role_log("zygote: from my starter, refused: %s", why);
 		return;
 	}
-	zy_retire(zy, ZYG_RETIRE_TOLD);
+	if (m.type == ZYG_CANARY)
+		take_canary(zy, fd);
+	else if (m.type == ZYG_SERVE)
+		zy->serving = 1;
+	else
+		zy_retire(zy, ZYG_RETIRE_TOLD);
 }
 
 static struct zslot *
@@ -452,12 +482,14 @@ take_connection(struct zygote *zy)
 	s->since = zy_now_ms();
 }
 
-/* Accept only what we can still fork: never more pending and running
- * than the children left before max_children. */
+/* Accept only once told to serve, and only what we can still fork:
+ * never more pending and running than the children left before
+ * max_children. */
 static int
 may_accept(const struct zygote *zy)
 {
-	return !zy->retiring && zy->busy < ZYGOTE_CHILDREN_MAX &&
+	return zy->serving && !zy->retiring &&
+	    zy->busy < ZYGOTE_CHILDREN_MAX &&
 	    zy->forked + zy->busy < zy->z->set->zygote_max_children;
 }
 

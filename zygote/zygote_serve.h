@@ -23,10 +23,12 @@ struct zygote_role {
 	void (*child_main)(const char *dir);
 };
 
-/* Sends ZYG_READY on fd 1, serves until it retires (after
- * set->zygote_max_children children, after a child that crashed or
- * aborted, or when told: ZYG_RETIRE or end of file on fd 1), waits for
- * its children and exits 0. */
+/* Sends ZYG_READY on fd 1; serves the canary connections its starter
+ * passes (ZYG_CANARY) at once, and accepts on fd 0 only after
+ * ZYG_SERVE; serves until it retires (after set->zygote_max_children
+ * children, after a child that crashed or aborted, or when told:
+ * ZYG_RETIRE or end of file on fd 1), waits for its children and exits
+ * 0. */
 void zygote_serve(const struct zygote_role *z) __attribute__((noreturn));
 
 #endif

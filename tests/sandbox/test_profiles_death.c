@@ -1402,6 +1402,14 @@ zygote_of(struct harness *h, enum role_id role, const char **got_detail)
 		*got_detail = "the zygote did not come up";
 		return NULL;
 	}
+	/* The front's go (docs/warm.md, "Zygotes and their children"):
+	 * until then it accepts nothing. */
+	if (zygote_tell_serve(y->z.records_fd) != 0) {
+		printf("# zygote %s: SERVE: %s\n", prof->name,
+		    strerror(errno));
+		*got_detail = "the zygote could not be told SERVE";
+		return NULL;
+	}
 	h->zyg_up[role] = 1;
 	h->zyg_started[role]++;
 	printf("# zygote %s %u started, pid %d\n", prof->name,

@@ -25,6 +25,7 @@
 #include "as_broker.h"
 #include "clock.h"
 #include "config.h"
+#include "fd_pass.h"
 #include "log.h"
 #include "role_run.h"
 #include "role_runtime.h"
@@ -33,6 +34,7 @@
 #include "spawn.h"
 #include "warm_child.h"
 #include "warm_lib.h"
+#include "zygote_proto.h"
 #include "zygote_spawn.h"
 
 #define WAIT_MS		20000	/* a bound for waits, never asserted */
@@ -107,10 +109,11 @@ zyg_status(struct zyg *y, enum zygote_status *st, unsigned wait_ms,
 	return warm_zygote_status(y, st, wait_ms, why);
 }
 
-/* The monitor's part: the socket, the zygote, its READY. */
+/* The monitor's part: the socket, the zygote, its READY; and the
+ * front's SERVE when `serve` (else the zygote accepts nothing yet). */
 static int
 zyg_start_in(struct zyg *y, const char *dir, enum role_id role,
-    unsigned max_children, const char *tag)
+    unsigned max_children, const char *tag, int serve)
 {
 	/* clamd over its unix socket: fildes, as the worker's record says. */
 	g_autofree struct rec_writer *w = role_settings_build(&h.cfg, role,
@@ -144,6 +147,10 @@ zyg_start_in(struct zyg *y, const char *dir, enum role_id role,
 		tap(strcmp(v, "1") == 0, "%s: the zygote is one thread (%s)",
 		    tag, v);
 	}
+	if (serve && zygote_tell_serve(y->z.records_fd) != 0) {
+		tap(0, "%s: SERVE: %s", tag, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -151,7 +158,7 @@ static int
 zyg_start(struct zyg *y, enum role_id role, unsigned max_children,
     const char *tag)
 {
-	return zyg_start_in(y, h.dir, role, max_children, tag);
+	return zyg_start_in(y, h.dir, role, max_children, tag, 1);
 }
 
 /* Reaps the zygote; its wait status.  One that does not end in time
@@ -601,12 +608,77 @@ case_many(struct zyg *y)
 	g_free(rp);
 }
 
+/* How long a request waits unanswered before SERVE: a zygote that
+ * accepted it would answer in milliseconds. */
+#define UNSERVED_MS	1500
+
+/* A zygote READY but not told SERVE accepts nothing: a request on its
+ * socket stays unanswered in the backlog, while the canary through its
+ * own channel is served; after SERVE that very request gets its child
+ * (docs/warm.md, "Zygotes and their children"). */
+static void
+case_serve_gate(struct zyg *y, enum role_id role)
+{
+	struct zyg_msg m = { .type = ZYG_REQUEST, .role = role,
+	    .kind = ZYG_KIND_CANARY_SOCKET, .fds = ZYG_FD_RECORDS |
+	    ZYG_FD_LOG };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t buf[ZYG_MSG_MAX + 1];
+	int conn, rec[2], logp[2], fds[2], fd = -1;
+	struct pollfd p;
+	const char *text = "receive failed";
+	char *why = NULL;
+	size_t len;
+	ssize_t n;
+
+	g_strlcpy(sa.sun_path, y->path, sizeof(sa.sun_path));
+	conn = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (conn < 0 || connect(conn, (struct sockaddr *)&sa,
+	    sizeof(sa)) != 0 || socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, rec) != 0 || pipe2(logp, O_CLOEXEC) != 0) {
+		tap(0, "unserved zygote: connect: %s", strerror(errno));
+		return;
+	}
+	fds[0] = rec[1];
+	fds[1] = logp[1];
+	len = zyg_encode(&m, buf);
+	tap(fd_pass_send_fds(conn, buf, len, fds, 2, 0) == (ssize_t)len,
+	    "a request queued on the socket of a zygote not told SERVE");
+	close(rec[1]);
+	close(logp[1]);
+	p = (struct pollfd){ conn, POLLIN, 0 };
+	n = poll(&p, 1, UNSERVED_MS);
+	tap(n == 0, "READY but not told SERVE: no answer within %u ms "
+	    "(revents 0x%x)", (unsigned)UNSERVED_MS, (unsigned)p.revents);
+	tap(zygote_canary(y->z.records_fd, role, WAIT_MS, &why) == 0,
+	    "before SERVE the canary through its own channel is served%s%s",
+	    why ? ": " : "", why ? why : "");
+	g_free(why);
+	p = (struct pollfd){ conn, POLLIN, 0 };
+	tap(poll(&p, 1, 0) == 0, "and the request on the socket still waits");
+	tap(zygote_tell_serve(y->z.records_fd) == 0, "SERVE told");
+	p = (struct pollfd){ conn, POLLIN, 0 };
+	n = poll(&p, 1, WAIT_MS) == 1 ? fd_pass_recv(conn, buf, sizeof(buf),
+	    0, &fd, &text) : -1;
+	tap(n > 0 && zyg_decode(buf, (size_t)n, fd >= 0, &m, &text) == 0 &&
+	    m.type == ZYG_FORKED, "after SERVE the waiting request gets its "
+	    "child (ZYG_FORKED)");
+	if (fd >= 0)
+		close(fd);
+	/* Its end (SIGSYS) before we close: closing would kill it. */
+	p = (struct pollfd){ conn, POLLIN, 0 };
+	(void)poll(&p, 1, WAIT_MS);
+	close(conn);
+	close(rec[0]);
+	close(logp[0]);
+}
+
 static void
 case_canary(struct zyg *y, const char *tag, enum role_id role)
 {
 	char *why = NULL;
 
-	tap(zygote_canary(y->path, role, WAIT_MS, &why) == 0, "%s: canary "
+	tap(zygote_canary(y->z.records_fd, role, WAIT_MS, &why) == 0, "%s: canary "
 	    "children (socket, tgkill at the zygote) die by SIGSYS%s%s", tag,
 	    why ? ": " : "", why ? why : "");
 	g_free(why);
@@ -819,7 +891,7 @@ case_hostile(const char *hostile_dir)
 	size_t got = 0;
 	int fd, status;
 
-	if (zyg_start_in(&y, hostile_dir, ROLE_CLAMAV, 1000, "hostile") != 0)
+	if (zyg_start_in(&y, hostile_dir, ROLE_CLAMAV, 1000, "hostile", 1) != 0)
 		return;
 	/* Child A holds a file in its scratch directory and waits. */
 	if (warm_start(&y, ROLE_CLAMAV, w, -1, WAIT_MS, &a, &why) != 0) {
@@ -931,7 +1003,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	if (zyg_start(&y, ROLE_UNPACK, 1000, "unpack") == 0) {
+	if (zyg_start_in(&y, h.dir, ROLE_UNPACK, 1000, "unpack", 0) == 0) {
+		case_serve_gate(&y, ROLE_UNPACK);
 		case_unpack_facts(&y, msg);
 		case_canary(&y, "unpack", ROLE_UNPACK);
 		case_settings_differ(&y);
