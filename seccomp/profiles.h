@@ -35,6 +35,36 @@
 	{ RLIMIT_NPROC, 0, 0, "no processes; after exec, since execve fails " \
 	  "with EAGAIN when NPROC is exceeded", 1 }
 
+/* What no confined process of ours may do with clone: make a namespace
+ * (the outer filter and the service filter both start with these; the
+ * first entry's reason is each table's own).  clone3 passes its flags in
+ * memory, which seccomp cannot read: ENOSYS, and glibc falls back to
+ * clone. */
+#define SANDBOX_NO_NEW_NAMESPACES(userns_why) \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWUSER, CLONE_NEWUSER) }, \
+	  userns_why }, \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWNS, CLONE_NEWNS) }, \
+	  "no new namespaces" }, \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWPID, CLONE_NEWPID) }, \
+	  "no new namespaces" }, \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWNET, CLONE_NEWNET) }, \
+	  "no new namespaces" }, \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWIPC, CLONE_NEWIPC) }, \
+	  "no new namespaces" }, \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWUTS, CLONE_NEWUTS) }, \
+	  "no new namespaces" }, \
+	{ "clone", SANDBOX_KILL, \
+	  { ARG_MASKED_EQ(0, "flags", CLONE_NEWCGROUP, CLONE_NEWCGROUP) }, \
+	  "no new namespaces" }, \
+	{ "clone3", SANDBOX_ENOSYS, { { 0 } }, \
+	  "flags in memory seccomp cannot read; glibc falls back to clone" }
+
 /* Each role's whole profile, one file per role. */
 extern const struct role_profile sandbox_profile_canary;
 extern const struct role_profile sandbox_profile_unpack;
