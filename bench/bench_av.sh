@@ -46,22 +46,7 @@ QSCAN_SRC=$(cd "$(dirname "$0")/.." && pwd)
 TOOL=$QSCAN_SRC/tests/av/clamd_tool.py
 
 bench_prepare 30 "$@" -- perl python3 clamav clamav-daemon clamav-testfiles
-for r in clamav clamd; do
-	[ -x "$BUILD/scanners/qscan-$r" ] || demo_die "$BUILD/scanners/qscan-$r is missing: build first"
-done
-demo_setup "$BUILD" "$BUILD/bench-av-env"
-demo_qq_setting exit=0
-
-W=$DEMO_DIR/av-work
-rm -rf "$W"
-mkdir -p "$W"
-chmod 755 "$W"
-
-# The scanner roles next to the others: copies, which every role user
-# can execute wherever the build tree is.
-for r in clamav clamd; do
-	install -m 0755 "$BUILD/scanners/qscan-$r" "$DEMO_DIR/roles/qscan-$r"
-done
+bench_av_setup bench-av-env av-work
 
 # The test database, readable by qscan-clamav and clamd.
 DB=$W/db

@@ -275,3 +275,24 @@ bench_service_lines() {
 		    "${TMPDIR:-/tmp}"
 	fi
 }
+
+# bench_av_setup ENV_NAME WORK_NAME: the demo's private qscan under
+# BUILD/ENV_NAME (demo_setup, a stand-in qmail-queue answering 0), the
+# scanner roles copied beside the others (every role user can execute
+# them wherever the build tree is), and an empty work directory W =
+# DEMO_DIR/WORK_NAME.
+bench_av_setup() {
+	for _r in clamav clamd; do
+		[ -x "$BUILD/scanners/qscan-$_r" ] ||
+		    demo_die "$BUILD/scanners/qscan-$_r is missing: build first (ninja -C $BUILD)"
+	done
+	demo_setup "$BUILD" "$BUILD/$1"
+	demo_qq_setting exit=0
+	W=$DEMO_DIR/$2
+	rm -rf "$W"
+	mkdir -p "$W"
+	chmod 755 "$W"
+	for _r in clamav clamd; do
+		install -m 0755 "$BUILD/scanners/qscan-$_r" "$DEMO_DIR/roles/qscan-$_r"
+	done
+}

@@ -43,19 +43,8 @@ BIG_RUNS=${QSCAN_BENCH_BIG_RUNS:-5}
 CONC_MSGS=${QSCAN_BENCH_CONC_MSGS:-200}
 BIGDB=${QSCAN_BENCH_BIGDB:-/var/tmp/qscan-bigdb}
 QSCAND=$BUILD/broker/qscand
-for f in "$BUILD/scanners/qscan-clamav" "$BUILD/scanners/qscan-clamd" "$QSCAND"; do
-	[ -x "$f" ] || demo_die "$f is missing: build first (ninja -C $BUILD)"
-done
-demo_setup "$BUILD" "$BUILD/bench-warm-env"
-demo_qq_setting exit=0
-
-W=$DEMO_DIR/warm-work
-rm -rf "$W"
-mkdir -p "$W"
-chmod 755 "$W"
-for r in clamav clamd; do
-	install -m 0755 "$BUILD/scanners/qscan-$r" "$DEMO_DIR/roles/qscan-$r"
-done
+[ -x "$QSCAND" ] || demo_die "$QSCAND is missing: build first (ninja -C $BUILD)"
+bench_av_setup bench-warm-env warm-work
 HOOK=$BUILD/bench/passthrough-hook
 [ -x "$HOOK" ] || demo_die "$HOOK is missing: build first"
 
