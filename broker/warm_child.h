@@ -19,6 +19,11 @@
 int warm_start_role(const char *zygote_socket, const struct spawn_spec *spec,
     unsigned wait_ms, struct role_proc *rp, char **why);
 
+/* Makes the kernel's refusal to move a child into its own cgroup (cgroup
+ * v1), once a worker learnt it, known to every worker forked after this
+ * call: the front calls it once, before it forks any. */
+void warm_cgroup_share_refusal(void);
+
 /* Asks the zygote at socket_path (of `role`) for both canary children:
  * the role's full lockdown, then socket(AF_UNIX), and then tgkill at the
  * zygote.  Returns 0 only when each died by SIGSYS, else -1 with *why.
