@@ -26,6 +26,7 @@
 #include "role_settings_build.h"
 #include "sandbox.h"
 #include "spawn.h"
+#include "warm_child.h"
 #include "zygote_spawn.h"
 
 #define HOOK_BACKLOG 128
@@ -326,6 +327,7 @@ main(int argc, char **argv)
 		close(sp[0]);
 		for (unsigned i = 0; i < q.n_roles; i++)
 			close(q.zygote_listen[q.roles[i]]);
+		warm_cgroup_share_refusal();
 		front_run(&q, sp[1]);
 	}
 	close(sp[1]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -236,19 +237,37 @@ warm_request(const char *path, enum role_id role, enum zyg_kind kind,
 	}
 }
 
+/* The kernel refused to move a child into its own cgroup: a flag in
+ * this process, or in a page every worker forked after
+ * warm_cgroup_share_refusal shares. */
+static int refused_here;
+static int *refused = &refused_here;
+
+void
+warm_cgroup_share_refusal(void)
+{
+	void *page = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	/* Without it each worker learns the refusal for itself. */
+	if (page != MAP_FAILED)
+		refused = page;
+}
+
 /* Into a cgroup of its own.  When the kernel refuses the move (cgroup
  * v1 wants the writer's uid to be the child's; v2 lets us), the child
- * stays in its zygote's cgroup and its limits: said once per process,
- * and not tried again, since the answer will not change. */
+ * stays in its zygote's cgroup and its limits: said once, and not tried
+ * again, since the answer will not change (a refused write to
+ * cgroup.procs costs 1 to 17 ms on v1, two cgroups made and removed
+ * besides). */
 static void
 warm_move_cgroup(struct role_proc *rp)
 {
-	static int refused;
 	g_autofree char *why = NULL;
 
 	rp->cgroup.kind = CGROUP_NONE;
 	rp->cgroup.dir_fd = -1;
-	if (refused || cgroup_kind() == CGROUP_NONE)
+	if (*refused || cgroup_kind() == CGROUP_NONE)
 		return;
 	if (spawn_role_cgroup(rp->role, &rp->cgroup, &why) != 0) {
 		log_warn("warm %s: no cgroup of its own, it stays in its "
@@ -259,7 +278,7 @@ warm_move_cgroup(struct role_proc *rp)
 	}
 	if (role_cgroup_move(&rp->cgroup, rp->pid, &why) != 0) {
 		if (errno == EACCES || errno == EPERM) {
-			refused = 1;
+			*refused = 1;
 			log_warn("warm %s: the kernel refuses to move a child "
 			    "of another uid into its own cgroup (%s): warm "
 			    "children stay in their zygote's cgroup",

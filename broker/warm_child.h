@@ -19,6 +19,11 @@
 int warm_start_role(const char *zygote_socket, const struct spawn_spec *spec,
     unsigned wait_ms, struct role_proc *rp, char **why);
 
+/* Makes the kernel's refusal to move a child into its own cgroup (cgroup
+ * v1), once a worker learnt it, known to every worker forked after this
+ * call: the front calls it once, before it forks any. */
+void warm_cgroup_share_refusal(void);
+
 /* Asks the zygote whose fd 1 is records_fd (of `role`) for both canary
  * children, each on a connection passed to it there (ZYG_CANARY), so the
  * answer is that zygote's, whether or not it serves yet: the role's full

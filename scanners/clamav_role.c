@@ -13,6 +13,7 @@
 
 #include "charset_preload.h"
 #include "clamav_role.h"
+#include "hugepages.h"
 #include "role_runtime.h"
 #include "role_settings.h"
 #include "sandbox.h"
@@ -400,6 +401,34 @@ clamav_one_message(const char *dir)
 	_exit(ROLE_EXIT_OK);
 }
 
+/* The zygote's engine in huge pages (hugepages.h): what each fork
+ * copies and each child's exit tears down shrinks 512-fold (2.2 M
+ * signatures: fork 5.5-20 ms -> 0.5 ms, a child's exit 6-13 -> 0.6 ms).
+ * A child's write into a huge page copies 4 KiB, not 2 MiB: the kernel
+ * splits the mapping first (its USS with a 1 MiB message: 5.5 MB
+ * either way). */
+static void
+clamav_engine_hugepages(void)
+{
+	struct hugepages_result r;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (hugepages_collapse(&r) != 0) {
+		role_log("huge pages: /proc/self/maps: %s", strerror(errno));
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* A 2 MiB block never touched is refused (EINVAL): said only when
+	 * nothing at all could be collapsed. */
+	role_log("huge pages: %zu of %zu MiB of the engine collapsed in "
+	    "%.0f ms%s%s", r.collapsed >> 20, r.asked >> 20,
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	    r.collapsed == 0 && r.err ? "; the kernel refused: " : "",
+	    r.collapsed == 0 && r.err ? strerror(r.err) : "");
+}
+
 int
 clamav_role_main(int argc, char **argv)
 {
@@ -447,7 +476,9 @@ clamav_role_main(int argc, char **argv)
 	}
 	/* Warm: the engine is loaded once and each message gets a child
 	 * of this process (docs/warm.md). */
-	if (clamav_set.warm)
+	if (clamav_set.warm) {
+		clamav_engine_hugepages();
 		zygote_serve(&zygote);
+	}
 	clamav_one_message(NULL);
 }

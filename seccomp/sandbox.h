@@ -114,6 +114,19 @@ int sandbox_role_lockdown(enum role_id role, const char **why);
 int sandbox_role_lockdown_dir(enum role_id role, const char *dir,
     const char **why);
 
+/* A zygote, before it serves: compiles `role`'s final filter once, so
+ * that sandbox_role_lockdown(_dir) in each process it forks afterwards
+ * only patches its own pid into the program and installs it.  Returns
+ * 0, or -1 with a static reason in *why (its children then compile the
+ * filter themselves, as an exec'd role does). */
+int sandbox_final_filter_prepare(enum role_id role, const char **why);
+
+/* The prepared program of `role` as a process of pid self_pid installs
+ * it (tests: the same as the one compiled for that pid): 0 with *len
+ * instructions in buf, -1 when none is prepared for `role`. */
+int sandbox_final_filter_prepared(enum role_id role, uint64_t self_pid,
+    struct sock_filter *buf, size_t cap, size_t *len);
+
 /* Landlock ABI the kernel offers, 0 when none. */
 int sandbox_landlock_abi(void);
 

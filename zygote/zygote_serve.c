@@ -580,6 +580,7 @@ void
 zygote_serve(const struct zygote_role *z)
 {
 	static struct zygote zy;
+	const char *why = NULL;
 
 	zy.z = z;
 	zy.prof = sandbox_profile(z->role);
@@ -607,6 +608,10 @@ zygote_serve(const struct zygote_role *z)
 	 * log pipe of its own to its worker). */
 	if (fcntl(ROLE_FD_LOG, F_SETFL, O_NONBLOCK) != 0)
 		child_fail("log pipe");
+	/* Once, not after every fork (seccomp/install.c). */
+	if (sandbox_final_filter_prepare(z->role, &why) != 0)
+		role_log("zygote: children compile their own final filter: %s",
+		    why);
 	zy_send_status(ZYG_READY, z->role, z->set->zygote_max_children, 0);
 	while (!zy.retiring || zy.busy > 0)
 		serve_once(&zy);

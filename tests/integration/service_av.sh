@@ -52,3 +52,34 @@ for b in clamav fildes; do
 	svc_stop
 	pass "$b: virus refused (31, $exec_reason) and clean queued, as on the exec path"
 done
+
+# The clamav zygote's engine in huge pages (scanners/hugepages.c): with a
+# database big enough for an engine of tens of MiB (200 000 hash
+# signatures), the zygote logs how much it collapsed and its smaps say
+# AnonHugePages; its children still scan (EICAR found, clean queued).
+mkdir -p "$T/bigdb"
+cp "$T/db/"* "$T/bigdb/"
+python3 -c '
+import hashlib, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(200000):
+        f.write("%s:%d:Qscan.Test.Filler.%d\n" % (hashlib.md5(b"filler%d" % i).hexdigest(), 1000 + i, i))
+' "$T/bigdb/filler.hdb"
+chmod -R a+rX "$T/bigdb"
+AV_CLAMAV_DB=$T/bigdb av_conf clamav
+svc_conf "fallback = tempfail"
+svc_start
+line=$(grep 'zygote clamav.*huge pages: ' "$T/qscand.log" | tail -n 1)
+collapsed=$(echo "$line" | sed -n 's/.*huge pages: \([0-9]*\) of [0-9]* MiB.*/\1/p')
+[ -n "$collapsed" ] && [ "$collapsed" -gt 0 ] ||
+    { cat "$T/qscand.log"; fail "the clamav zygote collapsed nothing into huge pages: $line"; }
+zyg=$(svc_zygote clamav)
+huge=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' /proc/"$zyg"/smaps_rollup)
+[ "${huge:-0}" -gt 0 ] || fail "clamav zygote $zyg: AnonHugePages ${huge:-none}"
+av_run "$V" "$T/e"
+expect_rc 31 "big engine through qscand: virus"
+av_reason | grep -q Eicar-Test-Signature || fail "big engine: reason: $(av_reason)"
+av_run "$T/clean" "$T/e"
+expect_rc 0 "big engine through qscand: clean"
+svc_stop
+pass "clamav zygote: $collapsed MiB of its engine in huge pages ($huge kB AnonHugePages); EICAR found, clean queued"
