@@ -110,6 +110,31 @@ child_fail(const char *what)
 	_exit(ROLE_EXIT_INIT);
 }
 
+/* The kernel's OOM killer takes us before our zygote: where the worker
+ * cannot move us into a cgroup of our own (cgroup v1), we share the
+ * zygote's memory limit, and the pages of our memfds count in no
+ * process's size, so the zygote, the larger process, would be chosen.
+ * Raising one's own score needs no privilege.  A failure costs only
+ * that preference: logged, not fatal. */
+static void
+child_oom_first(void)
+{
+	int fd;
+
+	/* Our /proc files are root's while we are not dumpable: dumpable
+	 * for the one write, before any message byte is here, and not
+	 * again after (or we do not go on). */
+	if (prctl(PR_SET_DUMPABLE, 1) != 0)
+		child_fail("dumpable");
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1000", 4) != 4)
+		role_log("zygote child: oom_score_adj: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (prctl(PR_SET_DUMPABLE, 0) != 0)
+		child_fail("not dumpable");
+}
+
 /* fds[] (records, log, [message], [peer] as the bits say) at ROLE_FD_*,
  * /dev/null on fd 0 when no message came, nothing else open. */
 static void
@@ -193,6 +218,7 @@ child_run(struct zygote *zy, const struct zyg_msg *req, const int *fds,
 		child_fail("pdeathsig");
 	if (getppid() != zy->self)
 		_exit(ROLE_EXIT_INIT);
+	child_oom_first();
 	child_place_fds(zy, fds, req->fds);
 	if (req->kind == ZYG_KIND_ROLE)
 		child_await_settings(zy);
