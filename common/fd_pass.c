@@ -8,121 +8,6 @@
 
 #include "fd_pass.h"
 
-/* Descriptors a received datagram may bring in before the kernel cuts
- * the rest (MSG_CTRUNC): room for a few, so that "more than one" is told
- * apart from "we are out of descriptors". */
-#define FD_PASS_RECV_FDS	4
-
-ssize_t
-fd_pass_send(int sock, const void *buf, size_t len, int fd, int flags)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr msg;
-	ssize_t n;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
-	while (n < 0 && errno == EINTR);
-	return n;
-}
-
-/* Closes every descriptor the datagram brought; returns how many. */
-static int
-close_passed(struct msghdr *msg)
-{
-	int count = 0;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
-	    c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) /
-		    sizeof(int); i++) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int),
-			    sizeof(int));
-			close(got);
-			count++;
-		}
-	}
-	return count;
-}
-
-ssize_t
-fd_pass_recv(int sock, void *buf, size_t cap, int flags, int *fd,
-    const char **why)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * FD_PASS_RECV_FDS)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, cap };
-	struct msghdr msg;
-	struct cmsghdr *c;
-	int nfds = 0, other = 0;
-	ssize_t n;
-
-	*fd = -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			other = 1;
-		else
-			nfds += (int)((c->cmsg_len - CMSG_LEN(0)) /
-			    sizeof(int));
-	}
-	/* An empty datagram also reads as 0: with a descriptor on it, it is
-	 * no end of stream but a peer passing something (its own log pipe,
-	 * say, to keep us waiting). */
-	if (n == 0 && nfds > 0)
-		*why = "empty record with a descriptor";
-	else if (other)
-		*why = "unexpected control message";
-	else if (nfds > 1)
-		*why = "more than one descriptor on a record";
-	else if (msg.msg_flags & MSG_CTRUNC)
-		*why = "descriptors truncated (ours: out of descriptors?)";
-	else if (msg.msg_flags & MSG_TRUNC)
-		*why = "record larger than RECORD_MAX";
-	else {
-		if (nfds == 1)
-			memcpy(fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)),
-			    sizeof(int));
-		return n;
-	}
-	(void)close_passed(&msg);
-	return FD_PASS_MALFORMED;
-}
-
 ssize_t
 fd_pass_send_fds(int sock, const void *buf, size_t len, const int *fds,
     unsigned n, int flags)
@@ -161,10 +46,50 @@ fd_pass_send_fds(int sock, const void *buf, size_t len, const int *fds,
 }
 
 ssize_t
-fd_pass_recv_fds(int sock, void *buf, size_t cap, int flags, int *fds,
-    unsigned max, unsigned *n, const char **why)
+fd_pass_send(int sock, const void *buf, size_t len, int fd, int flags)
 {
-	/* Room for one more than we take, to tell "too many" apart. */
+	return fd_pass_send_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0, flags);
+}
+
+/* Closes every descriptor the datagram brought. */
+static void
+close_passed(struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
+	    c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) /
+		    sizeof(int); i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+			close(got);
+		}
+	}
+}
+
+/* What is wrong with a received datagram, in the order it is told. */
+enum recv_refusal {
+	RECV_OK = 0,
+	RECV_EMPTY_WITH_FD,	/* fd_pass_recv only */
+	RECV_OTHER,
+	RECV_MANY,
+	RECV_CTRUNC,
+	RECV_TRUNC,
+};
+
+/* One recvmsg, both receivers': up to max descriptors into fds[] (*n),
+ * with room for one more than FD_PASS_FDS_MAX so that "too many" is told
+ * apart from "we are out of descriptors" (MSG_CTRUNC).  Returns the
+ * length, or -1 with errno; *refusal says what is wrong, and then every
+ * descriptor that came is closed and *n is 0. */
+static ssize_t
+recv_datagram(int sock, void *buf, size_t cap, int flags, int *fds,
+    unsigned max, int empty_with_fd_refused, unsigned *n,
+    enum recv_refusal *refusal)
+{
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * (FD_PASS_FDS_MAX + 1))];
 		struct cmsghdr align;
@@ -176,8 +101,7 @@ fd_pass_recv_fds(int sock, void *buf, size_t cap, int flags, int *fds,
 	ssize_t r;
 
 	*n = 0;
-	if (max > FD_PASS_FDS_MAX)
-		max = FD_PASS_FDS_MAX;
+	*refusal = RECV_OK;
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
@@ -206,18 +130,71 @@ fd_pass_recv_fds(int sock, void *buf, size_t cap, int flags, int *fds,
 			    sizeof(int));
 		}
 	}
-	if (other)
-		*why = "unexpected control message";
+	/* An empty datagram also reads as 0: with a descriptor on it, it is
+	 * no end of stream but a peer passing something (its own log pipe,
+	 * say, to keep us waiting). */
+	if (empty_with_fd_refused && r == 0 && (got > 0 || many))
+		*refusal = RECV_EMPTY_WITH_FD;
+	else if (other)
+		*refusal = RECV_OTHER;
 	else if (many)
-		*why = "more descriptors than this datagram may carry";
+		*refusal = RECV_MANY;
 	else if (msg.msg_flags & MSG_CTRUNC)
-		*why = "descriptors truncated (ours: out of descriptors?)";
+		*refusal = RECV_CTRUNC;
 	else if (msg.msg_flags & MSG_TRUNC)
-		*why = "datagram larger than expected";
+		*refusal = RECV_TRUNC;
 	else {
 		*n = got;
 		return r;
 	}
-	(void)close_passed(&msg);
+	close_passed(&msg);
+	return r;
+}
+
+ssize_t
+fd_pass_recv(int sock, void *buf, size_t cap, int flags, int *fd,
+    const char **why)
+{
+	static const char *const text[] = {
+		[RECV_EMPTY_WITH_FD] = "empty record with a descriptor",
+		[RECV_OTHER] = "unexpected control message",
+		[RECV_MANY] = "more than one descriptor on a record",
+		[RECV_CTRUNC] = "descriptors truncated (ours: out of "
+		    "descriptors?)",
+		[RECV_TRUNC] = "record larger than RECORD_MAX",
+	};
+	enum recv_refusal refusal;
+	unsigned n;
+	ssize_t r;
+
+	*fd = -1;
+	r = recv_datagram(sock, buf, cap, flags, fd, 1, 1, &n, &refusal);
+	if (r < 0 || refusal == RECV_OK)
+		return r;
+	*fd = -1;
+	*why = text[refusal];
+	return FD_PASS_MALFORMED;
+}
+
+ssize_t
+fd_pass_recv_fds(int sock, void *buf, size_t cap, int flags, int *fds,
+    unsigned max, unsigned *n, const char **why)
+{
+	static const char *const text[] = {
+		[RECV_EMPTY_WITH_FD] = "empty datagram with descriptors",
+		[RECV_OTHER] = "unexpected control message",
+		[RECV_MANY] = "more descriptors than this datagram may carry",
+		[RECV_CTRUNC] = "descriptors truncated (ours: out of "
+		    "descriptors?)",
+		[RECV_TRUNC] = "datagram larger than expected",
+	};
+	enum recv_refusal refusal;
+	ssize_t r;
+
+	r = recv_datagram(sock, buf, cap, flags, fds,
+	    max > FD_PASS_FDS_MAX ? FD_PASS_FDS_MAX : max, 0, n, &refusal);
+	if (r < 0 || refusal == RECV_OK)
+		return r;
+	*why = text[refusal];
 	return FD_PASS_MALFORMED;
 }
