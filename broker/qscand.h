@@ -32,6 +32,9 @@ struct qscand {
 	unsigned n_client_uids;
 	gid_t client_gid;
 	int hook_listen;		/* service.socket */
+	/* The monitor's pidfd (readable once it has died), for a worker
+	 * to tell a zygote lost with the whole service from one lost alone. */
+	int monitor_pidfd;
 	char *pid_file;			/* service.socket's dir/qscand.pid */
 	/* What was read at the start, to notice an edit on SIGHUP: then
 	 * the service stops for its supervisor to start it anew, since

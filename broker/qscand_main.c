@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "broker_env.h"
@@ -318,7 +319,10 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0 ||
+	/* CLOEXEC is no matter: the front and its workers never exec. */
+	q.monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (q.monitor_pidfd < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0 ||
 	    (front = fork()) < 0) {
 		log_err("qscand: cannot start the front: %s", strerror(errno));
 		return 1;

@@ -5,6 +5,7 @@
  * front's filter; trusted, believes the hook only through the codec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 /* The hook sends SVC_HELLO at once, and its descriptors right after
  * SVC_READY. */
 #define WORKER_HELLO_WAIT_MS	10000
+/* How long a worker whose zygote was lost waits to see the monitor die. */
+#define WORKER_MONITOR_WAIT_MS	200
 /* Descriptors we keep while we rearrange 0, 1 and the reject pipe. */
 #define WORKER_FD_FLOOR		64
 
@@ -92,6 +95,28 @@ worker_place_fds(struct broker *b, int msg, int envl, int reject,
 	log_open_file(b->cfg.log_file);
 }
 
+/* A role lost with its zygote because the monitor died (zygotes die
+ * with it): the service died, and the hook says so (end of file: 71),
+ * not "a role failed" (81).  The zygote learns of the monitor's death a
+ * moment before the monitor's pidfd says it: wait that moment, on this
+ * failure path only. */
+static int
+worker_service_died(int monitor_pidfd, const struct broker *b)
+{
+	struct pollfd p = { monitor_pidfd, POLLIN, 0 };
+	int lost = b->s.unpack.ending == ROLE_ZYGOTE_LOST;
+
+	for (unsigned i = 0; i < b->s.n_scanners; i++)
+		lost |= b->s.scanner_outcome[i].ending == ROLE_ZYGOTE_LOST;
+	if (!lost)
+		return 0;
+	if (poll(&p, 1, WORKER_MONITOR_WAIT_MS) != 1)
+		return 0;
+	log_err("hook: the service died with this message's zygote: "
+	    "no answer, the hook tempfails");
+	return 1;
+}
+
 void
 worker_run(const struct qscand *q, int conn, uid_t peer_uid, int ready,
     const char *not_ready)
@@ -100,13 +125,16 @@ worker_run(const struct qscand *q, int conn, uid_t peer_uid, int ready,
 	struct svc_msg hello;
 	const char *why;
 	unsigned reject_fd = 0;
-	int msg, envl, reject = -1, rc;
+	int msg, envl, reject = -1, monitor, rc;
 	struct stat st;
 
 	broker_init(&b);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	alarm(WORKER_MAX_SECONDS);
-	if ((conn = fcntl(conn, F_DUPFD_CLOEXEC, WORKER_FD_FLOOR + 8)) < 0)
+	/* Both above what worker_place_fds closes. */
+	if ((conn = fcntl(conn, F_DUPFD_CLOEXEC, WORKER_FD_FLOOR + 8)) < 0 ||
+	    (monitor = fcntl(q->monitor_pidfd, F_DUPFD_CLOEXEC,
+	    WORKER_FD_FLOOR + 8)) < 0)
 		worker_give_up("connection", strerror(errno));
 	rc = svc_recv(conn, WORKER_HELLO_WAIT_MS, &hello, &why);
 	if (rc != SVC_HELLO)
@@ -146,6 +174,8 @@ worker_run(const struct qscand *q, int conn, uid_t peer_uid, int ready,
 	b.setup_done = 1;
 	b.s.warm = &q->warm;
 	rc = broker_ladder(&b);
+	if (worker_service_died(monitor, &b))
+		_exit(0);
 	svc_send_exit(conn, rc);
 	_exit(0);
 }
