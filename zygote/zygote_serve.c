@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -638,6 +639,11 @@ zygote_serve(const struct zygote_role *z)
 	if (sandbox_final_filter_prepare(z->role, &why) != 0)
 		role_log("zygote: children compile their own final filter: %s",
 		    why);
+	/* The initialisation's freed chunks merged now, once: left in
+	 * malloc's fast bins, every child's first large allocation would
+	 * merge them itself, writing (and so copying) a page of ours for
+	 * each (malloc_consolidate, docs/warm.md). */
+	malloc_trim(0);
 	zy_send_status(ZYG_READY, z->role, z->set->zygote_max_children, 0);
 	while (!zy.retiring || zy.busy > 0)
 		serve_once(&zy);

@@ -4,6 +4,8 @@
  * take the message is a temporary code (never 0, never permanent).
  * argv[1]: the recording stand-in, tests/qq_standin.c. */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -236,6 +238,53 @@ test_failures_temporary(void)
 }
 
 static void
+on_alarm_in_test(int sig)
+{
+	(void)sig;
+}
+
+/* qmail-queue starts with the caller's signal mask, not the all-blocked
+ * one queue_deliver holds around its vfork, and the caller gets its own
+ * mask back; a handler of the caller's is not qmail-queue's.  perl, not
+ * sh: dash clears the mask it was given. */
+static void
+test_signals_as_caller(void)
+{
+	g_autofree char *why = NULL, *path = NULL, *status = NULL, *want = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GString) sigs = g_string_new("");
+	g_autofree char *out = g_build_filename(dir, "sigs", NULL);
+	g_autofree char *script = g_strdup_printf("#!/usr/bin/perl\n"
+	    "local $/; <STDIN>; open(O, '>', '%s') or exit 1;\n"
+	    "open(S, '<', '/proc/self/status') or exit 1; print O <S>;\n", out);
+	sigset_t usr2, now;
+	uint64_t bit = 1ull << (SIGUSR2 - 1);
+
+	signal(SIGALRM, on_alarm_in_test);
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	CHECK(sigprocmask(SIG_BLOCK, &usr2, NULL) == 0);
+	CHECK_INT(deliver_to_script(script, 100, &why, &path), 0);
+	CHECK(g_file_get_contents(out, &status, NULL, NULL));
+	for (char **l = lines = g_strsplit(status ? status : "", "\n", -1);
+	    *l != NULL; l++)
+		if (g_str_has_prefix(*l, "SigBlk:") ||
+		    g_str_has_prefix(*l, "SigCgt:"))
+			g_string_append_printf(sigs, "%s\n", *l);
+	want = g_strdup_printf("SigBlk:\t%016llx\nSigCgt:\t%016llx\n",
+	    (unsigned long long)bit, 0ull);
+	if (strcmp(sigs->str, want) != 0)
+		fprintf(stderr, "qmail-queue's signals:\n%s", sigs->str);
+	CHECK(strcmp(sigs->str, want) == 0);
+	CHECK(sigprocmask(SIG_SETMASK, NULL, &now) == 0);
+	CHECK(sigismember(&now, SIGUSR2) == 1);
+	CHECK(sigismember(&now, SIGALRM) == 0 && sigismember(&now, SIGTERM) == 0);
+	CHECK(sigprocmask(SIG_UNBLOCK, &usr2, NULL) == 0);
+	signal(SIGALRM, SIG_DFL);
+	unlink(out);
+}
+
+static void
 test_is_self(void)
 {
 	CHECK_INT(queue_is_self("/proc/self/exe"), 1);
@@ -260,6 +309,7 @@ main(int argc, char **argv)
 	test_delivers_bytes(argv[1]);
 	test_codes_passed_back(argv[1]);
 	test_failures_temporary();
+	test_signals_as_caller();
 	test_is_self();
 
 	/* Clean up what the cases left. */
