@@ -300,13 +300,24 @@ unpack_one_message(const char *dir)
 	_exit(ROLE_EXIT_OK);
 }
 
+/* The warm-up sample through the whole walk, reporting nothing. */
+static void
+unpack_warm_up(void)
+{
+	static const struct walk_sink warmup_sink;
+
+	(void)mime_walk((const uint8_t *)unpack_warmup_msg,
+	    sizeof(unpack_warmup_msg) - 1, &unpack_lim, &warmup_sink, NULL,
+	    NULL);
+}
+
 int
 unpack_role_main(int argc, char **argv)
 {
-	static const struct walk_sink warmup_sink;	/* reports nothing */
 	static const struct zygote_role zygote = {
 		.role = ROLE_UNPACK, .set = &unpack_set,
 		.child_main = unpack_one_message,
+		.spare_prepare = unpack_warm_up,
 	};
 
 	(void)argv;
@@ -322,9 +333,7 @@ unpack_role_main(int argc, char **argv)
 	if (archive_walk_prepare() != 0)
 		role_log("archive_walk_prepare: a format or filter did not "
 		    "read its sample; it may fail under the filter");
-	(void)mime_walk((const uint8_t *)unpack_warmup_msg,
-	    sizeof(unpack_warmup_msg) - 1, &unpack_lim, &warmup_sink, NULL,
-	    NULL);
+	unpack_warm_up();
 
 	/* Warm: the same initialised process forks one child per
 	 * message, and each child goes on as below (docs/warm.md). */

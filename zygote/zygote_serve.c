@@ -30,6 +30,8 @@
 /* What the canary child exits with when its forbidden call returned. */
 #define ZYG_CANARY_SURVIVED	3
 #define ZYG_DIR_MAX	96
+/* A spare's name (comm) until its request comes. */
+#define ZYG_SPARE_COMM	"qscan-spare"
 /* How deep remove_tree goes into what a child left (libclamav nests a
  * directory per container level, bounded by clamav.max_recursion). */
 #define ZYG_RMTREE_DEPTH	64
@@ -44,12 +46,24 @@ struct zslot {
 	char dir[ZYG_DIR_MAX];	/* the child's scratch directory, or "" */
 };
 
+/* The spare: a child forked ahead of its request, waiting on its own
+ * socketpair for the request's descriptors, so that the fork is not on
+ * a message's path (docs/warm.md, "Zygotes and their children"). */
+struct zspare {
+	int pidfd;		/* -1: none */
+	pid_t pid;
+	int ctl;		/* our end of its socketpair */
+	char dir[ZYG_DIR_MAX];	/* its scratch directory, or "" */
+};
+
 struct zygote {
 	const struct zygote_role *z;
 	const struct role_profile *prof;
 	struct zslot slot[ZYGOTE_CHILDREN_MAX];
+	struct zspare spare;
 	unsigned busy;		/* slots in use */
 	uint32_t forked;	/* children so far (their serials) */
+	uint32_t made;		/* processes forked, spares included */
 	int retiring;
 	int serving;		/* ZYG_SERVE came: fd 0 is ours to accept */
 	int starter_open;	/* fd 1 still readable */
@@ -79,12 +93,15 @@ zy_send_status(enum zyg_type type, enum role_id role, uint32_t max,
 		role_log("zygote: cannot tell my starter: %s", strerror(errno));
 }
 
+static void spare_end(struct zygote *zy);
+
 static void
 zy_retire(struct zygote *zy, enum zyg_retire_why why)
 {
 	if (zy->retiring)
 		return;
 	zy->retiring = 1;
+	spare_end(zy);
 	role_log("zygote %s retires after %u children: %s", zy->prof->name,
 	    (unsigned)zy->forked, zyg_retire_why_name(why));
 	zy_send_status(ZYG_RETIRING, zy->z->role, 0, why);
@@ -233,6 +250,56 @@ child_run(struct zygote *zy, const struct zyg_msg *req, const int *fds,
 	_exit(ROLE_EXIT_INIT);	/* child_main does not return */
 }
 
+/* The spare between its fork and its request.  It keeps nothing of the
+ * zygote's but its log, /dev/null and its channel: a copy of another slot's
+ * connection would keep that connection's end of file from the zygote,
+ * and a copy of the listening socket or the starter's channel is no
+ * child's business.  A request is the worker's datagram as the zygote
+ * took it, with its descriptors; end of file is the zygote retiring. */
+static void __attribute__((noreturn))
+spare_wait(struct zygote *zy, int ctl, const char *dir)
+{
+	uint8_t buf[ZYG_MSG_MAX + 1];
+	int fds[FD_PASS_FDS_MAX];
+	unsigned nfds = 0;
+	const char *why = "receive failed";
+	struct zyg_msg req;
+	char comm[17] = "";
+	int dn, c;
+	ssize_t n;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		child_fail("pdeathsig");
+	if (getppid() != zy->self)
+		_exit(ROLE_EXIT_INIT);
+	/* Named for what it is while it waits (ps, the tests): a spare is
+	 * no message's child yet. */
+	(void)prctl(PR_GET_NAME, comm);
+	(void)prctl(PR_SET_NAME, ZYG_SPARE_COMM);
+	dn = fcntl(zy->devnull, F_DUPFD_CLOEXEC, 64);
+	c = fcntl(ctl, F_DUPFD_CLOEXEC, 64);
+	if (dn < 0 || c < 0 || dup3(c, 3, O_CLOEXEC) < 0 ||
+	    dup3(dn, 4, O_CLOEXEC) < 0 || dup2(4, 0) < 0 || dup2(4, 1) < 0 ||
+	    syscall(SYS_close_range, 5, ~0U, 0) != 0)
+		child_fail("spare descriptors");
+	zy->devnull = 4;
+	if (zy->z->spare_prepare != NULL)
+		zy->z->spare_prepare();
+	do
+		n = fd_pass_recv_fds(3, buf, sizeof(buf), 0, fds,
+		    FD_PASS_FDS_MAX, &nfds, &why);
+	while (n < 0 && n != FD_PASS_MALFORMED && errno == EINTR);
+	if (n == 0 && nfds == 0)
+		_exit(ROLE_EXIT_OK);
+	if (n < 0 || zyg_decode(buf, (size_t)n, nfds, &req, &why) != 0) {
+		role_log("zygote spare: request refused: %s", why);
+		_exit(ROLE_EXIT_INIT);
+	}
+	close(3);
+	(void)prctl(PR_SET_NAME, comm);
+	child_run(zy, &req, fds, dir[0] ? dir : NULL);
+}
+
 /* ---- the zygote ------------------------------------------------------- */
 
 /* Removes what a child left beneath its scratch directory, and it, at
@@ -296,6 +363,122 @@ close_fds(const int *fds, unsigned n)
 		close(fds[i]);
 }
 
+/* A spare is worth forking while we serve and children are left. */
+static int
+spare_wanted(const struct zygote *zy)
+{
+	return zy->serving && !zy->retiring && zy->spare.pidfd < 0 &&
+	    zy->forked < zy->z->set->zygote_max_children;
+}
+
+/* The scratch directory of the next process forked, named by their
+ * count ("" for a profile without one). */
+static void
+child_dir_name(const struct zygote *zy, char *dir, size_t cap)
+{
+	dir[0] = '\0';
+	if (zy->prof->tmpfs_dir != NULL)
+		snprintf(dir, cap, "%s/child-%u", zy->prof->tmpfs_dir,
+		    (unsigned)zy->made + 1);
+}
+
+/* Makes it, when there is one to make: only once a request is here, so
+ * that no directory stands for a child without a message.  0 or -1. */
+static int
+child_dir_make(char *dir)
+{
+	if (dir[0] == '\0' || mkdir(dir, 0700) == 0)
+		return 0;
+	role_log("zygote: %s: %s", dir, strerror(errno));
+	dir[0] = '\0';
+	return -1;
+}
+
+static void
+spare_fork(struct zygote *zy)
+{
+	struct zspare *sp = &zy->spare;
+	int pair[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+		role_log("zygote: spare: socketpair: %s", strerror(errno));
+		return;
+	}
+	child_dir_name(zy, sp->dir, sizeof(sp->dir));
+	pid = fork();
+	if (pid == 0) {
+		close(pair[0]);
+		spare_wait(zy, pair[1], sp->dir);
+	}
+	close(pair[1]);
+	zy->made++;
+	sp->ctl = pair[0];
+	sp->pid = pid;
+	sp->pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (sp->pidfd < 0) {
+		role_log("zygote: spare: %s: %s", pid < 0 ? "fork" :
+		    "pidfd_open", strerror(errno));
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		sp->pidfd = -1;
+		spare_end(zy);
+	}
+}
+
+/* The spare goes (retiring, or it died): killed if alive, reaped, its
+ * directory removed. */
+static void
+spare_end(struct zygote *zy)
+{
+	struct zspare *sp = &zy->spare;
+	siginfo_t si;
+
+	if (sp->pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, sp->pidfd, SIGKILL, NULL, 0);
+		(void)waitid(P_PIDFD, (id_t)sp->pidfd, &si, WEXITED);
+		close(sp->pidfd);
+	}
+	if (sp->ctl >= 0)
+		close(sp->ctl);
+	if (sp->dir[0] != '\0')
+		remove_tree(AT_FDCWD, sp->dir, 0);
+	memset(sp, 0, sizeof(*sp));
+	sp->pidfd = sp->ctl = -1;
+}
+
+/* The request on slot s handed to the spare: it becomes the slot's
+ * child.  0, or -1 (the spare is gone: the caller forks). */
+static int
+spare_take(struct zygote *zy, struct zslot *s, const uint8_t *req,
+    size_t len, const int *fds, unsigned nfds)
+{
+	struct zspare *sp = &zy->spare;
+
+	if (sp->pidfd < 0)
+		return -1;
+	if (child_dir_make(sp->dir) != 0) {
+		spare_end(zy);
+		return -1;
+	}
+	if (fd_pass_send_fds(sp->ctl, req, len, fds, nfds, MSG_DONTWAIT) !=
+	    (ssize_t)len) {
+		role_log("zygote: spare: cannot hand it the request: %s",
+		    strerror(errno));
+		spare_end(zy);
+		return -1;
+	}
+	close(sp->ctl);
+	s->pid = sp->pid;
+	s->pidfd = sp->pidfd;
+	memcpy(s->dir, sp->dir, sizeof(s->dir));
+	memset(sp, 0, sizeof(*sp));
+	sp->pidfd = sp->ctl = -1;
+	return 0;
+}
+
 /* One request on slot s: decoded, forked, answered. */
 static void
 take_request(struct zygote *zy, struct zslot *s)
@@ -325,28 +508,28 @@ take_request(struct zygote *zy, struct zslot *s)
 		slot_free(zy, s);
 		return;
 	}
-	if (zy->prof->tmpfs_dir != NULL) {
-		snprintf(s->dir, sizeof(s->dir), "%s/child-%u",
-		    zy->prof->tmpfs_dir, (unsigned)zy->forked + 1);
-		if (mkdir(s->dir, 0700) != 0) {
-			role_log("zygote: %s: %s", s->dir, strerror(errno));
-			s->dir[0] = '\0';
-			close_fds(fds, nfds);
-			slot_free(zy, s);
-			return;
-		}
+	if (req.kind == ZYG_KIND_ROLE &&
+	    spare_take(zy, s, buf, (size_t)n, fds, nfds) == 0) {
+		close_fds(fds, nfds);
+		goto forked;
+	}
+	child_dir_name(zy, s->dir, sizeof(s->dir));
+	if (child_dir_make(s->dir) != 0) {
+		close_fds(fds, nfds);
+		slot_free(zy, s);
+		return;
 	}
 	pid = fork();
 	if (pid == 0)
 		child_run(zy, &req, fds, s->dir[0] ? s->dir : NULL);
 	close_fds(fds, nfds);
+	zy->made++;
 	if (pid < 0) {
 		role_log("zygote: fork: %s", strerror(errno));
 		slot_free(zy, s);
 		return;
 	}
 	s->pid = pid;
-	s->serial = ++zy->forked;
 	s->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (s->pidfd < 0) {
 		/* Our own unreaped child: only a lack of descriptors. */
@@ -356,6 +539,8 @@ take_request(struct zygote *zy, struct zslot *s)
 		slot_free(zy, s);
 		return;
 	}
+forked:
+	s->serial = ++zy->forked;
 	memset(&ans, 0, sizeof(ans));
 	ans.type = ZYG_FORKED;
 	ans.serial = s->serial;
@@ -523,12 +708,12 @@ may_accept(const struct zygote *zy)
 static void
 serve_once(struct zygote *zy)
 {
-	struct pollfd pfd[2 + 2 * ZYGOTE_CHILDREN_MAX];
-	struct zslot *who[2 + 2 * ZYGOTE_CHILDREN_MAX];
-	int what[2 + 2 * ZYGOTE_CHILDREN_MAX];
+	struct pollfd pfd[3 + 2 * ZYGOTE_CHILDREN_MAX];
+	struct zslot *who[3 + 2 * ZYGOTE_CHILDREN_MAX];
+	int what[3 + 2 * ZYGOTE_CHILDREN_MAX];
 	nfds_t n = 0;
 	double now = zy_now_ms();
-	int timeout = -1;
+	int timeout = -1, want_spare = spare_wanted(zy), ready;
 
 	if (may_accept(zy)) {
 		pfd[n] = (struct pollfd){ 0, POLLIN, 0 };
@@ -569,9 +754,21 @@ serve_once(struct zygote *zy)
 			who[n++] = s;
 		}
 	}
-	if (poll(pfd, n, timeout) < 0) {
+	if (zy->spare.pidfd >= 0) {
+		pfd[n] = (struct pollfd){ zy->spare.pidfd, POLLIN, 0 };
+		what[n] = 4;
+		who[n++] = NULL;
+	}
+	/* The next spare is forked when nothing waits on us: a request
+	 * already here goes first. */
+	ready = poll(pfd, n, want_spare ? 0 : timeout);
+	if (ready < 0) {
 		if (errno != EINTR)
 			child_fail("poll");
+		return;
+	}
+	if (ready == 0 && want_spare) {
+		spare_fork(zy);
 		return;
 	}
 	for (nfds_t i = 0; i < n; i++) {
@@ -596,6 +793,11 @@ serve_once(struct zygote *zy)
 			else
 				take_hangup(s);
 			break;
+		case 4:
+			role_log("zygote: my spare child ended before its "
+			    "request");
+			spare_end(zy);
+			break;
 		default:
 			take_exit(zy, s);
 			break;
@@ -615,6 +817,7 @@ zygote_serve(const struct zygote_role *z)
 	zy.starter_open = 1;
 	for (unsigned i = 0; i < ZYGOTE_CHILDREN_MAX; i++)
 		zy.slot[i].conn = zy.slot[i].pidfd = -1;
+	zy.spare.pidfd = zy.spare.ctl = -1;
 	if (zy.prof == NULL || z->set->warm != 1 ||
 	    z->set->zygote_max_children == 0) {
 		role_log("zygote: not a warm role's settings");
@@ -647,5 +850,6 @@ zygote_serve(const struct zygote_role *z)
 	zy_send_status(ZYG_READY, z->role, z->set->zygote_max_children, 0);
 	while (!zy.retiring || zy.busy > 0)
 		serve_once(&zy);
+	spare_end(&zy);
 	_exit(ROLE_EXIT_OK);
 }

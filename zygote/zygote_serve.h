@@ -21,6 +21,12 @@ struct zygote_role {
 	 * `dir`: the child's own scratch directory (for a profile with a
 	 * tmpfs_dir), else NULL.  Never returns. */
 	void (*child_main)(const char *dir);
+	/* Or NULL.  Run by the spare (a child forked ahead of its request)
+	 * before it waits: the role's own warm-up sample again, so that
+	 * the pages a message's work writes are the spare's own by the time
+	 * a message comes, copied off the message's path.  It reads no
+	 * message byte and may open no file. */
+	void (*spare_prepare)(void);
 };
 
 /* Sends ZYG_READY on fd 1; serves the canary connections its starter

@@ -12,7 +12,9 @@
 #   svc_run MSG ENV [VAR=value...]  the hook as qs_run runs it, in the
 #                       background: HOOK_PID is its pid while it runs;
 #                       svc_wait collects rc
-#   svc_children PID    the pids whose parent is PID
+#   svc_children PID    the pids whose parent is PID, but for a zygote's
+#                       spare (comm qscan-spare: forked ahead, no
+#                       message yet); svc_spare PID: that spare
 SVC_PID=
 SVC_SOCK=$T/run/qscand.sock
 getent passwd qscan-test-smtpd >/dev/null ||
@@ -92,8 +94,22 @@ svc_wait() {
 	set -e
 }
 
-svc_children() {
+svc_all_children() {
 	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true
+}
+
+svc_children() {
+	for _c in $(svc_all_children "$1"); do
+		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" = qscan-spare ] ||
+		    echo "$_c"
+	done
+}
+
+svc_spare() {
+	for _c in $(svc_all_children "$1"); do
+		[ "$(cat "/proc/$_c/comm" 2>/dev/null)" != qscan-spare ] ||
+		    echo "$_c"
+	done
 }
 
 # The front's pid, from the monitor's first line.
@@ -115,6 +131,17 @@ svc_wait_child() {
 		sleep 0.1
 	done
 	svc_children "$1" | head -n 1
+}
+
+# svc_wait_spare PID: until zygote PID has its spare; prints it.
+svc_wait_spare() {
+	_i=0
+	while [ -z "$(svc_spare "$1")" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 600 ] || fail "zygote $1 never forked its spare"
+		sleep 0.1
+	done
+	svc_spare "$1" | head -n 1
 }
 
 # svc_status_field PID NAME: one field of /proc/PID/status.

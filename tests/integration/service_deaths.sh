@@ -80,6 +80,31 @@ expect_rc 0 "after the restart"
 head -n 1 "$T/rec/message" | grep -q "clamd: " || fail "after the restart: clamd did not scan: $(head -n 1 "$T/rec/message")"
 pass "the next message is scanned by the restarted zygote and queued"
 
+# The spare, forked ahead of its request (docs/warm.md): the role's uid,
+# nothing open but its log, /dev/null and its channel to the zygote (no
+# copy of the listening socket, the starter's channel or another
+# message's connection); killed, it is replaced and nothing is lost.
+ZYGOTE=$(svc_zygote clamd)
+SPARE=$(svc_wait_spare "$ZYGOTE")
+[ "$(svc_status_field "$SPARE" Uid | cut -f1)" = "$(id -u qscan-clamd)" ] ||
+    fail "the spare is not uid qscan-clamd"
+fds=$(ls /proc/"$SPARE"/fd | sort -n | tr '\n' ' ')
+[ "$fds" = "0 1 2 3 4 " ] || fail "the spare holds descriptors $fds"
+[ "$(readlink /proc/"$SPARE"/fd/0)" = /dev/null ] &&
+    [ "$(readlink /proc/"$SPARE"/fd/1)" = /dev/null ] ||
+    fail "the spare's fds 0 and 1 are not /dev/null"
+kill -KILL "$SPARE"
+svc_wait_log 'my spare child ended before its request' 1
+NEXT=$(svc_wait_spare "$ZYGOTE")
+[ "$NEXT" != "$SPARE" ] || fail "the killed spare was not replaced"
+qs_standin 0
+svc_run "$T/m" "$T/e"
+svc_wait
+expect_rc 0 "after the spare's death"
+[ -f "$T/rec/message" ] || fail "after the spare's death: nothing queued"
+[ "$(svc_zygote clamd)" = "$ZYGOTE" ] || fail "the spare's death restarted its zygote"
+pass "the zygote's spare: own uid, only its own descriptors; killed, replaced, the next message queued"
+
 # The stale socket file gone first: av_hang_start waits for it to appear.
 rm -f "$T/hang.sock"
 av_hang_start "$T/hang.sock"
@@ -91,11 +116,12 @@ grep -q "end of file before its verdict (the service died): nothing queued, temp
 pass "worker killed mid-message: 71, nothing queued, logged by the hook"
 
 in_flight
+SPARE=$(svc_wait_spare "$ZYGOTE")
 kill -KILL "$SVC_PID"
 tempfailed 71 "qscand killed"
 wait "$SVC_PID" 2>/dev/null || true
 SVC_PID=
-for p in "$front" "$ZYGOTE" "$CHILD"; do
+for p in "$front" "$ZYGOTE" "$CHILD" "$SPARE"; do
 	i=0
 	while kill -0 "$p" 2>/dev/null; do
 		i=$((i + 1))
@@ -103,4 +129,4 @@ for p in "$front" "$ZYGOTE" "$CHILD"; do
 		sleep 0.1
 	done
 done
-pass "qscand killed mid-message: 71, nothing queued; front, zygote and child gone"
+pass "qscand killed mid-message: 71, nothing queued; front, zygote, child and spare gone"
