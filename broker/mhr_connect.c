@@ -74,8 +74,8 @@ mhr_resolver_parse(const char *spec, struct mhr_resolver *r, char **why)
 		}
 	}
 bad:
-	*why = g_strdup_printf("resolver \"%s\" is not an IP address with an "
-	    "optional port (192.0.2.1, 192.0.2.1:53, [2001:db8::1]:53)",
+	*why = g_strdup_printf("takes a numeric IP address with an optional "
+	    "port (192.0.2.1, 192.0.2.1:53, [2001:db8::1]:53), not \"%s\"",
 	    spec);
 	return -1;
 }
@@ -114,7 +114,14 @@ mhr_resolver_from_file(const char *path, struct mhr_resolver *r, char **why)
 		    w[1] != NULL) {
 			/* resolv.conf names the address alone; a scope
 			 * ("fe80::1%eth0") is not taken. */
-			return mhr_resolver_parse(w[1], r, why);
+			char *pwhy = NULL;
+
+			if (mhr_resolver_parse(w[1], r, &pwhy) == 0)
+				return 0;
+			*why = g_strdup_printf("%s: nameserver %s", path,
+			    pwhy);
+			g_free(pwhy);
+			return -1;
 		}
 	}
 	*why = g_strdup_printf("%s names no nameserver", path);
@@ -127,10 +134,17 @@ mhr_connect(const struct qscan_config *cfg, char **why)
 	struct mhr_resolver r;
 	int fd;
 
-	if (cfg->mhr_resolver[0] != '\0' ?
-	    mhr_resolver_parse(cfg->mhr_resolver, &r, why) != 0 :
-	    mhr_resolver_from_file(MHR_RESOLV_CONF, &r, why) != 0)
+	if (cfg->mhr_resolver[0] != '\0') {
+		char *pwhy = NULL;
+
+		if (mhr_resolver_parse(cfg->mhr_resolver, &r, &pwhy) != 0) {
+			*why = g_strdup_printf("mhr.resolver %s", pwhy);
+			g_free(pwhy);
+			return -1;
+		}
+	} else if (mhr_resolver_from_file(MHR_RESOLV_CONF, &r, why) != 0) {
 		return -1;
+	}
 	fd = socket(r.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*why = g_strdup_printf("resolver socket: %s", strerror(errno));

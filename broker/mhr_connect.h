@@ -14,7 +14,8 @@ struct mhr_resolver {
 
 /* "192.0.2.1", "192.0.2.1:5353", "2001:db8::1", "[2001:db8::1]:5353":
  * a numeric address (never a name: resolving it would need the resolver
- * itself), port 53 unless given.  0, or -1 with *why (g_free it). */
+ * itself), port 53 unless given.  0, or -1 with *why (g_free it),
+ * which reads after the key's name ("takes ..."). */
 int mhr_resolver_parse(const char *spec, struct mhr_resolver *r,
     char **why);
 
