@@ -1,5 +1,5 @@
 #!/bin/sh
-# A real dnsmasq on loopback lists the EICAR part's SHA-256: the part becomes virus MHR.80 through the hook (quarantined; rejected with virus_action = reject); below threshold_percent it passes with the fact in the JSON; clean mail is queued with "mhr: 1.0/hash.cymru.com." in the trace header; parts = executables skips a text part; dnsmasq stopped: the message passes with a log line, or tempfails with failure_action = tempfail.
+# A real dnsmasq on loopback lists the EICAR part's SHA-256: the part becomes virus MHR.80 through the hook (quarantined; rejected with virus_action = reject); below threshold_percent it passes with the fact in the JSON; clean mail is queued with "mhr: 1.0/hash.cymru.com." in the trace header; parts = executables skips a text part; the older zone malware.hash.cymru.com answers by MD5; dnsmasq stopped: the message passes with a log line, or tempfails with failure_action = tempfail.
 . "$(dirname "$0")/lib.sh"
 . "$QSCAN_SRC/tests/mhr/lib_mhr.sh"
 mhr_setup
@@ -35,9 +35,8 @@ pass "listed 80: virus MHR.80, quarantined, dnsmasq asked ($(mhr_dnsmasq_queries
 mhr_check "$T/j1" "$T/eicar.eml"
 json_expect "$T/j1" 'r["verdict"] == "virus" and any(v["engine"] == "mhr" and v["name"] == "MHR.80" and v["part"] == "1.2" for v in vir) and any(x["status"] == "listed" and x["percent"] == 80 and x["last_seen"] == 1700000000 and x["hash"] == "sha256" and x["part"] == "1.2" for x in rep) and any(e["engine"] == "mhr" and e["version"] == "1.0" and e["database"] == "hash.cymru.com" for e in eng)' "check --json, listed 80"
 grep -q "$MHR_SHA256" "$T/j1" || fail "check --json: no sha256 $MHR_SHA256"
-pass "check --json: viruses MHR.80 in part 2, hash_reputation listed 80 %, engine mhr 1.0/hash.cymru.com"
+pass "check --json: viruses MHR.80 in part 1.2, hash_reputation listed 80 %, engine mhr 1.0/hash.cymru.com"
 
-mhr_conf "failure_action = pass"
 MHR_QSCAN_LINES="virus_action = reject"
 mhr_conf
 mhr_run "$T/eicar.eml"
@@ -83,7 +82,16 @@ mhr_check "$T/j4b" "$T/eicar.eml"
 json_expect "$T/j4b" 'r["verdict"] == "virus" and any(v["name"] == "MHR.20" for v in vir)' "threshold_percent = 20"
 pass "listed 20: passed below threshold 50 with the fact and a log line; a virus at threshold_percent = 20"
 
-# 5. dnsmasq stopped: the port is closed (ICMP port unreachable): the
+# 5. The older zone, by MD5: malware.hash.cymru.com lists the part's MD5.
+mhr_dnsmasq_start "1700000000 80" --local=/malware.hash.cymru.com/ \
+    --txt-record="$MHR_MD5.malware.hash.cymru.com,1600000000 65"
+mhr_conf "zone = malware.hash.cymru.com" "hashes = md5"
+mhr_check "$T/j5" "$T/eicar.eml"
+json_expect "$T/j5" 'r["verdict"] == "virus" and any(v["name"] == "MHR.65" for v in vir) and any(x["hash"] == "md5" and x["percent"] == 65 and x["last_seen"] == 1600000000 for x in rep) and any(e["database"] == "malware.hash.cymru.com" for e in eng)' "malware.hash.cymru.com by md5"
+grep -q "query\[TXT\] $MHR_MD5.malware.hash.cymru.com" "$T/dnsmasq.log" || fail "md5: dnsmasq saw no query for $MHR_MD5"
+pass "malware.hash.cymru.com by MD5: MHR.65"
+
+# 6. dnsmasq stopped: the port is closed (ICMP port unreachable): the
 # lookup is skipped, logged, the message passes; with failure_action =
 # tempfail it tempfails, neither queued nor quarantined.
 mhr_dnsmasq_stop

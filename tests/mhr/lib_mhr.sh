@@ -11,7 +11,8 @@
 #   mhr_conf [LINE...]        rewrites $T/qscan.conf: scanners = mhr and
 #                             [mhr] resolver = 127.0.0.1:$MHR_PORT; LINEs
 #                             go into [mhr], MHR_QSCAN_LINES into [qscan]
-#   mhr_dnsmasq_start TXT     dnsmasq with "<h1>.<h2>.hash.cymru.com" TXT
+#   mhr_dnsmasq_start TXT [OPTION...]  dnsmasq with "<h1>.<h2>.hash.cymru.com"
+#                             TXT, and more dnsmasq options
 #   mhr_dnsmasq_stop
 #   mhr_hostile_start MODE / mhr_hostile_stop
 #   mhr_check OUT FILE...     qscan check --json FILE... > OUT
@@ -47,6 +48,7 @@ mhr_setup() {
 	chmod 755 "$T/roles/qscan-mhr"
 	MHR_PORT=$(mhr_freeport)
 	MHR_SHA256=$(printf '%s' "$MHR_EICAR" | sha256sum | cut -c1-64)
+	MHR_MD5=$(printf '%s' "$MHR_EICAR" | md5sum | cut -c1-32)
 	MHR_NAME=$(echo "$MHR_SHA256" | cut -c1-32).$(echo "$MHR_SHA256" | cut -c33-64).hash.cymru.com
 	mhr_messages
 }
@@ -94,11 +96,13 @@ mhr_probe() {
 # as our child, no upstream, no hosts file, queries logged.
 mhr_dnsmasq_start() {
 	[ -z "$MHR_DNSMASQ_PID" ] || mhr_dnsmasq_stop
+	_txt=$1
+	shift
 	/usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts \
 	    --conf-file=/dev/null --pid-file= --user=root \
 	    --listen-address=127.0.0.1 --bind-interfaces --port="$MHR_PORT" \
 	    --local=/hash.cymru.com/ \
-	    --txt-record="$MHR_NAME,$1" \
+	    --txt-record="$MHR_NAME,$_txt" "$@" \
 	    --log-queries --log-facility="$T/dnsmasq.log" \
 	    > "$T/dnsmasq.out" 2>&1 &
 	MHR_DNSMASQ_PID=$!
