@@ -8,7 +8,7 @@ qs_env "$T/e" alice@a.example bob@b.example
 # mode:what the first lookup's reason must say
 for case in "wrong-id:no answer in time" "truncated:truncated (TC)" \
     "loop:compression pointer does not point back" \
-    "oversize:longer than 512 bytes" "garbage:malformed reply" \
+    "oversize:longer than 512 bytes" "garbage:label runs past the end" \
     "servfail:resolver failed" "wrong-question:not our question" \
     "silent:no answer in time" "slow:no answer in time"; do
 	mode=${case%%:*}

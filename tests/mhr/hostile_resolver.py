@@ -7,7 +7,7 @@
 
 Modes: wrong-id (every reply has another id), truncated (TC set), loop
 (the answer's name is a pointer to itself), oversize (a 1400-byte reply),
-garbage (random bytes), servfail, slow (answers after 10 s, past any
+garbage (a label longer than the reply), servfail, slow (answers after 10 s, past any
 deadline), silent (never answers), wrong-question (the TXT for another
 name), listed (a correct "1700000000 99" reply after a wrong-id one).
 """
@@ -44,7 +44,10 @@ def reply(q, mode):
     if mode == "oversize":
         return [good + os.urandom(1400)]
     if mode == "garbage":
-        return [qid + os.urandom(60)]
+        # A reply's header, then a label that claims 63 bytes and has
+        # 4: fixed, so that the test's expected refusal is always it.
+        return [qid + b"\x81\x80" + struct.pack(">HHHH", 1, 1, 0, 0) +
+                b"\x3fjunk"]
     if mode == "servfail":
         return [qid + b"\x81\x82" + struct.pack(">HHHH", 1, 0, 0, 0) + quest]
     if mode == "wrong-question":
