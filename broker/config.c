@@ -1,6 +1,7 @@
 /* broker: configuration loading and checking; reads the admin's file, trusted. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,10 +9,13 @@
 #include "config.h"
 #include "qscan_limits.h"
 #include "qscan-config.h"
+#include "mhr_connect.h"
 #include "record.h"
+#include "role_settings.h"
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
-	K_CLAMD_MODE, K_CHECKS, K_CGROUP };
+	K_CLAMD_MODE, K_CHECKS, K_CGROUP, K_MHR_HASHES, K_MHR_PARTS,
+	K_MHR_ZONE, K_MHR_RESOLVER };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -96,6 +100,16 @@ static const struct key_spec keys[] = {
 	{ "clamd", "read_timeout_ms", K_UINT, OFF(clamd_read_timeout_ms), 10, 3600000 },
 	{ "clamd", "mode", K_CLAMD_MODE, OFF(clamd_mode), 0, 0 },
 	{ "clamd", "max_stream_bytes", K_U64, OFF(clamd_max_stream_bytes), 1024, 64 * GiB },
+	{ "mhr", "resolver", K_MHR_RESOLVER, OFF(mhr_resolver), 0, 0 },
+	{ "mhr", "zone", K_MHR_ZONE, OFF(mhr_zone), 0, 0 },
+	{ "mhr", "hashes", K_MHR_HASHES, OFF(mhr_hashes), 0, 0 },
+	{ "mhr", "threshold_percent", K_UINT, OFF(mhr_threshold_percent), 1, 100 },
+	{ "mhr", "parts", K_MHR_PARTS, OFF(mhr_all_parts), 0, 0 },
+	{ "mhr", "deadline_ms", K_UINT, OFF(mhr_deadline_ms), 10, 600000 },
+	{ "mhr", "query_timeout_ms", K_UINT, OFF(mhr_query_timeout_ms), 10, 600000 },
+	{ "mhr", "retries", K_UINT, OFF(mhr_retries), 0, ROLE_MHR_RETRIES_MAX },
+	{ "mhr", "failure_action", K_CHOICE, OFF(mhr_failure_action), 0, 0,
+	  failure_actions, "takes tempfail or pass" },
 	{ "checks", "disabled", K_CHECKS, OFF(checks_disabled), 0, 0 },
 	{ "sandbox", "cgroup", K_CGROUP, OFF(cgroup), 0, 0 },
 	{ "sandbox", "allow_no_cgroup", K_BOOL, OFF(allow_no_cgroup), 0, 0 },
@@ -108,12 +122,15 @@ static const struct key_spec keys[] = {
 	  OFF(role_memory_bytes[ROLE_CLAMAV]), 16 * MiB, 256 * GiB },
 	{ "sandbox", "clamd_memory_bytes", K_U64,
 	  OFF(role_memory_bytes[ROLE_CLAMD]), 16 * MiB, 64 * GiB },
+	{ "sandbox", "mhr_memory_bytes", K_U64,
+	  OFF(role_memory_bytes[ROLE_MHR]), 16 * MiB, 64 * GiB },
 	{ "sandbox", "role_pids_max", K_UINT, OFF(role_pids_max), 1, 4096 },
 	{ "service", "zygote_max_children", K_UINT, OFF(zygote_max_children),
 	  1, 1000000 },
 	{ "users", "broker", K_STRING, OFF(broker_user), 0, 0 },
 	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
 	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
+	{ "users", "mhr", K_STRING, OFF(role_user[ROLE_MHR]), 0, 0 },
 	{ "users", "unpack", K_STRING, OFF(role_user[ROLE_UNPACK]), 0, 0 },
 	{ "users", "canary", K_STRING, OFF(role_user[ROLE_CANARY]), 0, 0 },
 	{ "service", "socket", K_STRING, OFF(service_socket), 0, 0 },
@@ -159,6 +176,7 @@ config_defaults(struct qscan_config *c)
 	c->role_timeout_ms = DEFAULT_ROLE_TIMEOUT_MS;
 	c->role_user[ROLE_CLAMAV] = g_strdup("qscan-clamav");
 	c->role_user[ROLE_CLAMD] = g_strdup("qscan-clamd");
+	c->role_user[ROLE_MHR] = g_strdup("qscan-mhr");
 	c->scan_raw = TRUE;
 	c->scan_failure_action = ACTION_TEMPFAIL;
 	c->unchecked_action = ACTION_PASS;
@@ -175,6 +193,15 @@ config_defaults(struct qscan_config *c)
 	c->clamd_read_timeout_ms = 30000;
 	c->clamd_mode = g_strdup("auto");
 	c->clamd_max_stream_bytes = 25ull * 1024 * 1024;	/* StreamMaxLength */
+	c->mhr_resolver = g_strdup("");
+	c->mhr_zone = g_strdup("hash.cymru.com");
+	c->mhr_hashes = 1u << HASH_SHA256;
+	c->mhr_threshold_percent = 50;
+	c->mhr_all_parts = TRUE;
+	c->mhr_deadline_ms = 2000;
+	c->mhr_query_timeout_ms = 800;
+	c->mhr_retries = 1;
+	c->mhr_failure_action = ACTION_PASS;
 	c->cgroup = g_strdup("/qscan");
 	/* Every decoded part and archive member sits in a memfd charged to
 	 * the unpack role: room for both limits and the parsers. */
@@ -184,6 +211,7 @@ config_defaults(struct qscan_config *c)
 	/* The signature database, and the role's scratch tmpfs. */
 	c->role_memory_bytes[ROLE_CLAMAV] = 3 * GiB;
 	c->role_memory_bytes[ROLE_CLAMD] = 256 * MiB;
+	c->role_memory_bytes[ROLE_MHR] = 256 * MiB;
 	c->role_pids_max = 16;
 	c->service_socket = g_strdup(QSCAN_SOCKET_PATH);
 	c->service_client_users = g_strdup("qmaild");
@@ -200,7 +228,8 @@ config_clear(struct qscan_config *c)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE ||
-		    keys[i].type == K_CGROUP)
+		    keys[i].type == K_CGROUP || keys[i].type == K_MHR_ZONE ||
+		    keys[i].type == K_MHR_RESOLVER)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -233,8 +262,10 @@ scanners_set(struct qscan_config *c, const char *value, const char **why)
 			role = ROLE_CLAMAV;
 		else if (strcmp(names[i], "clamd") == 0)
 			role = ROLE_CLAMD;
+		else if (strcmp(names[i], "mhr") == 0)
+			role = ROLE_MHR;
 		else {
-			*why = "takes a list of clamav, clamd";
+			*why = "takes a list of clamav, clamd, mhr";
 			return -1;
 		}
 		for (unsigned j = 0; j < n; j++)
@@ -250,6 +281,67 @@ scanners_set(struct qscan_config *c, const char *value, const char **why)
 	}
 	c->n_scanners = n;
 	return 0;
+}
+
+/* "sha256, sha1, md5": at least one, each once. */
+static int
+mhr_hashes_set(uint64_t *mask, const char *value, const char **why)
+{
+	g_auto(GStrv) names = g_strsplit_set(value, ";, ", -1);
+	uint64_t m = 0;
+
+	for (unsigned i = 0; names[i] != NULL; i++) {
+		uint64_t bit;
+
+		if (names[i][0] == '\0')
+			continue;
+		if (strcmp(names[i], "sha256") == 0)
+			bit = 1u << HASH_SHA256;
+		else if (strcmp(names[i], "sha1") == 0)
+			bit = 1u << HASH_SHA1;
+		else if (strcmp(names[i], "md5") == 0)
+			bit = 1u << HASH_MD5;
+		else {
+			*why = "takes a list of sha256, sha1, md5";
+			return -1;
+		}
+		if (m & bit) {
+			*why = "names a hash twice";
+			return -1;
+		}
+		m |= bit;
+	}
+	if (m == 0) {
+		*why = "names no hash";
+		return -1;
+	}
+	*mask = m;
+	return 0;
+}
+
+/* A DNS zone as text: labels of letters, digits and '-', 1 to 63 each,
+ * at least two, ROLE_MHR_ZONE_MAX in all. */
+static int
+mhr_zone_ok(const char *z)
+{
+	size_t n = strlen(z), label = 0, labels = 1;
+
+	if (n < 3 || n > ROLE_MHR_ZONE_MAX || z[0] == '.' || z[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (z[i] == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (!g_ascii_isalnum(z[i]) && z[i] != '-')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return labels >= 2;
 }
 
 /* "name, name": format checks by their anomaly names; an unknown name,
@@ -361,6 +453,44 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		g_free(*(char **)field);
 		*(char **)field = g_strdup(value);
 		return 0;
+	case K_MHR_HASHES:
+		return mhr_hashes_set((uint64_t *)field, value, why);
+	case K_MHR_PARTS:
+		if (strcmp(value, "all") == 0)
+			*(gboolean *)field = TRUE;
+		else if (strcmp(value, "executables") == 0)
+			*(gboolean *)field = FALSE;
+		else {
+			*why = "takes all or executables";
+			return -1;
+		}
+		return 0;
+	case K_MHR_ZONE:
+		if (!mhr_zone_ok(value)) {
+			*why = "takes a DNS zone (labels of letters, digits "
+			    "and '-', dot-separated, no trailing dot)";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_ascii_strdown(value, -1);
+		return 0;
+	case K_MHR_RESOLVER: {
+		struct mhr_resolver r;
+		char *rwhy = NULL;
+
+		if (value[0] != '\0' && mhr_resolver_parse(value, &r,
+		    &rwhy) != 0) {
+			static char msg[200];
+
+			snprintf(msg, sizeof(msg), "%s", rwhy);
+			g_free(rwhy);
+			*why = msg;
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	}
 	case K_CGROUP:
 		/* Joined to /sys/fs/cgroup paths: nothing that climbs out. */
 		if (value[0] != '/' || strlen(value) > 200 ||
@@ -432,6 +562,24 @@ check_relations(const struct qscan_config *c, GPtrArray *errors,
 {
 	uint64_t need = c->max_decoded_bytes + c->max_expanded_bytes + 16 * MiB;
 
+	for (unsigned i = 0; i < c->n_scanners; i++) {
+		if (c->scanners[i] != ROLE_MHR)
+			continue;
+		/* The role's own deadline must end its lookups well before
+		 * the broker's clock kills it: 1 s for the rest of its
+		 * work. */
+		if ((uint64_t)c->mhr_deadline_ms + 1000 > c->role_timeout_ms)
+			problem(errors, where, path, 0, g_strdup_printf(
+			    "mhr.deadline_ms %u must be at least 1000 below "
+			    "limits.role_timeout_ms %u", c->mhr_deadline_ms,
+			    c->role_timeout_ms));
+		/* The older zone knows MD5 and SHA-1 only (docs/mhr.md). */
+		if (strcmp(c->mhr_zone, "malware.hash.cymru.com") == 0 &&
+		    (c->mhr_hashes & (1u << HASH_SHA256)))
+			problem(errors, where, path, 0, g_strdup(
+			    "mhr.hashes: malware.hash.cymru.com answers md5 "
+			    "and sha1 only; hash.cymru.com takes sha256"));
+	}
 	if (c->role_memory_bytes[ROLE_UNPACK] < need)
 		problem(errors, where, path, 0, g_strdup_printf(
 		    "sandbox.unpack_memory_bytes %llu is below "
@@ -502,6 +650,7 @@ config_load_fd(struct qscan_config *c, int fd, const char *path,
 			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
 			    strcmp(group, "users") && strcmp(group, "clamav") &&
 			    strcmp(group, "clamd") && strcmp(group, "checks") &&
+			    strcmp(group, "mhr") &&
 			    strcmp(group, "sandbox") && strcmp(group, "service"))
 				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));

@@ -69,6 +69,16 @@ struct qscan_config {
 	unsigned clamd_read_timeout_ms;
 	char *clamd_mode;		/* auto, fildes, instream */
 	uint64_t clamd_max_stream_bytes;
+	/* [mhr] (docs/mhr.md) */
+	char *mhr_resolver;		/* "" : /etc/resolv.conf's first */
+	char *mhr_zone;
+	uint64_t mhr_hashes;		/* bit (1 << enum hash_kind) */
+	unsigned mhr_threshold_percent;
+	gboolean mhr_all_parts;		/* FALSE: executables and archives */
+	unsigned mhr_deadline_ms;
+	unsigned mhr_query_timeout_ms;
+	unsigned mhr_retries;
+	enum over_limit_action mhr_failure_action;	/* pass or tempfail */
 
 	/* The sandbox: what the kernel must give (fail closed unless
 	 * allowed), and each role's cgroup limits. */

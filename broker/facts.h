@@ -86,10 +86,24 @@ struct verdict_fact {
 	char *name;			/* virus name or error text */
 };
 
+/* What the mhr role said about one part (REC_HASH_REPUTATION). */
+struct hash_rep_fact {
+	uint32_t part;
+	uint8_t status;			/* enum hash_rep_status */
+	uint8_t kind;			/* enum hash_kind that answered */
+	uint8_t percent;
+	uint64_t last_seen;
+	char sha256[HASH_SHA256_HEX_LEN + 1];
+	char *why;			/* in the result's strings arena */
+};
+
 struct scanner_result {
 	enum role_id role;
 	char *engine, *version, *database;	/* from REC_ENGINE */
 	GArray *verdicts;		/* struct verdict_fact, request order */
+	/* ROLE_MHR only: struct hash_rep_fact, one per clean verdict, in
+	 * request order (a part the role could not read has none) */
+	GArray *reputations;
 	/* The verdicts' names at their length; SCANNER_STRING_BYTES_MAX. */
 	GStringChunk *strings;
 	size_t string_bytes;

@@ -96,6 +96,8 @@ pipeline_setup(const struct qscan_config *cfg, const struct privs *privs,
 	if (shared_uid_refused(cfg, privs, why))
 		return -1;
 	for (int r = 1; r <= ROLE_ID_MAX; r++) {
+		if (cfg->role_user[r] == NULL)
+			continue;	/* an id no role has in this build */
 		if (privs->mode == PRIVS_SHARED_UID) {
 			role_uid[r] = privs->uid;
 			role_gid[r] = privs->gid;

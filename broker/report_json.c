@@ -180,6 +180,38 @@ json_engines(GString *out, const struct scan *s)
 	}
 }
 
+/* What mhr said about each part it looked up: facts, whatever the
+ * broker made of them (docs/mhr.md). */
+static void
+json_hash_reputation(GString *out, const struct scan *s)
+{
+	for (unsigned i = 0, n = 0; i < s->n_scanners; i++) {
+		const struct scanner_result *r = &s->scanners[i];
+
+		for (guint j = 0; r->reputations && j < r->reputations->len;
+		    j++) {
+			const struct hash_rep_fact *f = &g_array_index(
+			    r->reputations, struct hash_rep_fact, j);
+
+			g_string_append(out, n++ ? ",{\"part\":" :
+			    "{\"part\":");
+			json_str(out, ((struct part_fact *)
+			    s->facts.parts->pdata[f->part])->path);
+			g_string_append(out, ",\"sha256\":");
+			json_str(out, f->sha256);
+			g_string_append(out, ",\"status\":");
+			json_str(out, hash_rep_status_name(f->status));
+			g_string_append(out, ",\"hash\":");
+			json_str(out, hash_kind_name(f->kind));
+			g_string_append_printf(out, ",\"percent\":%u,"
+			    "\"last_seen\":%llu,\"why\":", f->percent,
+			    (unsigned long long)f->last_seen);
+			json_str(out, f->why);
+			g_string_append_c(out, '}');
+		}
+	}
+}
+
 static void
 json_policy(GString *out, const struct scan *s)
 {
@@ -241,6 +273,8 @@ report_json(GString *out, const char *file, const struct scan *s,
 	json_verdicts(out, s, SCAN_LIMIT, "why");
 	g_string_append(out, "],\"engines\":[");
 	json_engines(out, s);
+	g_string_append(out, "],\"hash_reputation\":[");
+	json_hash_reputation(out, s);
 	g_string_append(out, "],\"policy\":[");
 	json_policy(out, s);
 	g_string_append(out, "],\"roles\":{");

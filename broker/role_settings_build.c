@@ -65,6 +65,21 @@ fill_clamd(const struct qscan_config *cfg, int peer_is_unix,
 	set->clamd_max_stream_bytes = cfg->clamd_max_stream_bytes;
 }
 
+static void
+fill_mhr(const struct qscan_config *cfg, struct role_settings *set)
+{
+	size_t n = strlen(cfg->mhr_zone);
+
+	/* As with the database path: what does not fit goes empty, and the
+	 * role refuses it. */
+	if (n < sizeof(set->mhr_zone))
+		memcpy(set->mhr_zone, cfg->mhr_zone, n + 1);
+	set->mhr_hashes = cfg->mhr_hashes;
+	set->mhr_deadline_ms = cfg->mhr_deadline_ms;
+	set->mhr_query_timeout_ms = cfg->mhr_query_timeout_ms;
+	set->mhr_retries = cfg->mhr_retries;
+}
+
 struct rec_writer *
 role_settings_build(const struct qscan_config *cfg, enum role_id role,
     int peer_is_unix, int warm, unsigned max_children)
@@ -80,6 +95,9 @@ role_settings_build(const struct qscan_config *cfg, enum role_id role,
 		break;
 	case ROLE_CLAMD:
 		fill_clamd(cfg, peer_is_unix, set);
+		break;
+	case ROLE_MHR:
+		fill_mhr(cfg, set);
 		break;
 	default:
 		return NULL;
@@ -107,4 +125,10 @@ struct rec_writer *
 role_settings_build_clamd(const struct qscan_config *cfg, int peer_is_unix)
 {
 	return role_settings_build(cfg, ROLE_CLAMD, peer_is_unix, 0, 0);
+}
+
+struct rec_writer *
+role_settings_build_mhr(const struct qscan_config *cfg, int peer_is_unix)
+{
+	return role_settings_build(cfg, ROLE_MHR, peer_is_unix, 0, 0);
 }

@@ -20,6 +20,8 @@ struct rec_writer *role_settings_build_clamav(const struct qscan_config *cfg,
     int peer_is_unix);
 struct rec_writer *role_settings_build_clamd(const struct qscan_config *cfg,
     int peer_is_unix);
+struct rec_writer *role_settings_build_mhr(const struct qscan_config *cfg,
+    int peer_is_unix);
 
 /* Any role's settings: the three above for warm 0, and for warm 1 the
  * same with RS_WARM and RS_ZYGOTE_MAX_CHILDREN (max_children, 1 or

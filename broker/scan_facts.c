@@ -22,6 +22,8 @@ scanner_result_init(struct scanner_result *r, enum role_id role)
 	memset(r, 0, sizeof(*r));
 	r->role = role;
 	r->verdicts = g_array_new(FALSE, TRUE, sizeof(struct verdict_fact));
+	r->reputations = g_array_new(FALSE, TRUE,
+	    sizeof(struct hash_rep_fact));
 	r->strings = g_string_chunk_new(SCANNER_ARENA_BLOCK);
 }
 
@@ -32,6 +34,7 @@ scanner_result_clear(struct scanner_result *r)
 	g_clear_pointer(&r->version, g_free);
 	g_clear_pointer(&r->database, g_free);
 	g_clear_pointer(&r->verdicts, g_array_unref);
+	g_clear_pointer(&r->reputations, g_array_unref);
 	g_clear_pointer(&r->strings, g_string_chunk_free);
 	r->string_bytes = 0;
 }
@@ -99,6 +102,62 @@ decode_engine(struct scanner_decoder *d, struct rec_reader *r)
 	return 0;
 }
 
+/* Only lowercase hex digits, exactly 64 of them. */
+static int
+sha256_hex_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!g_ascii_isdigit(s[n]) && (s[n] < 'a' || s[n] > 'f'))
+			return 0;
+	return n == HASH_SHA256_HEX_LEN;
+}
+
+/* The mhr role's fact for the part whose verdict comes next: exactly one
+ * before each verdict, consistent in itself. */
+static int
+decode_reputation(struct scanner_decoder *d, struct rec_reader *r)
+{
+	char sha[HASH_SHA256_HEX_LEN + 2], why[RECORD_STR_MAX + 1];
+	struct hash_rep_fact f;
+	guint got = d->res->verdicts->len;
+	size_t len;
+
+	memset(&f, 0, sizeof(f));
+	rec_get_u32(r, &f.part);
+	rec_get_u8(r, &f.status);
+	rec_get_u8(r, &f.kind);
+	rec_get_u8(r, &f.percent);
+	rec_get_u64(r, &f.last_seen);
+	rec_get_str(r, sha, sizeof(sha));
+	rec_get_str(r, why, sizeof(why));
+	if (rec_end(r) || f.status > HASH_REP_STATUS_MAX ||
+	    f.kind > HASH_KIND_MAX || f.percent > 100 || !sha256_hex_ok(sha))
+		return refuse(d, "malformed hash reputation",
+		    REC_HASH_REPUTATION);
+	if (f.status != HASH_REP_LISTED && (f.percent != 0 ||
+	    f.last_seen != 0))
+		return refuse(d, "percent or last seen for an unlisted part",
+		    REC_HASH_REPUTATION);
+	if ((f.status == HASH_REP_SKIPPED) != (why[0] != '\0'))
+		return refuse(d, "a skipped lookup says why, no other does",
+		    REC_HASH_REPUTATION);
+	if (d->res->reputations->len != got || got >= d->n_parts ||
+	    d->parts[got] != f.part)
+		return refuse(d, "hash reputation for a part not asked for, "
+		    "twice, or out of order", REC_HASH_REPUTATION);
+	len = strlen(why);
+	if (len > 0 && len + 1 > SCANNER_STRING_BYTES_MAX - d->res->string_bytes)
+		return refuse(d, "texts over the budget", REC_HASH_REPUTATION);
+	d->res->string_bytes += len > 0 ? len + 1 : 0;
+	memcpy(f.sha256, sha, sizeof(f.sha256));
+	f.why = len == 0 ? g_string_chunk_insert_const(d->res->strings, "") :
+	    g_string_chunk_insert_len(d->res->strings, why, (gssize)len);
+	g_array_append_val(d->res->reputations, f);
+	return 0;
+}
+
 static int
 decode_verdict(struct scanner_decoder *d, struct rec_reader *r)
 {
@@ -117,6 +176,19 @@ decode_verdict(struct scanner_decoder *d, struct rec_reader *r)
 	if (got >= d->n_parts || d->parts[got] != part)
 		return refuse(d, "verdict for a part not asked for, or out of "
 		    "order", REC_VERDICT);
+	/* mhr reports facts: its verdicts are clean (the broker decides)
+	 * or an error, each after the part's reputation. */
+	if (d->res->role == ROLE_MHR && (result == SCAN_VIRUS ||
+	    result == SCAN_LIMIT))
+		return refuse(d, "mhr decides nothing", REC_VERDICT);
+	if (d->res->role == ROLE_MHR && result == SCAN_CLEAN &&
+	    d->res->reputations->len != got + 1)
+		return refuse(d, "mhr verdict without its hash reputation",
+		    REC_VERDICT);
+	if (d->res->role == ROLE_MHR && result == SCAN_ERROR &&
+	    d->res->reputations->len != got)
+		return refuse(d, "mhr error after a hash reputation",
+		    REC_VERDICT);
 	if (result == SCAN_VIRUS && name[0] == '\0')
 		return refuse(d, "virus without a name", REC_VERDICT);
 	len = strlen(name);	/* no NUL inside: the received length */
@@ -171,6 +243,8 @@ scanner_decoder_feed(struct scanner_decoder *d, const uint8_t *buf,
 		break;
 	case ST_VERDICTS:
 		rc = type == REC_VERDICT ? decode_verdict(d, &r) :
+		    type == REC_HASH_REPUTATION && d->res->role == ROLE_MHR ?
+		    decode_reputation(d, &r) :
 		    type == REC_END ? decode_end(d, &r) :
 		    refuse(d, "record type not allowed for a scanner", type);
 		break;

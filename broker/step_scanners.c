@@ -11,6 +11,7 @@
 
 #include "clamd_connect.h"
 #include "log.h"
+#include "mhr_connect.h"
 #include "pipeline_steps.h"
 #include "role_settings_build.h"
 
@@ -71,6 +72,13 @@ clamd_peer(const struct qscan_config *cfg, int *is_unix, char **why)
 	    is_unix, why);
 }
 
+static int
+mhr_peer(const struct qscan_config *cfg, int *is_unix, char **why)
+{
+	*is_unix = 0;
+	return mhr_connect(cfg, why);
+}
+
 /* Each scanner role, once: adding an engine adds a row.  Its helper
  * (role_dir/qscan-<name>), profile and user come from the role id
  * (sandbox_profile(), role_user); every scanner speaks the same records
@@ -89,6 +97,8 @@ static const struct scanner_role {
 	{ ROLE_CLAMAV, NULL, role_settings_build_clamav,
 	    { scanner_consume, scanner_complete, scanner_produce, NULL } },
 	{ ROLE_CLAMD, clamd_peer, role_settings_build_clamd,
+	    { scanner_consume, scanner_complete, scanner_produce, NULL } },
+	{ ROLE_MHR, mhr_peer, role_settings_build_mhr,
 	    { scanner_consume, scanner_complete, scanner_produce, NULL } },
 };
 
@@ -163,6 +173,7 @@ run_scanner(struct scan *s, enum role_id role, const uint32_t *parts,
 /* What the engines said, together. */
 struct engines_seen {
 	int failed, timeout, virus, unchecked;
+	int mhr_skipped;	/* a lookup had no usable answer */
 };
 
 /* A transfer encoding that leaves the bytes as they are in the message. */
@@ -212,6 +223,46 @@ raw_scanned_whole_max(const struct qscan_config *cfg, enum role_id role)
 	}
 }
 
+/* The detected types (unpacker/filetype.c) [mhr] parts = executables
+ * looks up: programs and the archives that carry them. */
+static int
+mhr_type_wanted(const char *t)
+{
+	static const char *const types[] = {
+		"application/x-dosexec", "application/x-executable",
+		"application/x-mach-binary", "text/x-shellscript",
+		"application/zip", "application/gzip", "application/x-bzip2",
+		"application/x-xz", "application/x-7z-compressed",
+		"application/vnd.rar", "application/vnd.ms-cab-compressed",
+		"application/x-cpio", "application/x-iso9660-image",
+		"application/x-tar",
+	};
+
+	for (size_t i = 0; t != NULL && i < G_N_ELEMENTS(types); i++)
+		if (strcmp(t, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* What mhr looks up: every decoded part with content, or only the
+ * executables and archives ([mhr] parts); never the raw message, whose
+ * hash no registry knows. */
+static void
+mhr_targets(struct scan *s, GArray *parts, GArray *fds)
+{
+	g_array_set_size(parts, 0);
+	g_array_set_size(fds, 0);
+	for (guint i = 0; i < s->facts.parts->len; i++) {
+		const struct part_fact *p = s->facts.parts->pdata[i];
+
+		if (p->content_fd < 0 || (!s->cfg->mhr_all_parts &&
+		    !mhr_type_wanted(p->detected_type)))
+			continue;
+		g_array_append_val(parts, p->index);
+		g_array_append_val(fds, p->content_fd);
+	}
+}
+
 /* What one engine scans: the raw message (scan_raw) and every decoded
  * part with its fd, except the parts the raw message already showed it
  * unchanged (part_bytes_in_raw) when the raw message is within what the
@@ -223,6 +274,10 @@ scan_targets(struct scan *s, enum role_id role, GArray *parts, GArray *fds,
 {
 	int raw_covers = 0;
 
+	if (role == ROLE_MHR) {
+		mhr_targets(s, parts, fds);
+		return 0;
+	}
 	g_array_set_size(parts, 0);
 	g_array_set_size(fds, 0);
 	if (s->cfg->scan_raw) {
@@ -249,6 +304,60 @@ scan_targets(struct scan *s, enum role_id role, GArray *parts, GArray *fds,
 		g_array_append_val(fds, p->content_fd);
 	}
 	return 0;
+}
+
+/* The broker's decision on mhr's facts: a part listed at or over
+ * [mhr] threshold_percent is a virus named MHR.<percent> (its verdict
+ * becomes one, so the summary, the trace header, the report and
+ * virus_action treat it as any engine's); a listed part below stays
+ * clean with the fact in the report; a skipped lookup is logged. */
+static void
+mhr_apply(struct scan *s, struct scanner_result *res,
+    struct engines_seen *seen)
+{
+	for (guint i = 0, j = 0; i < res->reputations->len; i++) {
+		const struct hash_rep_fact *f = &g_array_index(
+		    res->reputations, struct hash_rep_fact, i);
+		const char *path = ((struct part_fact *)
+		    s->facts.parts->pdata[f->part])->path;
+		struct verdict_fact *v = NULL;
+
+		/* The verdict of the same part: verdicts are in request
+		 * order, reputations a subsequence of them. */
+		for (; j < res->verdicts->len; j++) {
+			v = &g_array_index(res->verdicts, struct verdict_fact,
+			    j);
+			if (v->part == f->part)
+				break;
+		}
+		if (j == res->verdicts->len)
+			break;	/* the decoder makes this impossible */
+		if (f->status == HASH_REP_SKIPPED) {
+			log_warn("mhr: lookup skipped for part %s (sha256 %s): "
+			    "%s", path, f->sha256, f->why);
+			if (!seen->mhr_skipped && !seen->failed)
+				snprintf(s->not_scanned, sizeof(s->not_scanned),
+				    "mhr: lookup skipped for part %s: %s", path,
+				    f->why);
+			seen->mhr_skipped = 1;
+		} else if (f->status == HASH_REP_LISTED) {
+			char name[16];
+
+			log_info("mhr: part %s (%s of sha256 %s) listed, %u%% "
+			    "detection, last seen %llu%s", path,
+			    hash_kind_name(f->kind), f->sha256, f->percent,
+			    (unsigned long long)f->last_seen,
+			    f->percent >= s->cfg->mhr_threshold_percent ? "" :
+			    ": below threshold_percent, passed");
+			if (f->percent >= s->cfg->mhr_threshold_percent) {
+				snprintf(name, sizeof(name), "MHR.%u",
+				    f->percent);
+				v->result = SCAN_VIRUS;
+				v->name = g_string_chunk_insert(res->strings,
+				    name);
+			}
+		}
+	}
 }
 
 /* Each engine in the configured order; -1 when the spool could not be
@@ -283,6 +392,8 @@ run_each_scanner(struct scan *s, GArray *parts, GArray *fds, int *raw_fd,
 			    ending == ROLE_PEER_TIMEOUT;
 			continue;
 		}
+		if (role == ROLE_MHR)
+			mhr_apply(s, res, seen);
 		for (guint j = 0; j < res->verdicts->len; j++) {
 			const struct verdict_fact *v = &g_array_index(
 			    res->verdicts, struct verdict_fact, j);
@@ -307,6 +418,18 @@ engines_verdict(struct scan *s, const struct engines_seen *seen)
 		s->not_scanned[0] = '\0';
 		return;
 	}
+	/* mhr is advisory: a lookup without an answer passes, logged,
+	 * unless [mhr] failure_action says tempfail. */
+	if (seen->mhr_skipped && !seen->failed &&
+	    s->cfg->mhr_failure_action == ACTION_TEMPFAIL) {
+		s->verdict = VERDICT_TEMPFAIL;
+		s->failure = FAIL_ROLE;
+		snprintf(s->reason, sizeof(s->reason), "%s", s->not_scanned);
+		s->not_scanned[0] = '\0';
+		return;
+	}
+	if (seen->mhr_skipped && !seen->failed)
+		s->not_scanned[0] = '\0';	/* logged in mhr_apply */
 	if (seen->failed && s->cfg->scan_failure_action == ACTION_TEMPFAIL) {
 		s->verdict = VERDICT_TEMPFAIL;
 		s->failure = seen->timeout ? FAIL_TIMEOUT : FAIL_ROLE;

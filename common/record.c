@@ -124,6 +124,7 @@ role_id_name(unsigned r)
 	case ROLE_UNPACK:	return "unpack";
 	case ROLE_CLAMAV:	return "clamav";
 	case ROLE_CLAMD:	return "clamd";
+	case ROLE_MHR:		return "mhr";
 	default:		return "unknown";
 	}
 }
@@ -134,6 +135,21 @@ scan_result_name(unsigned r)
 	static const char *const names[] = { "clean", "virus", "error",
 	    "limit" };
 	return r <= SCAN_RESULT_MAX ? names[r] : "unknown";
+}
+
+const char *
+hash_rep_status_name(unsigned s)
+{
+	static const char *const names[] = { "not_listed", "listed",
+	    "skipped" };
+	return s <= HASH_REP_STATUS_MAX ? names[s] : "unknown";
+}
+
+const char *
+hash_kind_name(unsigned k)
+{
+	static const char *const names[] = { "sha256", "sha1", "md5" };
+	return k <= HASH_KIND_MAX ? names[k] : "unknown";
 }
 
 /* ---- role side -------------------------------------------------------- */

@@ -26,7 +26,7 @@
 #include "qscan_limits.h"
 
 #define RECORD_MAGIC	0x52435351u	/* "QSCR" */
-#define RECORD_VERSION	4u
+#define RECORD_VERSION	5u
 #define RECORD_HEADER_LEN 8u
 
 enum rec_type {
@@ -81,7 +81,15 @@ enum rec_type {
 	 * lockdown: its settings (limits, database, mode), see
 	 * common/role_settings.h; no role sends it */
 	REC_SETTINGS = 15,
-	REC_TYPE_MAX = 15,
+	/* 16 is REC_SPAM (the spamd role's branch). */
+	/* mhr -> broker, just before each part's REC_VERDICT: u32 part, u8
+	 * status (enum hash_rep_status), u8 hash that answered (enum
+	 * hash_kind), u8 detection percent (0-100, 0 unless listed), u64
+	 * last seen (Unix time, 0 unless listed), str SHA-256 (64 lowercase
+	 * hex digits), str why (what went wrong, "" unless skipped).  The
+	 * role reports; the broker decides (docs/mhr.md). */
+	REC_HASH_REPUTATION = 17,
+	REC_TYPE_MAX = 17,
 };
 
 /* The file the canary opens after lockdown; the final filter's soft
@@ -97,6 +105,23 @@ enum scan_result {
 	SCAN_RESULT_MAX = 3,
 };
 
+/* REC_HASH_REPUTATION: what the registry said about one part. */
+enum hash_rep_status {
+	HASH_REP_NOT_LISTED = 0,	/* NXDOMAIN or no TXT for every hash asked */
+	HASH_REP_LISTED = 1,		/* a TXT "<last-seen> <percent>" */
+	HASH_REP_SKIPPED = 2,		/* no usable answer: why says why */
+	HASH_REP_STATUS_MAX = 2,
+};
+
+enum hash_kind {
+	HASH_SHA256 = 0,
+	HASH_SHA1 = 1,
+	HASH_MD5 = 2,
+	HASH_KIND_MAX = 2,
+};
+
+#define HASH_SHA256_HEX_LEN 64u
+
 #define REC_NO_PARENT 0xffffffffu
 
 enum role_id {
@@ -104,7 +129,9 @@ enum role_id {
 	ROLE_UNPACK = 2,
 	ROLE_CLAMAV = 3,	/* libclamav, databases loaded before lockdown */
 	ROLE_CLAMD = 4,		/* speaks to clamd on a socket the broker connected */
-	ROLE_ID_MAX = 4,
+	/* 5 is ROLE_SPAMD (the spamd role's branch). */
+	ROLE_MHR = 6,		/* hash lookups on a UDP socket the broker connected */
+	ROLE_ID_MAX = 6,
 };
 
 enum part_kind {
@@ -197,6 +224,8 @@ const char *part_kind_name(unsigned k);
 const char *filename_source_name(unsigned s);
 const char *role_id_name(unsigned r);
 const char *scan_result_name(unsigned r);
+const char *hash_rep_status_name(unsigned s);
+const char *hash_kind_name(unsigned k);
 
 /* ---- role side -------------------------------------------------------- */
 

@@ -11,7 +11,13 @@
 			sizeof(((struct role_settings *)0)->f)
 /* The roles that can run as a zygote: not the canary, exec-only. */
 #define WARM_ROLES	(ROLE_BIT(ROLE_UNPACK) | ROLE_BIT(ROLE_CLAMAV) | \
-			 ROLE_BIT(ROLE_CLAMD))
+			 ROLE_BIT(ROLE_CLAMD) | ROLE_BIT(ROLE_MHR))
+
+static uint64_t
+mhr_hash_bits(void)
+{
+	return (1u << HASH_SHA256) | (1u << HASH_SHA1) | (1u << HASH_MD5);
+}
 
 /* The ranges are what each role can take: a part index must not be
  * REC_NO_PARENT, depth travels as u16, libclamav takes a long long and
@@ -68,6 +74,19 @@ static const struct role_setting_def role_setting_defs[] = {
 	{ RS_ZYGOTE_MAX_CHILDREN, "service.zygote_max_children", RS_U32, 1,
 	  1000000, NULL, WARM_ROLES, 0, FIELD(zygote_max_children),
 	  .omit_zero = 1 },
+	/* A zone of at least "a.b"; the hashes at least one; the deadline
+	 * and wait within poll()'s int. */
+	{ RS_MHR_ZONE, "mhr.zone", RS_STRING, 3, ROLE_MHR_ZONE_MAX, NULL,
+	  ROLE_BIT(ROLE_MHR), 1, FIELD(mhr_zone) },
+	{ RS_MHR_HASHES, "mhr.hashes", RS_BITMASK, 0, 0, mhr_hash_bits,
+	  ROLE_BIT(ROLE_MHR), 1, FIELD(mhr_hashes) },
+	{ RS_MHR_DEADLINE_MS, "mhr.deadline_ms", RS_U32, 1, INT32_MAX, NULL,
+	  ROLE_BIT(ROLE_MHR), 1, FIELD(mhr_deadline_ms) },
+	{ RS_MHR_QUERY_TIMEOUT_MS, "mhr.query_timeout_ms", RS_U32, 1,
+	  INT32_MAX, NULL, ROLE_BIT(ROLE_MHR), 1,
+	  FIELD(mhr_query_timeout_ms) },
+	{ RS_MHR_RETRIES, "mhr.retries", RS_U32, 0, ROLE_MHR_RETRIES_MAX,
+	  NULL, ROLE_BIT(ROLE_MHR), 1, FIELD(mhr_retries) },
 };
 
 #define N_DEFS (sizeof(role_setting_defs) / sizeof(role_setting_defs[0]))

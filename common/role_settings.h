@@ -51,7 +51,16 @@ enum role_setting_id {
 	 * sent when not 0, so the exec path's record is as it was. */
 	RS_WARM = 17,
 	RS_ZYGOTE_MAX_CHILDREN = 18,
-	RS_ID_MAX = 18,
+	/* The mhr role (docs/mhr.md): the zone asked, the hashes asked
+	 * (bit (1 << enum hash_kind) each), the whole message's lookup
+	 * deadline, one query's wait, and how often a query is sent again
+	 * when no answer came. */
+	RS_MHR_ZONE = 19,
+	RS_MHR_HASHES = 20,
+	RS_MHR_DEADLINE_MS = 21,
+	RS_MHR_QUERY_TIMEOUT_MS = 22,
+	RS_MHR_RETRIES = 23,
+	RS_ID_MAX = 23,
 };
 
 enum role_setting_type {
@@ -66,6 +75,13 @@ enum role_clamd_mode {
 	ROLE_CLAMD_FILDES = 0,		/* the memfd itself, over a unix socket */
 	ROLE_CLAMD_INSTREAM = 1,	/* its bytes */
 };
+
+/* The longest zone name mhr takes: a DNS name is at most 253
+ * characters as text, and the hash labels (65 or 41 with their dot)
+ * must fit in front of it. */
+#define ROLE_MHR_ZONE_MAX	180
+/* More than a few tries of one query only spend the deadline. */
+#define ROLE_MHR_RETRIES_MAX	5
 
 /* The longest string setting: a path (PATH_MAX with its NUL). */
 #define ROLE_SETTING_STR_MAX	4095
@@ -91,7 +107,13 @@ struct role_settings {
 	uint32_t clamd_mode;		/* enum role_clamd_mode */
 	uint32_t clamd_read_timeout_ms;
 	uint64_t clamd_max_stream_bytes;
-	/* every role that can be warm (unpack, clamav, clamd) */
+	/* mhr */
+	char mhr_zone[ROLE_MHR_ZONE_MAX + 1];
+	uint64_t mhr_hashes;		/* bit (1 << enum hash_kind) */
+	uint32_t mhr_deadline_ms;
+	uint32_t mhr_query_timeout_ms;
+	uint32_t mhr_retries;
+	/* every role that can be warm (unpack, clamav, clamd, mhr) */
 	uint32_t warm;			/* 1: serve as a zygote */
 	uint32_t zygote_max_children;	/* 0 exactly when warm is 0 */
 };

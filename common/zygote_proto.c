@@ -108,7 +108,8 @@ refuse(const char **why, const char *text)
 static int
 warm_role(unsigned role)
 {
-	return role == ROLE_UNPACK || role == ROLE_CLAMAV || role == ROLE_CLAMD;
+	return role == ROLE_UNPACK || role == ROLE_CLAMAV || role == ROLE_CLAMD ||
+	    role == ROLE_MHR;
 }
 
 static int

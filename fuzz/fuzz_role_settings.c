@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const enum role_id fuzz_roles[] = { ROLE_UNPACK, ROLE_CLAMAV,
-    ROLE_CLAMD };
+    ROLE_CLAMD, ROLE_MHR };
 
 /* What was accepted is in range, and encodes to a record that decodes
  * to the same settings. */

@@ -44,7 +44,7 @@ struct sandbox_arg {
 	const char *text;	/* the comparison as written in the table */
 };
 
-#define SANDBOX_ARGS_MAX 2
+#define SANDBOX_ARGS_MAX 3	/* mhr's sendto pins fd, flags and no address */
 
 struct sandbox_rule {
 	const char *syscall;	/* name as libseccomp knows it */

@@ -7,8 +7,10 @@
  * the broker sends it to scan.  With settings that say warm it serves
  * as the role's zygote (unpack or clamav), each child hostile after its
  * fork (docs/warm.md); a child's parent, the pid its attempts name when
- * the line gives none, is its zygote.  As qscan-canary, it is a canary
- * that lies. */
+ * the line gives none, is its zygote.  As qscan-mhr it takes the mhr
+ * role's place: mhr's lockdown and hello, the line read from the first
+ * part it is asked to look up, fd 3 the resolver socket the broker
+ * connected.  As qscan-canary, it is a canary that lies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -529,6 +531,24 @@ hostile_attempt(const char *attempt, const char *arg, pid_t parent)
 		for (;;)
 			spin++;
 	}
+	if (strcmp(attempt, "udp_sendto") == 0) {
+		/* mhr's peer is connected UDP, which still sends wherever
+		 * sendto names: the filter must refuse any address. */
+		struct sockaddr_un sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		return sendto(ROLE_FD_PEER, "x", 1, MSG_DONTWAIT |
+		    MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa));
+	}
+	if (strcmp(attempt, "udp_flood") == 0) {
+		/* As many queries as it likes, on the resolver socket it was
+		 * given: allowed, but never past its deadline (the broker's
+		 * clock ends it). */
+		for (;;)
+			(void)send(ROLE_FD_PEER, "x", 1, MSG_DONTWAIT |
+			    MSG_NOSIGNAL);
+	}
 	if (strcmp(attempt, "read_fd3") == 0)
 		/* fd 3 of a role without a peer must be closed (EBADF), even
 		 * when the broker inherited something there. */
@@ -780,10 +800,66 @@ hostile_scanner(uint32_t first, int bad)
 	_exit(ROLE_EXIT_OK);
 }
 
+/* As the mhr role: ENGINE, then one reputation (not listed) and a clean
+ * verdict per request, as the real role; `bad`: verdicts without
+ * reputations, which the broker must refuse. */
+static void __attribute__((noreturn))
+hostile_mhr_scanner(uint32_t first, int bad)
+{
+	static const char sha[] = "0000000000000000000000000000000000000000"
+	    "000000000000000000000000";
+	static uint8_t buf[RECORD_MAX];
+	struct rec_writer w;
+	struct rec_reader r;
+	uint32_t part = first, verdicts = 0;
+	uint64_t size;
+	ssize_t n;
+	int fd;
+
+	rec_begin(&w, REC_ENGINE);
+	rec_put_str(&w, "hostile", 7);
+	rec_put_str(&w, "0", 1);
+	rec_put_str(&w, "hash.cymru.com", 14);
+	role_send(&w, -1);
+	for (;;) {
+		if (!bad) {
+			rec_begin(&w, REC_HASH_REPUTATION);
+			rec_put_u32(&w, part);
+			rec_put_u8(&w, HASH_REP_NOT_LISTED);
+			rec_put_u8(&w, HASH_SHA256);
+			rec_put_u8(&w, 0);
+			rec_put_u64(&w, 0);
+			rec_put_str(&w, sha, sizeof(sha) - 1);
+			rec_put_str(&w, "", 0);
+			role_send(&w, -1);
+		}
+		rec_begin(&w, REC_VERDICT);
+		rec_put_u32(&w, part);
+		rec_put_u8(&w, SCAN_CLEAN);
+		rec_put_str(&w, "", 0);
+		role_send(&w, -1);
+		verdicts++;
+		if ((n = role_recv(buf, &fd)) <= 0)
+			_exit(ROLE_EXIT_IO);
+		if (fd >= 0)
+			close(fd);
+		if (rec_open(&r, buf, (size_t)n) == REC_SCAN_END)
+			break;
+		if (rec_get_u32(&r, &part) || rec_get_u64(&r, &size))
+			_exit(ROLE_EXIT_IO);
+	}
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, verdicts);
+	rec_put_u32(&w, 0);
+	role_send(&w, -1);
+	_exit(ROLE_EXIT_OK);
+}
+
 /* The clamav role's place: its lockdown and hello, then the first
  * request, which with scan_raw is the raw message. */
 static const char *
-hostile_clamav_start(const char *dir, size_t *len, uint32_t *first)
+hostile_scanner_start(enum role_id role, const char *dir, size_t *len,
+    uint32_t *first)
 {
 	static uint8_t buf[RECORD_MAX];
 	struct rec_reader r;
@@ -795,11 +871,12 @@ hostile_clamav_start(const char *dir, size_t *len, uint32_t *first)
 
 	if (dir != NULL)
 		hostile_dir = dir;
-	if (sandbox_role_lockdown_dir(ROLE_CLAMAV, hostile_dir, &why) < 0) {
+	if ((role == ROLE_CLAMAV ? sandbox_role_lockdown_dir(ROLE_CLAMAV,
+	    hostile_dir, &why) : sandbox_role_lockdown(role, &why)) < 0) {
 		role_log("hostile: lockdown failed: %s", why);
 		_exit(ROLE_EXIT_INIT);
 	}
-	role_send_hello(ROLE_CLAMAV);
+	role_send_hello(role);
 	if ((n = role_recv(buf, &fd)) <= 0 || fd < 0 ||
 	    rec_open(&r, buf, (size_t)n) != REC_SCAN ||
 	    rec_get_u32(&r, first) || rec_get_u64(&r, &size) || size == 0) {
@@ -818,16 +895,26 @@ hostile_clamav_start(const char *dir, size_t *len, uint32_t *first)
 
 /* After lockdown: the attempt the message asks for. */
 static void __attribute__((noreturn))
-hostile_go(const char *msg, size_t len, uint32_t first, int clamav,
+hostile_go(const char *msg, size_t len, uint32_t first, enum role_id as,
     pid_t parent)
 {
+	int clamav = as == ROLE_CLAMAV;
 	char attempt[HOSTILE_WORD_MAX], arg[HOSTILE_WORD_MAX];
 	long rc;
 
+	/* As mhr, a part without the line (a clean message's body) is
+	 * looked up like any: the next clean message after a case. */
+	if (as == ROLE_MHR && (msg == NULL || hostile_find(msg, len, attempt,
+	    arg) < 0))
+		hostile_mhr_scanner(first, 0);
 	if (msg == NULL || hostile_find(msg, len, attempt, arg) < 0) {
 		role_log("hostile: no X-Hostile line in the message");
 		_exit(ROLE_EXIT_USAGE);
 	}
+	if (as == ROLE_MHR && strcmp(attempt, "none") == 0)
+		hostile_mhr_scanner(first, 0);
+	if (as == ROLE_MHR && strcmp(attempt, "bad_verdict") == 0)
+		hostile_mhr_scanner(first, 1);
 	if (clamav && strcmp(attempt, "none") == 0)
 		hostile_scanner(first, 0);
 	if (clamav && strcmp(attempt, "bad_verdict") == 0)
@@ -857,9 +944,24 @@ hostile_clamav_child(const char *dir)
 	pid_t parent = getppid();
 	uint32_t first = 0;
 	size_t len = 0;
-	const char *msg = hostile_clamav_start(dir, &len, &first);
+	const char *msg = hostile_scanner_start(ROLE_CLAMAV, dir, &len,
+	    &first);
 
-	hostile_go(msg, len, first, 1, parent);
+	hostile_go(msg, len, first, ROLE_CLAMAV, parent);
+}
+
+/* The mhr role's place for one message: exec'd, or a warm child. */
+static void __attribute__((noreturn))
+hostile_mhr_child(const char *dir)
+{
+	pid_t parent = getppid();
+	uint32_t first = 0;
+	size_t len = 0;
+	const char *msg;
+
+	(void)dir;
+	msg = hostile_scanner_start(ROLE_MHR, NULL, &len, &first);
+	hostile_go(msg, len, first, ROLE_MHR, parent);
 }
 
 /* The unpack role's place: the message mapped, lockdown, hello, then
@@ -889,7 +991,7 @@ hostile_unpack(pid_t parent)
 		_exit(ROLE_EXIT_INIT);
 	}
 	role_send_hello(ROLE_UNPACK);
-	hostile_go(msg, len, 0, 0, parent);
+	hostile_go(msg, len, 0, ROLE_UNPACK, parent);
 }
 
 /* A warm unpack child of the hostile zygote: its parent is the zygote. */
@@ -906,6 +1008,10 @@ main(int argc, char **argv)
 	static const struct zygote_role zygote = {
 		.role = ROLE_CLAMAV, .set = &hostile_set,
 		.child_main = hostile_clamav_child,
+	};
+	static const struct zygote_role mhr_zygote = {
+		.role = ROLE_MHR, .set = &hostile_set,
+		.child_main = hostile_mhr_child,
 	};
 	static const struct zygote_role unpack_zygote = {
 		.role = ROLE_UNPACK, .set = &hostile_set,
@@ -926,6 +1032,12 @@ main(int argc, char **argv)
 		if (hostile_set.warm)
 			zygote_serve(&zygote);
 		hostile_clamav_child(NULL);
+	}
+	if (strcmp(name, "qscan-mhr") == 0) {
+		role_read_settings(ROLE_MHR, 1, &hostile_set);
+		if (hostile_set.warm)
+			zygote_serve(&mhr_zygote);
+		hostile_mhr_child(NULL);
 	}
 	/* getppid is not on the final list: ask before lockdown. */
 	parent = getppid();

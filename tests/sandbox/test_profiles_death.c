@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/futex.h>
@@ -85,6 +86,7 @@ enum broker_side {
 	BROKER_PEER,		/* fd 3: a connected stream socket (clamd's) */
 	BROKER_PEER_UNCONNECTED,	/* fd 3: a socket not yet connected */
 	BROKER_PEER_AND_SCAN,	/* both, as the clamd role has them */
+	BROKER_PEER_DGRAM,	/* fd 3: a connected datagram socket (mhr's) */
 };
 
 /* How a case ends, and how the broker's role_run classifies it.  In a
@@ -788,6 +790,65 @@ try_clamd_peer_io(void)
 	return 0;
 }
 
+/* mhr: a query out with send(), a poll and a recv() for the answer,
+ * all on fd 3; its clock for the deadline. */
+static int
+try_mhr_peer_io(void)
+{
+	struct pollfd p = { 3, POLLOUT, 0 };
+	struct timespec ts;
+	char reply[8];
+
+	if (send(3, "query", 5, MSG_NOSIGNAL | MSG_DONTWAIT) != 5)
+		return 41;
+	if (poll(&p, 1, 100) != 1)
+		return 42;
+	if (recv(3, reply, sizeof(reply), MSG_DONTWAIT) >= 0 ||
+	    errno != EAGAIN)
+		return 43;
+	if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0)
+		return 44;
+	return 0;
+}
+
+/* A connected UDP socket still sends wherever sendto's address says:
+ * the role may give none. */
+static int
+try_sendto_addr_fd3(void)
+{
+	struct sockaddr_un sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	return errno_of(sendto(3, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT,
+	    (struct sockaddr *)&sa, sizeof(sa)));
+}
+
+/* mhr's clock is the monotonic one; the vDSO would answer the others
+ * without a system call, so ask the kernel itself. */
+static int
+try_clock_realtime_syscall(void)
+{
+	struct timespec ts;
+
+	return errno_of(syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts));
+}
+
+/* mhr draws its query-id key before lockdown; after it, no more. */
+static int
+try_getrandom(void)
+{
+	char b[8];
+
+	return errno_of(syscall(SYS_getrandom, b, sizeof(b), 0));
+}
+
+static int
+try_sendmsg_fd3(void)
+{
+	return send_on_flags(3, -1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 /* The role sends with send(); write() on fd 3 is not in its list. */
 static int
 try_write_fd3(void)
@@ -1092,6 +1153,43 @@ static const struct death_case cases[] = {
 	{ "clamd: memfd_create kills", ROLE_CLAMD, CONFINE_FINAL, NULL,
 	  try_memfd_unsealable, VIOLATES },
 
+	/* mhr: only the resolver socket the broker connected, and the
+	 * records */
+	{ "mhr: socket(AF_INET) kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_socket_inet, VIOLATES },
+	{ "mhr: socket(AF_UNIX) kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_socket_unix, VIOLATES },
+	{ "mhr: connect on fd 3 kills", ROLE_MHR, CONFINE_FINAL,
+	  NULL, try_connect_unix_fd3, VIOLATES, BROKER_PEER_UNCONNECTED },
+	{ "mhr: send, poll, recv on fd 3 and the monotonic clock work",
+	  ROLE_MHR, CONFINE_FINAL, NULL, try_mhr_peer_io, WORKS,
+	  BROKER_PEER_DGRAM },
+	{ "mhr: sendto fd 3 with an address kills", ROLE_MHR, CONFINE_FINAL,
+	  NULL, try_sendto_addr_fd3, VIOLATES, BROKER_PEER_DGRAM },
+	{ "mhr: sendmsg on fd 3 kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_sendmsg_fd3, VIOLATES, BROKER_PEER_DGRAM },
+	{ "mhr: blocking send on fd 3 kills", ROLE_MHR, CONFINE_FINAL,
+	  NULL, try_send_blocking_fd3, VIOLATES, BROKER_PEER_DGRAM },
+	{ "mhr: write on fd 3 kills (send() is the way)", ROLE_MHR,
+	  CONFINE_FINAL, NULL, try_write_fd3, VIOLATES, BROKER_PEER_DGRAM },
+	{ "mhr: send on fd 2 kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_sendto_fd2, VIOLATES },
+	{ "mhr: sendmsg on fd 1 works", ROLE_MHR, CONFINE_FINAL,
+	  NULL, try_sendmsg_fd1, WORKS },
+	{ "mhr: part received on fd 1 and read by pread works", ROLE_MHR,
+	  CONFINE_FINAL, NULL, try_recv_part, WORKS, BROKER_PEER_AND_SCAN },
+	{ "mhr: clock_gettime(CLOCK_REALTIME) as a system call kills",
+	  ROLE_MHR, CONFINE_FINAL, NULL, try_clock_realtime_syscall,
+	  VIOLATES },
+	{ "mhr: getrandom after lockdown kills", ROLE_MHR, CONFINE_FINAL,
+	  NULL, try_getrandom, VIOLATES },
+	{ "mhr: openat(/etc/passwd) is EACCES", ROLE_MHR, CONFINE_FINAL,
+	  NULL, try_open_passwd, FAILS(EACCES) },
+	{ "mhr: execve kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_execve, VIOLATES },
+	{ "mhr: memfd_create kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_memfd_unsealable, VIOLATES },
+
 	/* outer filter alone: what the spawner installs before exec */
 	{ "outer: socket(AF_INET) kills", ROLE_UNPACK, CONFINE_SPAWNED, NULL,
 	  try_socket_inet, VIOLATES },
@@ -1306,7 +1404,8 @@ make_peer(enum broker_side side, int *keep)
 	*keep = -1;
 	if (side == BROKER_PEER_UNCONNECTED)
 		return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (socketpair(AF_UNIX, (side == BROKER_PEER_DGRAM ? SOCK_DGRAM :
+	    SOCK_STREAM) | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	*keep = sv[1];
 	return sv[0];
@@ -1341,7 +1440,8 @@ case_spawn(const struct harness *h, const struct death_case *c, unsigned n,
 
 	snprintf(idx, sizeof(idx), "%u", n);
 	if (c->broker == BROKER_PEER || c->broker == BROKER_PEER_UNCONNECTED ||
-	    c->broker == BROKER_PEER_AND_SCAN) {
+	    c->broker == BROKER_PEER_AND_SCAN ||
+	    c->broker == BROKER_PEER_DGRAM) {
 		spec.peer_fd = make_peer(c->broker, &keep);
 		if (spec.peer_fd < 0) {
 			*got_detail = "cannot make the peer socket";
@@ -1504,7 +1604,8 @@ case_warm_spawn(struct harness *h, const struct death_case *c, unsigned n,
 		return 0;
 	}
 	if (c->broker == BROKER_PEER || c->broker == BROKER_PEER_UNCONNECTED ||
-	    c->broker == BROKER_PEER_AND_SCAN) {
+	    c->broker == BROKER_PEER_AND_SCAN ||
+	    c->broker == BROKER_PEER_DGRAM) {
 		spec.peer_fd = make_peer(c->broker, &keep);
 		if (spec.peer_fd < 0) {
 			close(spec.message_fd);

@@ -67,6 +67,9 @@ enum spoil {
 	SPOIL_ZERO_FILES,	/* clamav.max_files 0: "no limit" */
 	SPOIL_MODE,		/* clamd.mode 2 */
 	SPOIL_UNKNOWN,		/* setting id 99 */
+	SPOIL_NO_HASH,		/* mhr.hashes 0 */
+	SPOIL_HASH_BIT,		/* mhr.hashes with a bit no hash has */
+	SPOIL_RETRIES,		/* mhr.retries over ROLE_MHR_RETRIES_MAX */
 };
 
 struct settings_case {
@@ -91,7 +94,7 @@ static const struct settings_case cases[] = {
 	  "unpack" },
 	{ "unpack: an older record version is refused", ROLE_UNPACK,
 	  SPOIL_VERSION, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
-	  "role unpack: settings refused: record version 3, this role speaks 4" },
+	  "role unpack: settings refused: record version 4, this role speaks 5" },
 	{ "unpack: bytes after the last setting are refused", ROLE_UNPACK,
 	  SPOIL_TRAILING, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
 	  "role unpack: settings refused: 2 bytes after the last setting" },
@@ -110,6 +113,17 @@ static const struct settings_case cases[] = {
 	{ "clamd: a setting twice is refused", ROLE_CLAMD, SPOIL_DUPLICATE,
 	  NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
 	  "role clamd: settings refused: clamd.read_timeout_ms given twice" },
+	{ "mhr: no hash to ask is refused", ROLE_MHR, SPOIL_NO_HASH, NULL,
+	  ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role mhr: settings: mhr.hashes names no hash" },
+	{ "mhr: a hash bit no hash has is refused", ROLE_MHR, SPOIL_HASH_BIT,
+	  NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role mhr: settings refused: mhr.hashes: bits 0x8" },
+	{ "mhr: retries over the ceiling are refused", ROLE_MHR,
+	  SPOIL_RETRIES, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role mhr: settings refused: mhr.retries: 6 out of range 0..5" },
+	{ "mhr: an argument is refused", ROLE_MHR, SPOIL_NONE, "--zone",
+	  ROLE_EXITED, ROLE_EXIT_USAGE, "role mhr: role mhr takes no arguments" },
 };
 
 static struct rec_writer *
@@ -129,6 +143,18 @@ case_record(const struct harness *h, const struct settings_case *c)
 		if (c->spoil == SPOIL_ZERO_FILES)
 			cfg.clamav_max_files = 0;
 		w = role_settings_build_clamav(&cfg, 0);
+		break;
+	}
+	case ROLE_MHR: {
+		struct qscan_config cfg = h->cfg;
+
+		if (c->spoil == SPOIL_NO_HASH)
+			cfg.mhr_hashes = 0;
+		if (c->spoil == SPOIL_HASH_BIT)
+			cfg.mhr_hashes = 1u << (HASH_KIND_MAX + 1);
+		if (c->spoil == SPOIL_RETRIES)
+			cfg.mhr_retries = ROLE_MHR_RETRIES_MAX + 1;
+		w = role_settings_build_mhr(&cfg, 0);
 		break;
 	}
 	case ROLE_CLAMD:

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 #include <glib.h>
@@ -849,6 +850,109 @@ case_clamd(struct zyg *y, const char *clamd_socket)
 	g_byte_array_unref(c.all);
 }
 
+/* A resolver of our own for the mhr child: a forked process on a UDP
+ * socket at 127.0.0.1 that answers the first query with "1700000000 90"
+ * for its question, then exits.  Returns the socket the child gets
+ * (connected to it) and the resolver's pid. */
+static int
+mhr_resolver_start(pid_t *pid)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int srv = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), peer;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (srv < 0 || bind(srv, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(srv, (struct sockaddr *)&sa, &len) != 0)
+		return -1;
+	peer = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (peer < 0 || connect(peer, (struct sockaddr *)&sa, len) != 0)
+		return -1;
+	*pid = fork();
+	if (*pid == 0) {
+		static const uint8_t ans[] = { 0xc0, 0x0c, 0, 16, 0, 1, 0, 0,
+		    0, 0, 0, 14, 13, '1', '7', '0', '0', '0', '0', '0', '0',
+		    '0', '0', ' ', '9', '0' };
+		uint8_t q[600];
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		ssize_t n;
+
+		alarm(10);
+		n = recvfrom(srv, q, sizeof(q) - sizeof(ans), 0,
+		    (struct sockaddr *)&from, &flen);
+		if (n < 12)
+			_exit(1);
+		q[2] = 0x85;
+		q[3] = 0x80;
+		q[7] = 1;		/* one answer */
+		memcpy(q + n, ans, sizeof(ans));
+		(void)sendto(srv, q, (size_t)n + sizeof(ans), 0,
+		    (struct sockaddr *)&from, flen);
+		_exit(0);
+	}
+	close(srv);
+	return *pid < 0 ? -1 : peer;
+}
+
+/* A warm mhr child: the EICAR part hashed, its SHA-256 asked on the
+ * UDP socket it was given, the answer a hash reputation of 90 %. */
+static void
+case_mhr(struct zyg *y)
+{
+	g_autofree struct rec_writer *w = role_settings_build(&h.cfg, ROLE_MHR,
+	    0, 0, 0);
+	char logbuf[LOG_CAPTURE_MAX + 1], *why = NULL;
+	struct role_outcome out;
+	struct role_proc rp;
+	struct collect c;
+	const char *fwhy;
+	int peer, status = -1, pct = -1;
+	pid_t res = -1;
+
+	if ((peer = mhr_resolver_start(&res)) < 0) {
+		tap(0, "warm mhr: no resolver: %s", strerror(errno));
+		return;
+	}
+	collect_init(&c);
+	c.part_fd = sealed_memfd_from("eicar", (const uint8_t *)eicar,
+	    sizeof(eicar) - 1, &fwhy);
+	if (warm_start_peer(y, ROLE_MHR, w, -1, peer, WAIT_MS, &rp,
+	    &why) != 0) {
+		tap(0, "warm mhr: %s", why);
+		close(peer);
+		kill(res, SIGKILL);
+		waitpid(res, NULL, 0);
+		return;
+	}
+	close(peer);
+	run_caught(&rp, CASE_DEADLINE_MS, &c, &out, logbuf);
+	close(c.part_fd);
+	waitpid(res, &status, 0);
+	/* The records as collected: u32 length, then the record. */
+	for (guint off = 0; off + 4 <= c.all->len;) {
+		uint32_t l;
+
+		memcpy(&l, c.all->data + off, 4);
+		if (l >= RECORD_HEADER_LEN + 7 && off + 4 + l <= c.all->len &&
+		    c.all->data[off + 4] == REC_HASH_REPUTATION &&
+		    c.all->data[off + 4 + RECORD_HEADER_LEN + 4] ==
+		    HASH_REP_LISTED)
+			pct = c.all->data[off + 4 + RECORD_HEADER_LEN + 6];
+		off += 4 + l;
+	}
+	tap(out.ending == ROLE_DONE && c.verdict == SCAN_CLEAN && pct == 90 &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0, "a warm mhr child "
+	    "asks EICAR's SHA-256 on its UDP peer and reports it listed at "
+	    "90 %% (%s: %s, verdict %d, percent %d)",
+	    role_ending_name(out.ending), out.detail, c.verdict, pct);
+	if (out.ending != ROLE_DONE)
+		printf("# log: %s\n", logbuf);
+	g_byte_array_unref(c.all);
+}
+
 /* One hostile clamav child asked to make `attempt`; its outcome. */
 static void
 hostile_run(struct zyg *y, const char *attempt, unsigned timeout_ms,
@@ -1026,6 +1130,12 @@ main(int argc, char **argv)
 	if (zyg_start(&y, ROLE_CLAMD, 1000, "clamd") == 0) {
 		case_clamd(&y, argv[3]);
 		case_canary(&y, "clamd", ROLE_CLAMD);
+		(void)zygote_tell_retire(y.z.records_fd);
+		(void)zyg_end(&y);
+	}
+	if (zyg_start(&y, ROLE_MHR, 1000, "mhr") == 0) {
+		case_mhr(&y);
+		case_canary(&y, "mhr", ROLE_MHR);
 		(void)zygote_tell_retire(y.z.records_fd);
 		(void)zyg_end(&y);
 	}

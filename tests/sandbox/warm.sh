@@ -3,7 +3,7 @@
 # helpers started as zygotes, as the service starts them, so the role
 # users must exist (qscan-setup) and the helpers and the test signatures
 # sit where those users can read them (the build tree may be private).
-# Usage: warm.sh TEST-PROGRAM QSCAN-UNPACK QSCAN-CLAMAV QSCAN-CLAMD
+# Usage: warm.sh TEST-PROGRAM QSCAN-UNPACK QSCAN-CLAMAV QSCAN-CLAMD QSCAN-MHR
 # [QSCAN-HOSTILE] (installed as a qscan-clamav of its own).  A clamd of
 # our own (bench_lib.sh's, the same signatures) serves the clamd role.
 # Output: TAP, from the program.
@@ -16,14 +16,14 @@ trap 'bench_clamd_stop; rm -rf "$T"' EXIT
 chmod 755 "$T"
 sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
 prog=$1; shift
-for helper in "$1" "$2" "$3"; do
+for helper in "$1" "$2" "$3" "$4"; do
 	cp "$helper" "$T/"
 	chmod 755 "$T/$(basename "$helper")"
 done
 hostile=
-if [ $# -ge 4 ]; then
+if [ $# -ge 5 ]; then
 	mkdir -m 755 "$T/hostile"
-	cp "$4" "$T/hostile/qscan-clamav"
+	cp "$5" "$T/hostile/qscan-clamav"
 	chmod 755 "$T/hostile/qscan-clamav"
 	hostile=$T/hostile
 fi

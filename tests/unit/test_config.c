@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "mhr_connect.h"
 #include "record.h"
 
 static char *
@@ -160,6 +161,102 @@ main(void)
 	unlink(bad);
 	g_free(good);
 	g_free(bad);
+	/* [mhr]: defaults, values, refusals, relations. */
+	{
+		char *m = write_conf("[qscan]\nscanners = clamav, mhr\n[mhr]\n"
+		    "resolver = [2001:db8::1]:5353\nzone = Hash.Example.org\n"
+		    "hashes = md5, sha256\nthreshold_percent = 70\n"
+		    "parts = executables\nfailure_action = tempfail\n");
+		char *mbad = write_conf("[mhr]\nresolver = dns.example\n"
+		    "zone = a..b\nhashes = sha512\nhashes = \n"
+		    "threshold_percent = 0\nparts = some\nretries = 9\n"
+		    "resolver = 192.0.2.1:0\n");
+		char *mrel = write_conf("[qscan]\nscanners = mhr\n[limits]\n"
+		    "role_timeout_ms = 2500\n[mhr]\n"
+		    "zone = malware.hash.cymru.com\n");
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK(strcmp(c.mhr_zone, "hash.cymru.com") == 0);
+		CHECK(strcmp(c.mhr_resolver, "") == 0);
+		CHECK_INT(c.mhr_hashes, 1u << HASH_SHA256);
+		CHECK_INT(c.mhr_threshold_percent, 50);
+		CHECK_INT(c.mhr_deadline_ms, 2000);
+		CHECK_INT(c.mhr_failure_action, ACTION_PASS);
+		CHECK(c.mhr_all_parts);
+		CHECK(strcmp(c.role_user[ROLE_MHR], "qscan-mhr") == 0);
+		CHECK_INT(config_load(&c, m, errors), 0);
+		CHECK_INT(c.n_scanners, 2);
+		CHECK_INT(c.scanners[1], ROLE_MHR);
+		CHECK(strcmp(c.mhr_zone, "hash.example.org") == 0);
+		CHECK_INT(c.mhr_hashes, (1u << HASH_MD5) | (1u << HASH_SHA256));
+		CHECK_INT(c.mhr_threshold_percent, 70);
+		CHECK(!c.mhr_all_parts);
+		CHECK_INT(c.mhr_failure_action, ACTION_TEMPFAIL);
+		config_clear(&c);
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, mbad, errors), 8);
+		CHECK(has(errors, ":2: mhr.resolver takes a numeric IP address "
+		    "with an optional port (192.0.2.1, 192.0.2.1:53, "
+		    "[2001:db8::1]:53), not \"dns.example\""));
+		CHECK(has(errors, ":3: mhr.zone takes a DNS zone"));
+		CHECK(has(errors, ":4: mhr.hashes takes a list of sha256, sha1, "
+		    "md5"));
+		CHECK(has(errors, ":5: mhr.hashes names no hash"));
+		CHECK(has(errors, ":6: mhr.threshold_percent is not a number"));
+		CHECK(has(errors, ":7: mhr.parts takes all or executables"));
+		CHECK(has(errors, ":8: mhr.retries is not a number"));
+		CHECK(has(errors, ":9: mhr.resolver takes a numeric IP address"));
+		config_clear(&c);
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, mrel, errors), 2);
+		CHECK(has(errors, "mhr.deadline_ms 2000 must be at least 1000 "
+		    "below limits.role_timeout_ms 2500"));
+		CHECK(has(errors, "malware.hash.cymru.com answers md5 and sha1 "
+		    "only"));
+		config_clear(&c);
+		unlink(m);
+		unlink(mbad);
+		unlink(mrel);
+		g_free(m);
+		g_free(mbad);
+		g_free(mrel);
+	}
+	/* resolv.conf: its first nameserver, numeric. */
+	{
+		char *rc1 = write_conf("# x\nsearch example.org\n"
+		    "nameserver 10.255.255.53\nnameserver 192.0.2.9\n");
+		char *rc2 = write_conf("options ndots:1\n");
+		char *rc3 = write_conf("nameserver fe80::1%eth0\n");
+		struct mhr_resolver r;
+		char *why = NULL;
+
+		CHECK_INT(mhr_resolver_from_file(rc1, &r, &why), 0);
+		CHECK_INT(r.addr.ss_family, AF_INET);
+		CHECK_INT(mhr_resolver_from_file(rc2, &r, &why), -1);
+		CHECK(why != NULL && strstr(why, "names no nameserver") != NULL);
+		g_free(why);
+		why = NULL;
+		CHECK_INT(mhr_resolver_from_file(rc3, &r, &why), -1);
+		CHECK(why != NULL && strstr(why, "nameserver takes a numeric") !=
+		    NULL);
+		g_free(why);
+		why = NULL;
+		CHECK_INT(mhr_resolver_parse("[::1]:5353", &r, &why), 0);
+		CHECK_INT(r.addr.ss_family, AF_INET6);
+		CHECK_INT(mhr_resolver_parse("127.0.0.1:65536", &r, &why), -1);
+		g_free(why);
+		unlink(rc1);
+		unlink(rc2);
+		unlink(rc3);
+		g_free(rc1);
+		g_free(rc2);
+		g_free(rc3);
+	}
 	g_ptr_array_unref(errors);
 	return CHECK_DONE();
 }

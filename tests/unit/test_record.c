@@ -325,7 +325,7 @@ test_version2(void)
 	struct header_field_fact *h;
 	char big[HEADER_VALUE_MAX + 2];
 
-	CHECK_INT(RECORD_VERSION, 4);
+	CHECK_INT(RECORD_VERSION, 5);
 	start(&d, &f);
 	header_field(REC_NO_PARENT, "Received", "from a by b");
 	CHECK_INT(feed(&d, -1), 0);
@@ -515,6 +515,119 @@ test_scanner_stream(void)
 	CHECK(scanner_decoder_done(&d));
 	CHECK_INT(res.verdicts->len, 3);
 	scanner_result_clear(&res);
+}
+
+static void
+reputation(uint32_t part, uint8_t status, uint8_t kind, uint8_t pct,
+    uint64_t seen, const char *sha, const char *why)
+{
+	rec_begin(&w, REC_HASH_REPUTATION);
+	rec_put_u32(&w, part);
+	rec_put_u8(&w, status);
+	rec_put_u8(&w, kind);
+	rec_put_u8(&w, pct);
+	rec_put_u64(&w, seen);
+	rec_put_str(&w, sha, strlen(sha));
+	rec_put_str(&w, why, strlen(why));
+}
+
+/* The mhr role's facts: one reputation before each clean verdict, each
+ * consistent; no virus and no limit of its own (the broker decides). */
+static void
+test_scanner_mhr(void)
+{
+	static const uint32_t asked[] = { 0, 2 };
+	static const char sha[] = "275a021bbfb6489e54d471899f7db9d1"
+	    "663fc695ec2fe2a2c4538aabf651fd0f";
+	struct scanner_result res;
+	struct scanner_decoder d;
+
+	/* Another scanner may not send one. */
+	scanner_result_init(&res, ROLE_CLAMD);
+	scanner_decoder_init(&d, &res, asked, 2);
+	hello(ROLE_CLAMD, RECORD_VERSION);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	rec_begin(&w, REC_ENGINE);
+	rec_put_str(&w, "clamd", 5);
+	rec_put_str(&w, "1.4.6", 5);
+	rec_put_str(&w, "27000", 5);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	reputation(0, HASH_REP_LISTED, HASH_SHA256, 80, 1700000000, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "record type not allowed for a scanner");
+	scanner_result_clear(&res);
+
+	scanner_result_init(&res, ROLE_MHR);
+	scanner_decoder_init(&d, &res, asked, 2);
+	hello(ROLE_MHR, RECORD_VERSION);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	rec_begin(&w, REC_ENGINE);
+	rec_put_str(&w, "mhr", 3);
+	rec_put_str(&w, "1.0", 3);
+	rec_put_str(&w, "hash.cymru.com", 14);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	verdict(0, SCAN_CLEAN, "");		/* no reputation before it */
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "mhr verdict without its hash reputation");
+	reputation(0, HASH_REP_LISTED, HASH_SHA256, 101, 1, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "malformed hash reputation");
+	reputation(0, HASH_REP_STATUS_MAX + 1, HASH_SHA256, 0, 0, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "malformed hash reputation");
+	reputation(0, HASH_REP_LISTED, HASH_KIND_MAX + 1, 5, 1, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "malformed hash reputation");
+	reputation(0, HASH_REP_LISTED, HASH_SHA256, 5, 1,
+	    "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F",
+	    "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "malformed hash reputation");
+	reputation(0, HASH_REP_LISTED, HASH_SHA256, 5, 1, "abc", "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "malformed hash reputation");
+	reputation(0, HASH_REP_NOT_LISTED, HASH_SHA256, 5, 0, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "percent or last seen for an unlisted part");
+	reputation(0, HASH_REP_SKIPPED, HASH_SHA256, 0, 0, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "a skipped lookup says why");
+	reputation(0, HASH_REP_NOT_LISTED, HASH_SHA256, 0, 0, sha, "x");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "a skipped lookup says why");
+	reputation(2, HASH_REP_LISTED, HASH_SHA256, 80, 1, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "hash reputation for a part not asked for");
+	reputation(0, HASH_REP_LISTED, HASH_SHA256, 80, 1700000000, sha, "");
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	reputation(0, HASH_REP_LISTED, HASH_SHA256, 80, 1700000000, sha, "");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "twice");
+	verdict(0, SCAN_VIRUS, "MHR.80");	/* the role decides nothing */
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "mhr decides nothing");
+	verdict(0, SCAN_LIMIT, "x");
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error, "mhr decides nothing");
+	verdict(0, SCAN_ERROR, "x");		/* error after its reputation */
+	CHECK_REFUSED(scanner_feed(&d, -1), d.error,
+	    "mhr error after a hash reputation");
+	verdict(0, SCAN_CLEAN, "");
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	/* Part 2: not readable, an error without a reputation. */
+	verdict(2, SCAN_ERROR, "cannot read the part");
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	rec_begin(&w, REC_END);
+	rec_put_u32(&w, 2);
+	rec_put_u32(&w, 0);
+	CHECK_INT(scanner_feed(&d, -1), 0);
+	CHECK(scanner_decoder_done(&d));
+	CHECK_INT(res.reputations->len, 1);
+	CHECK_INT(g_array_index(res.reputations, struct hash_rep_fact,
+	    0).percent, 80);
+	CHECK(strcmp(g_array_index(res.reputations, struct hash_rep_fact,
+	    0).sha256, sha) == 0);
+	scanner_result_clear(&res);
+	CHECK(strcmp(hash_rep_status_name(HASH_REP_SKIPPED), "skipped") == 0);
+	CHECK(strcmp(hash_kind_name(HASH_MD5), "md5") == 0);
+	CHECK(strcmp(role_id_name(ROLE_MHR), "mhr") == 0);
 }
 
 /* One record of an order case: type, part, kind. */
@@ -740,6 +853,7 @@ int
 main(void)
 {
 	test_scanner_stream();
+	test_scanner_mhr();
 	test_good_stream();
 	test_refusals();
 	test_wrong_depth();

@@ -15,7 +15,8 @@ static struct rec_writer w;
 static struct role_settings in, out;
 static char why[160];
 
-static const enum role_id roles[] = { ROLE_UNPACK, ROLE_CLAMAV, ROLE_CLAMD };
+static const enum role_id roles[] = { ROLE_UNPACK, ROLE_CLAMAV, ROLE_CLAMD,
+    ROLE_MHR };
 
 static int
 decode(enum role_id role)
@@ -296,7 +297,7 @@ test_refusals(void)
 	begin(RECORD_VERSION - 1, ROLE_UNPACK, 0);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
-	CHECK_WHY("record version 3, this role speaks 4");
+	CHECK_WHY("record version 4, this role speaks 5");
 	begin(RECORD_VERSION, ROLE_CLAMAV, 0);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
@@ -311,7 +312,7 @@ test_refusals(void)
 	u32(RS_ID_MAX + 1, 1);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
-	CHECK_WHY("unknown setting id 19");
+	CHECK_WHY("unknown setting id 24");
 	unpack_record(9, 8);
 	u32(0, 1);
 	finish();
