@@ -230,3 +230,12 @@ grep -q "^cleanup: removed 5 files" "$T/out" || fail "cleanup: $(cat "$T/out")"
 qscan cleanup
 grep -q "^cleanup: removed 0 files" "$T/out" || fail "cleanup again: $(cat "$T/out")"
 pass "cleanup: --dry-run removes nothing; then the 5 aged files, and says so; fresh, half-written and younger files stay"
+
+# 11. The shipped cron line and logrotate file: well formed.
+grep -Eq '^[0-9]+ [0-9]+ \* \* \*	qscand	/.*/qscan cleanup$' "$QSCAN_BUILD/conf/qscan.cron" ||
+    fail "qscan.cron: $(cat "$QSCAN_BUILD/conf/qscan.cron")"
+# logrotate is in tests/run-tests.sh's packages.
+logrotate -d "$QSCAN_BUILD/conf/qscan.logrotate" > "$T/lr" 2>&1 ||
+    fail "logrotate -d: $(cat "$T/lr")"
+! grep -qi '^error' "$T/lr" || fail "logrotate -d: $(cat "$T/lr")"
+pass "conf/qscan.cron and conf/qscan.logrotate are well formed"
