@@ -35,7 +35,7 @@ usage(void)
 	    "                             when the configuration was edited)\n"
 	    "       qscan list [--since DATE|DURATION] [--verdict VERDICT]\n"
 	    "       qscan show ID\n"
-	    "       qscan release ID [--to ADDR]\n"
+	    "       qscan release ID [--to ADDR] [--rescan]\n"
 	    "       qscan delete ID\n"
 	    "       qscan cleanup [--dry-run]\n"
 	    "       (the quarantine commands: root or the broker user)\n"

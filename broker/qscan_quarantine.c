@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "broker_env.h"
+#include "decide.h"
+#include "pipeline.h"
 #include "envelope.h"
 #include "log.h"
 #include "privs.h"
@@ -20,7 +22,13 @@
 /* Exit codes of these commands (docs/quarantine.md). */
 enum {
 	QX_OK = 0, QX_ERROR = 1, QX_USAGE = 2, QX_DAMAGED = 3, QX_QUEUE = 4,
+	QX_RESCAN = 5,
 };
+
+/* release --rescan: the roles run as for qscan check (privs_drop keeps
+ * what spawning them with their own uids needs). */
+static struct privs rescan_privs;
+static int rescan_ready;
 
 /* Who ran us, for the log (before the drop). */
 static uid_t caller_uid;
@@ -302,6 +310,41 @@ mark_released(const struct qentry *e, char **why)
 	return 0;
 }
 
+/* The whole decision again, as the hook would take it; 0 when it would
+ * queue the message. */
+static int
+rescan_message(const struct qscan_config *cfg, const struct qentry *e,
+    struct spool *sp, const struct envelope *envl)
+{
+	struct scan s;
+	struct decide_facts f = { .spool = SPOOL_OK, .envelope = ENVELOPE_OK };
+	struct outcome o;
+	int queue;
+
+	if (!rescan_ready) {
+		fprintf(stderr, "qscan: %s: --rescan: no roles\n", e->id);
+		return -1;
+	}
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.privs = &rescan_privs;
+	s.message_id = "release";
+	s.envl = envl;
+	s.remote_ip = "";
+	s.spool = sp;
+	pipeline_run(&s);
+	pipeline_decide_facts(&s, &f);
+	decide(cfg, &f, &o);
+	queue = strcmp(o.action, "queue") == 0;
+	fprintf(queue ? stdout : stderr, "%s%s: rescan: verdict=%s "
+	    "action=%s%s%s%s\n", queue ? "" : "qscan: ", e->id,
+	    verdict_name(s.verdict), o.action, s.reason[0] ? " reason=" : "",
+	    s.reason, queue ? "" : "; not released, the entry is kept");
+	outcome_clear(&o);
+	pipeline_clear(&s);
+	return queue ? 0 : -1;
+}
+
 static int
 cmd_release(const struct qscan_config *cfg, int argc, char **argv)
 {
@@ -314,18 +357,16 @@ cmd_release(const struct qscan_config *cfg, int argc, char **argv)
 	enum qscan_failure failure;
 	enum envelope_result er;
 	char *env[] = { NULL };
-	int rc, code = QX_OK, bad = 0;
+	int rc, code = QX_OK, bad = 0, rescan = 0;
 	gsize len;
 	const uint8_t *data;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
 			to = argv[++i];
-		else if (strcmp(argv[i], "--rescan") == 0) {
-			fprintf(stderr, "qscan: --rescan: not built yet; run "
-			    "`qscan check` on `qscan show`'s file first\n");
-			return QX_USAGE;
-		} else if (id == NULL && argv[i][0] != '-')
+		else if (strcmp(argv[i], "--rescan") == 0)
+			rescan = 1;
+		else if (id == NULL && argv[i][0] != '-')
 			id = argv[i];
 		else
 			bad = 1;
@@ -370,6 +411,10 @@ cmd_release(const struct qscan_config *cfg, int argc, char **argv)
 		    "parse (%s); the entry is kept\n", e.id,
 		    envelope_result_name(er));
 		code = QX_DAMAGED;
+		goto out;
+	}
+	if (rescan && rescan_message(cfg, &e, &sp, &envl) != 0) {
+		code = QX_RESCAN;
 		goto out;
 	}
 	rc = queue_deliver(cfg->qmail_queue, "", &sp, &envl, env, &failure,
@@ -423,10 +468,46 @@ cmd_delete(const struct qscan_config *cfg, int argc, char **argv)
 	return QX_OK;
 }
 
+static void
+warn_stderr(const char *text)
+{
+	fprintf(stderr, "qscan: warning: %s\n", text);
+}
+
+/* As qscan check: the broker user, with the roles' uids at hand. */
+static int
+rescan_user(const struct qscan_config *cfg)
+{
+	g_autofree char *why = NULL;
+	uid_t uid;
+	gid_t gid;
+
+	caller_uid = getuid();
+	if (privs_lookup_user(cfg->broker_user, &uid, &gid) != 0 ||
+	    (caller_uid != 0 && caller_uid != uid)) {
+		fprintf(stderr, "qscan: the quarantine is %s's: run this as "
+		    "root or %s\n", cfg->broker_user, cfg->broker_user);
+		return -1;
+	}
+	log_open("qscan", FALSE, TRUE);
+	if (privs_drop(cfg->broker_user, &rescan_privs, &why) != 0 ||
+	    pipeline_setup(cfg, &rescan_privs, warn_stderr, &why) != 0) {
+		fprintf(stderr, "qscan: --rescan: %s\n", why);
+		return -1;
+	}
+	rescan_ready = 1;
+	return 0;
+}
+
 int
 qscan_quarantine_cmd(struct qscan_config *cfg, int argc, char **argv)
 {
-	if (qscan_quarantine_user(cfg) != 0)
+	int rescan = 0;
+
+	for (int i = 1; i < argc; i++)
+		rescan |= strcmp(argv[0], "release") == 0 &&
+		    strcmp(argv[i], "--rescan") == 0;
+	if ((rescan ? rescan_user(cfg) : qscan_quarantine_user(cfg)) != 0)
 		return QX_ERROR;
 	if (strcmp(argv[0], "list") == 0)
 		return cmd_list(cfg, argc, argv);

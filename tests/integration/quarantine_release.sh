@@ -149,6 +149,29 @@ expect_qrc 0 "release after the refusals"
 cmp "$T/rec/message" "$V" || fail "release after refusals: bytes"
 pass "qmail-queue refusing: exit 4 with its code, the entry kept, released later"
 
+# --rescan: the whole decision again.  The virus stays a virus: exit 5,
+# nothing queued, kept.  A policy block whose rule is gone since: released.
+av_run "$V" "$T/e"
+SID=$(last_id)
+qs_standin 0
+qscan release "$SID" --rescan
+expect_qrc 5 "release --rescan, a virus"
+grep -q "rescan: verdict=virus action=quarantine.*not released, the entry is kept" "$T/err" || fail "rescan virus: $(cat "$T/err")"
+[ ! -e "$T/rec/message" ] || fail "rescan virus: queued"
+[ -f "$Q/viruses/new/$SID" ] || fail "rescan virus: the entry moved"
+av_run "$T/policy.eml" "$T/e"
+PID2=$(last_id)
+cp "$T/policy.rules" "$T/policy.rules.orig"
+printf 'Subject:\t.*never matches.*\tgone\n' > "$T/policy.rules"
+qs_standin 0
+qscan release "$PID2" --rescan
+expect_qrc 0 "release --rescan, policy no longer matching"
+grep -q "rescan: verdict=clean action=queue" "$T/out" || fail "rescan clean: $(cat "$T/out")"
+cmp "$T/rec/message" "$T/policy.eml" && cmp "$T/rec/envelope" "$T/e" || fail "rescan clean: bytes or envelope differ"
+cp "$T/policy.rules.orig" "$T/policy.rules"
+qscan delete "$SID"
+pass "release --rescan: a virus is refused (exit 5, kept), a message now clean is released byte for byte"
+
 # A truncated entry: exit 3, nothing queued, the entry kept.
 av_run "$V" "$T/e"
 TID=$(last_id)
