@@ -420,14 +420,14 @@ cmd_release(const struct qscan_config *cfg, int argc, char **argv)
 	rc = queue_deliver(cfg->qmail_queue, "", &sp, &envl, env, &failure,
 	    &why);
 	if (rc != 0) {
-		fprintf(stderr, "qscan: %s: %s %s%s%s; the entry is kept\n",
-		    e.id, cfg->qmail_queue, rc < 0 ? "failed" : "refused it",
-		    rc < 0 ? ": " : "", rc < 0 ? why : "");
-		if (rc > 0)
+		if (rc < 0)
+			fprintf(stderr, "qscan: %s: %s failed: %s; the entry "
+			    "is kept\n", e.id, cfg->qmail_queue, why);
+		else
 			fprintf(stderr, "qscan: %s: qmail-queue exit %d (%s)%s"
-			    "%s\n", e.id, rc, rc >= 11 && rc <= 40 ?
-			    "permanent" : "temporary", why ? ": " : "",
-			    why ? why : "");
+			    "%s; the entry is kept\n", e.id, rc, rc >= 11 &&
+			    rc <= 40 ? "permanent" : "temporary", why ? ": " :
+			    "", why ? why : "");
 		log_action(cfg, "release-failed", &e, to, rc);
 		code = QX_QUEUE;
 		goto out;
