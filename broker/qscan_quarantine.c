@@ -373,7 +373,8 @@ cmd_release(const struct qscan_config *cfg, int argc, char **argv)
 	}
 	if (bad || id == NULL || (to != NULL && (to[0] == '\0' ||
 	    strlen(to) > ENVELOPE_ADDRESS_MAX || strchr(to, '\n')))) {
-		fprintf(stderr, "usage: qscan release ID [--to ADDR]\n");
+		fprintf(stderr, "usage: qscan release ID [--to ADDR] "
+		    "[--rescan]\n");
 		return QX_USAGE;
 	}
 	if (find_or_say(cfg, id, &e) != 0)
