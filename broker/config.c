@@ -141,6 +141,9 @@ static const struct key_spec keys[] = {
 	{ "service", "zygote_wait_ms", K_UINT, OFF(service_zygote_wait_ms), 10, 600000 },
 	{ "service", "canary_interval_s", K_UINT, OFF(service_canary_interval_s), 1, 86400 },
 	{ "service", "syslog", K_BOOL, OFF(service_syslog), 0, 0 },
+	{ "cleanup", "quarantine_days", K_UINT, OFF(quarantine_days), 0, 36500 },
+	{ "cleanup", "crash_days", K_UINT, OFF(crash_days), 0, 36500 },
+	{ "cleanup", "archive_days", K_UINT, OFF(archive_days), 0, 36500 },
 };
 
 void
@@ -220,6 +223,9 @@ config_defaults(struct qscan_config *c)
 	c->service_zygote_wait_ms = 5000;
 	c->service_canary_interval_s = 300;
 	c->service_syslog = FALSE;
+	c->quarantine_days = 14;	/* Qmail-Scanner's -z */
+	c->crash_days = 14;
+	c->archive_days = 0;
 	c->zygote_max_children = DEFAULT_ZYGOTE_MAX_CHILDREN;
 }
 
@@ -650,7 +656,7 @@ config_load_fd(struct qscan_config *c, int fd, const char *path,
 			if (strcmp(group, "qscan") && strcmp(group, "limits") &&
 			    strcmp(group, "users") && strcmp(group, "clamav") &&
 			    strcmp(group, "clamd") && strcmp(group, "checks") &&
-			    strcmp(group, "mhr") &&
+			    strcmp(group, "mhr") && strcmp(group, "cleanup") &&
 			    strcmp(group, "sandbox") && strcmp(group, "service"))
 				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));

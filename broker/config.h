@@ -104,6 +104,8 @@ struct qscan_config {
 	unsigned service_zygote_wait_ms;
 	unsigned service_canary_interval_s;
 	gboolean service_syslog;
+	/* qscan cleanup (docs/quarantine.md): days kept; 0 keeps for ever. */
+	unsigned quarantine_days, crash_days, archive_days;
 };
 
 /* Sets every key to its default. */

@@ -22,8 +22,21 @@ carry_quarantine(struct execute_ctx *x, struct outcome *o, const char *folder)
 	g_autofree char *reason = g_strdup_printf("%s: %s",
 	    verdict_name(s->verdict), s->reason);
 
+	g_autoptr(GString) facts = g_string_new(NULL);
+	guint nparts = s->facts.parts ? s->facts.parts->len : 0;
+
+	g_string_append_printf(facts, "parts=%u engines=%s", nparts,
+	    engines[0] ? engines : "none");
+	for (guint i = 0; i < nparts && facts->len < 2048; i++) {
+		const struct part_fact *p = s->facts.parts->pdata[i];
+
+		if (p->filenames != NULL && p->filenames->len > 0)
+			g_string_append_printf(facts, " file=%.200s:%llu",
+			    (char *)p->filenames->pdata[0],
+			    (unsigned long long)p->size);
+	}
 	if (quarantine_store(x->cfg->spool_dir, folder, x->cfg->header_prefix,
-	    reason, x->envl, x->sp, x->message_id, &qname, &qwhy) != 0) {
+	    reason, facts->str, x->envl, x->sp, x->message_id, &qname, &qwhy) != 0) {
 		log_err("%s", qwhy);
 		outcome_downgrade(o, CARRY_QUARANTINE_WRITE, qwhy);
 		return;
@@ -34,7 +47,7 @@ carry_quarantine(struct execute_ctx *x, struct outcome *o, const char *folder)
 	quarantine_log(x->cfg->spool_dir, x->envl,
 	    s->facts.headers[HDR_SUBJECT], s->verdict == VERDICT_VIRUS ?
 	    names : s->reason, s->verdict == VERDICT_VIRUS ? engines :
-	    "policy.");
+	    "policy.", qname);
 }
 
 /* The text goes only to a descriptor that came to us as a pipe (from

@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "privs.h"
 #include "qscan-config.h"
+#include "qscan_quarantine.h"
 #include "report_json.h"
 #include "sandbox.h"
 #include "spawn.h"
@@ -32,6 +33,12 @@ usage(void)
 	    "       qscan profiles [ROLE|service]\n"
 	    "       qscan reload          (qscand: new zygotes; a new qscand\n"
 	    "                             when the configuration was edited)\n"
+	    "       qscan list [--since DATE|DURATION] [--verdict VERDICT]\n"
+	    "       qscan show ID\n"
+	    "       qscan release ID [--to ADDR] [--rescan]\n"
+	    "       qscan delete ID\n"
+	    "       qscan cleanup [--dry-run]\n"
+	    "       (the quarantine commands: root or the broker user)\n"
 	    "QSCAN_CONFIG names another configuration (not when setuid).\n");
 	return 2;
 }
@@ -350,6 +357,21 @@ main(int argc, char **argv)
 		return cmd_profiles(argc - 1, argv + 1);
 	if (strcmp(argv[1], "reload") == 0)
 		return cmd_reload();
+	if (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0 ||
+	    strcmp(argv[1], "release") == 0 ||
+	    strcmp(argv[1], "delete") == 0 ||
+	    strcmp(argv[1], "cleanup") == 0) {
+		struct qscan_config cfg;
+		int rc;
+
+		if (load_config(&cfg, config_path()) != 0)
+			return 1;
+		rc = qscan_quarantine_cmd(&cfg, argc - 1, argv + 1);
+		if (rc == 2)
+			usage();
+		config_clear(&cfg);
+		return rc;
+	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("qscan %s\n", QSCAN_VERSION);
 		return 0;

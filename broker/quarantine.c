@@ -1,5 +1,6 @@
 /* broker: quarantine; trusted, writes hostile strings only sanitised. */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +12,34 @@
 #include "log.h"
 #include "quarantine.h"
 
+/* The original's sha256, read from the spool (release checks it). */
+static char *
+spool_sha256(const struct spool *sp)
+{
+	g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+	static uint8_t buf[65536];
+	uint64_t off = 0;
+
+	while (off < sp->size) {
+		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			return NULL;
+		g_checksum_update(ck, buf, (gsize)n);
+		off += (uint64_t)n;
+	}
+	return g_strdup(g_checksum_get_string(ck));
+}
+
 int
 quarantine_store(const char *spool_dir, const char *folder,
-    const char *prefix, const char *reason, const struct envelope *envl,
-    const struct spool *sp, const char *message_id, char **name, char **why)
+    const char *prefix, const char *reason, const char *facts,
+    const struct envelope *envl, const struct spool *sp,
+    const char *message_id, char **name, char **why)
 {
 	g_autofree char *tmp = g_strdup_printf("%s/quarantine/%s/tmp",
 	    spool_dir, folder);
@@ -23,14 +48,19 @@ quarantine_store(const char *spool_dir, const char *folder,
 	g_autoptr(GString) hdr = g_string_new(NULL);
 	g_autofree char *safe = broker_env_header_safe(reason);
 	g_autofree char *from = broker_env_header_safe(envl->sender);
+	g_autofree char *fsafe = broker_env_header_safe(facts ? facts : "");
+	g_autofree char *env64 = g_base64_encode(envl->raw->data,
+	    envl->raw->len);
+	g_autofree char *sum = NULL;
 	char path[64], host[64];
 	struct timespec ts;
 	int fd = -1, dfd = -1;
 
 	gethostname(host, sizeof(host));
 	host[sizeof(host) - 1] = '\0';
-	for (char *p = host; *p; p++)	/* maildir: no '/' or ':' in names */
-		if (*p == '/' || *p == ':')
+	/* The name is the id qscan takes: only [A-Za-z0-9._-]. */
+	for (char *p = host; *p; p++)
+		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
 			*p = '_';
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*name = g_strdup_printf("%lld.M%ldP%dQ%s.%s", (long long)ts.tv_sec,
@@ -45,6 +75,16 @@ quarantine_store(const char *spool_dir, const char *folder,
 		g_string_append_printf(hdr, "%s-Envelope-To: <%s>\n", prefix,
 		    to);
 	}
+	/* What release needs (docs/quarantine.md): the raw envelope, and
+	 * the original's length and digest, on the last of our lines. */
+	g_string_append_printf(hdr, "%s-Quarantine-Facts: %s\n", prefix,
+	    fsafe);
+	g_string_append_printf(hdr, "%s-Quarantine-Envelope: %s\n", prefix,
+	    env64);
+	if ((sum = spool_sha256(sp)) == NULL)
+		goto fail;
+	g_string_append_printf(hdr, "%s-Quarantine-Original: %llu %s\n",
+	    prefix, (unsigned long long)sp->size, sum);
 	fd = open(tmp, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
@@ -84,7 +124,8 @@ field_safe(const char *s)
 
 void
 quarantine_log(const char *spool_dir, const struct envelope *envl,
-    const char *subject, const char *names, const char *scanners)
+    const char *subject, const char *names, const char *scanners,
+    const char *id)
 {
 	g_autofree char *path = g_strdup_printf("%s/log/quarantine.log",
 	    spool_dir);
@@ -103,8 +144,9 @@ quarantine_log(const char *spool_dir, const struct envelope *envl,
 
 		g_string_append_printf(rcpts, "%s%s", i ? "," : "", r);
 	}
-	line = g_strdup_printf("%s\t%s\t%s\t%s\t%s\t%s\n", date, from,
-	    rcpts->str, subj, nm, scanners);
+	/* Q-S's six fields, then the id qscan list/show/release take. */
+	line = g_strdup_printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", date, from,
+	    rcpts->str, subj, nm, scanners, id);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0640);
 	if (fd < 0 || fd_write_all(fd, line, strlen(line)) != 0)

@@ -63,13 +63,13 @@ av_reason | grep -q 'clamav\|clamd' || fail "quarantine: reason does not name th
 [ -z "$(ls -A "$Q/tmp")" ] || fail "quarantine: files left in tmp/"
 check_quarantined "quarantine" "$V" alice@a.example bob@b.example carol@c.example ||
     fail "quarantine: the maildir file is wrong"
-# quarantine.log: date TAB sender TAB recipients TAB Subject TAB names TAB scanners.
+# quarantine.log: date TAB sender TAB recipients TAB Subject TAB names TAB scanners TAB id.
 python3 - "$T/spool/log/quarantine.log" <<'PY' || fail "quarantine.log: $(cat "$T/spool/log/quarantine.log")"
 import email.utils, re, sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 assert len(lines) == 1, lines
 f = lines[0].split("\t")
-assert len(f) == 6, f
+assert len(f) == 7, f
 assert email.utils.parsedate_to_datetime(f[0]) is not None, f[0]
 assert f[1] == "alice@a.example", f[1]
 assert f[2] == "bob@b.example,carol@c.example", f[2]
@@ -77,6 +77,9 @@ assert f[3] == "eicar base64", f[3]
 assert "Eicar-Test-Signature" in f[4], f[4]
 # "clamav: VERSION/DB. clamd: VERSION/DB." (DB: whatever the engine says)
 assert re.fullmatch(r"clamav: \d[\d.]*/.+\. clamd: \d[\d.]*/.+\.", f[5]), f[5]
+# the id qscan list/show/release take: the maildir file's name
+import os
+assert os.path.isfile(os.path.join(os.path.dirname(sys.argv[1]), "..", "quarantine", "viruses", "new", f[6])), f[6]
 print("quarantine.log: " + " | ".join(f))
 PY
 expect_work_empty "quarantine"

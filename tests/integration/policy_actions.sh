@@ -73,7 +73,7 @@ expect "three-field filename line (.vbs, any size, any case)" 0 policy quarantin
 f=$(ls -t "$T/spool/quarantine/policy/new" | head -n 1)
 grep -q '^X-Qscan-Quarantine-Reason: policy: VBS scripts are not accepted' "$T/spool/quarantine/policy/new/$f" ||
     fail "quarantine reason: $(head -n 1 "$T/spool/quarantine/policy/new/$f")"
-tail -n 1 "$T/spool/log/quarantine.log" | awk -F '\t' 'NF == 6 && $5 ~ /VBS scripts/ { ok = 1 } END { exit !ok }' ||
+tail -n 1 "$T/spool/log/quarantine.log" | awk -F '\t' 'NF == 7 && $5 ~ /VBS scripts/ && $7 ~ /^[0-9]+\.M[0-9]+P/ { ok = 1 } END { exit !ok }' ||
     fail "quarantine.log: $(tail -n 1 "$T/spool/log/quarantine.log")"
 
 msg "$T/m" "get free money now"

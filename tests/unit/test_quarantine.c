@@ -81,6 +81,7 @@ test_store(void)
 	    "Tbob@b.example\0Tcarol@c.example\0\0";
 	g_autofree char *name = NULL, *why = NULL, *path = NULL;
 	g_autofree char *text = NULL, *tmp_names = NULL, *want = NULL;
+	g_autofree char *env64 = NULL, *sum = NULL;
 	g_autofree char *new_dir = g_build_filename(spool_dir, "quarantine",
 	    "viruses", "new", NULL);
 	g_autofree char *tmp_dir = g_build_filename(spool_dir, "quarantine",
@@ -95,7 +96,7 @@ test_store(void)
 	spool_message(&sp);
 	envelope_of(env_bytes, sizeof(env_bytes) - 1, &e);
 	CHECK_INT(quarantine_store(spool_dir, "viruses", "X-Qmail-Scanner",
-	    "virus Eicar-Test\nX-Forged: yes", &e, &sp, "m-1a2b", &name,
+	    "virus Eicar-Test\nX-Forged: yes", "parts=1\tx", &e, &sp, "m-1a2b", &name,
 	    &why), 0);
 	CHECK(why == NULL);
 	CHECK(name != NULL);
@@ -111,7 +112,14 @@ test_store(void)
 	    "Eicar-Test?X-Forged: yes\n"
 	    "X-Qmail-Scanner-Envelope-From: <bad??X-Injected: 1>\n"
 	    "X-Qmail-Scanner-Envelope-To: <bob@b.example>\n"
-	    "X-Qmail-Scanner-Envelope-To: <carol@c.example>\n%s", message);
+	    "X-Qmail-Scanner-Envelope-To: <carol@c.example>\n"
+	    "X-Qmail-Scanner-Quarantine-Facts: parts=1?x\n"
+	    "X-Qmail-Scanner-Quarantine-Envelope: %s\n"
+	    "X-Qmail-Scanner-Quarantine-Original: %zu %s\n%s",
+	    env64 = g_base64_encode((const guchar *)env_bytes,
+	    sizeof(env_bytes) - 1), sizeof(message) - 1,
+	    sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, message, -1),
+	    message);
 	CHECK(text != NULL && strcmp(text, want) == 0);
 	if (text && strcmp(text, want) != 0)
 		fprintf(stderr, "quarantined:\n%s\n", text);
@@ -133,7 +141,7 @@ test_null_sender(void)
 {
 	static const char env_bytes[] = "F\0Tbob@b.example\0\0";
 	g_autofree char *name = NULL, *why = NULL, *names = NULL;
-	g_autofree char *path = NULL, *text = NULL, *want = NULL;
+	g_autofree char *path = NULL, *text = NULL, *want = NULL, *sum = NULL;
 	g_autofree char *new_dir = g_build_filename(spool_dir, "quarantine",
 	    "policy", "new", NULL);
 	struct spool sp;
@@ -143,14 +151,18 @@ test_null_sender(void)
 	spool_message(&sp);
 	envelope_of(env_bytes, sizeof(env_bytes) - 1, &e);
 	CHECK_INT(quarantine_store(spool_dir, "policy", "X-Q", "policy: "
-	    "double_extension", &e, &sp, "m2", &name, &why), 0);
+	    "double_extension", NULL, &e, &sp, "m2", &name, &why), 0);
 	names = names_in(new_dir);
 	CHECK(name != NULL && strcmp(names, name) == 0);
 	path = g_build_filename(new_dir, name ? name : "-", NULL);
 	CHECK(g_file_get_contents(path, &text, NULL, NULL));
 	want = g_strdup_printf("X-Q-Quarantine-Reason: policy: "
 	    "double_extension\nX-Q-Envelope-From: <>\n"
-	    "X-Q-Envelope-To: <bob@b.example>\n%s", message);
+	    "X-Q-Envelope-To: <bob@b.example>\nX-Q-Quarantine-Facts: \n"
+	    "X-Q-Quarantine-Envelope: RgBUYm9iQGIuZXhhbXBsZQAA\n"
+	    "X-Q-Quarantine-Original: %zu %s\n%s", sizeof(message) - 1,
+	    sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, message, -1),
+	    message);
 	CHECK(text != NULL && strcmp(text, want) == 0);
 	unlink(path);
 	envelope_clear(&e);
@@ -173,7 +185,7 @@ test_store_fails(void)
 	spool_message(&sp);
 	envelope_of(env_bytes, sizeof(env_bytes) - 1, &e);
 	/* No such folder at all. */
-	CHECK_INT(quarantine_store(spool_dir, "spam", "X-Q", "spam", &e, &sp,
+	CHECK_INT(quarantine_store(spool_dir, "spam", "X-Q", "spam", NULL, &e, &sp,
 	    "m", &name, &why), -1);
 	CHECK(name == NULL);
 	CHECK(why != NULL && strstr(why, "quarantine") != NULL &&
@@ -181,7 +193,7 @@ test_store_fails(void)
 	g_clear_pointer(&why, g_free);
 	/* tmp/ there, new/ missing: the written file must not stay. */
 	CHECK(g_mkdir_with_parents(tmp_dir, 0700) == 0);
-	CHECK_INT(quarantine_store(spool_dir, "spam", "X-Q", "spam", &e, &sp,
+	CHECK_INT(quarantine_store(spool_dir, "spam", "X-Q", "spam", NULL, &e, &sp,
 	    "m", &name, &why), -1);
 	CHECK(name == NULL);
 	CHECK(why != NULL && strstr(why, strerror(ENOENT)) != NULL);
@@ -193,8 +205,8 @@ test_store_fails(void)
 	spool_close(&sp);
 }
 
-/* quarantine.log: one line appended per message, six TAB-separated
- * fields; TABs and line breaks in hostile fields cannot add fields or
+/* quarantine.log: one line appended per message, Q-S's six TAB-separated
+ * fields and the id; TABs and line breaks in hostile fields cannot add fields or
  * lines. */
 static void
 test_log_line(void)
@@ -212,14 +224,14 @@ test_log_line(void)
 	CHECK(g_file_set_contents(path, "earlier\n", -1, NULL));
 	envelope_of(env_bytes, sizeof(env_bytes) - 1, &e);
 	quarantine_log(spool_dir, &e, "Hi\tthere\r\nX: y", "Eicar-Test",
-	    "clamav: 1.4.6/27000");
+	    "clamav: 1.4.6/27000", "1.M2P3Qm.host");
 	CHECK(g_file_get_contents(path, &text, NULL, NULL));
 	lines = g_strsplit(text, "\n", -1);
 	CHECK_INT(g_strv_length(lines), 3);
 	CHECK(strcmp(lines[0], "earlier") == 0);
 	f = g_strsplit(lines[1], "\t", -1);
-	CHECK_INT(g_strv_length(f), 6);
-	if (g_strv_length(f) == 6) {
+	CHECK_INT(g_strv_length(f), 7);
+	if (g_strv_length(f) == 7) {
 		/* RFC 822 date, as Qmail-Scanner writes it */
 		CHECK(g_regex_match_simple("^[A-Z][a-z]{2}, [0-9]{2} "
 		    "[A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [-+][0-9]{4}$", f[0],
@@ -229,6 +241,7 @@ test_log_line(void)
 		CHECK(strcmp(f[3], "Hi?there??X: y") == 0);
 		CHECK(strcmp(f[4], "Eicar-Test") == 0);
 		CHECK(strcmp(f[5], "clamav: 1.4.6/27000") == 0);
+		CHECK(strcmp(f[6], "1.M2P3Qm.host") == 0);
 	}
 	CHECK(strcmp(lines[2], "") == 0);
 	g_strfreev(f);
