@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fd_pass.h"
@@ -89,4 +90,36 @@ role_read_settings(enum role_id role, int argc, struct role_settings *out)
 		role_log("settings refused: %s", why);
 		_exit(ROLE_EXIT_USAGE);
 	}
+}
+
+int
+role_check_peer(int type, int unix_ok)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int);
+	int got;
+
+	if (getsockopt(ROLE_FD_PEER, SOL_SOCKET, SO_TYPE, &got, &len) != 0) {
+		role_log("fd %d is not a socket: %s", ROLE_FD_PEER,
+		    strerror(errno));
+		return -1;
+	}
+	if (len != sizeof(int) || got != type) {
+		role_log("fd %d is not a %s socket", ROLE_FD_PEER,
+		    type == SOCK_DGRAM ? "datagram" : "stream");
+		return -1;
+	}
+	len = sizeof(ss);
+	if (getpeername(ROLE_FD_PEER, (struct sockaddr *)&ss, &len) != 0) {
+		role_log("fd %d is not connected: %s", ROLE_FD_PEER,
+		    strerror(errno));
+		return -1;
+	}
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
+	    !(unix_ok && ss.ss_family == AF_UNIX)) {
+		role_log("fd %d: unexpected address family %u", ROLE_FD_PEER,
+		    (unsigned)ss.ss_family);
+		return -1;
+	}
+	return ss.ss_family;
 }

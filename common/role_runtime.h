@@ -54,4 +54,11 @@ void role_read_settings(enum role_id role, int argc,
  * datagram (then any descriptor is closed). */
 ssize_t role_recv(uint8_t *buf, int *fd);
 
+/* Before lockdown, for a role given a connected peer on ROLE_FD_PEER:
+ * it must be a connected socket of `type` (SOCK_STREAM, SOCK_DGRAM)
+ * whose peer is AF_INET or AF_INET6, or AF_UNIX when unix_ok.  Returns
+ * the peer's family, or -1 after logging why.  The role never opens or
+ * connects anything itself. */
+int role_check_peer(int type, int unix_ok);
+
 #endif

@@ -62,38 +62,16 @@ static uint8_t clamd_line[CLAMD_REPLY_MAX + 1];
 static uint8_t clamd_chunk[sizeof(clamd_cmd_instream) + CLAMD_LEN_PREFIX +
     CLAMD_CHUNK_MAX + CLAMD_LEN_PREFIX];
 
-/* Before lockdown: fd 3 must be a connected stream socket, and a unix
- * one for FILDES (descriptors cannot cross TCP).  The role never opens
- * or connects anything itself. */
+/* Before lockdown: fd 3 a connected stream socket (role_check_peer),
+ * and a unix one for FILDES (descriptors cannot cross TCP). */
 static int
 clamd_check_peer(uint32_t mode)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(int);
-	int type;
+	int family = role_check_peer(SOCK_STREAM, 1);
 
-	if (getsockopt(ROLE_FD_PEER, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
-		role_log("fd %d is not a socket: %s", ROLE_FD_PEER,
-		    strerror(errno));
+	if (family < 0)
 		return -1;
-	}
-	if (len != sizeof(int) || type != SOCK_STREAM) {
-		role_log("fd %d is not a stream socket", ROLE_FD_PEER);
-		return -1;
-	}
-	len = sizeof(ss);
-	if (getpeername(ROLE_FD_PEER, (struct sockaddr *)&ss, &len) != 0) {
-		role_log("fd %d is not connected: %s", ROLE_FD_PEER,
-		    strerror(errno));
-		return -1;
-	}
-	if (ss.ss_family != AF_UNIX && ss.ss_family != AF_INET &&
-	    ss.ss_family != AF_INET6) {
-		role_log("fd %d: unexpected address family %u", ROLE_FD_PEER,
-		    (unsigned)ss.ss_family);
-		return -1;
-	}
-	if (mode == ROLE_CLAMD_FILDES && ss.ss_family != AF_UNIX) {
+	if (mode == ROLE_CLAMD_FILDES && family != AF_UNIX) {
 		role_log("fildes mode needs a unix socket to clamd");
 		return -1;
 	}

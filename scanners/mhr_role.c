@@ -348,38 +348,6 @@ mhr_scan_part(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 	return SCAN_CLEAN;
 }
 
-/* Before lockdown: fd 3 must be a connected datagram socket to an IP
- * address; the role never opens or connects anything itself. */
-static int
-mhr_check_peer(void)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(int);
-	int type;
-
-	if (getsockopt(ROLE_FD_PEER, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
-		role_log("fd %d is not a socket: %s", ROLE_FD_PEER,
-		    strerror(errno));
-		return -1;
-	}
-	if (len != sizeof(int) || type != SOCK_DGRAM) {
-		role_log("fd %d is not a datagram socket", ROLE_FD_PEER);
-		return -1;
-	}
-	len = sizeof(ss);
-	if (getpeername(ROLE_FD_PEER, (struct sockaddr *)&ss, &len) != 0) {
-		role_log("fd %d is not connected: %s", ROLE_FD_PEER,
-		    strerror(errno));
-		return -1;
-	}
-	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
-		role_log("fd %d: unexpected address family %u", ROLE_FD_PEER,
-		    (unsigned)ss.ss_family);
-		return -1;
-	}
-	return 0;
-}
-
 /* The role's code for one message (exec'd, or a warm child after its
  * fork): settings and peer checked, the id key drawn, lockdown, then
  * the scan loop. */
@@ -395,7 +363,7 @@ mhr_one_message(const char *dir)
 		role_log("settings: mhr.hashes names no hash");
 		_exit(ROLE_EXIT_USAGE);
 	}
-	if (mhr_check_peer() != 0)
+	if (role_check_peer(SOCK_DGRAM, 0) < 0)
 		_exit(ROLE_EXIT_INIT);
 	/* Per message, after a warm child's fork: siblings never share a
 	 * key. */
