@@ -1,10 +1,12 @@
 /* broker: qscan list, show, release, delete (docs/quarantine.md);
  * trusted. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -500,6 +502,36 @@ rescan_user(const struct qscan_config *cfg)
 	return 0;
 }
 
+/* One release, delete or cleanup at a time: a cleanup beside a release
+ * would unlink the entry between its delivery and its mark (delivered,
+ * then "not marked"), two releases would deliver it twice.  The lock is
+ * the quarantine directory's own flock, held until exit: no lock file
+ * to own, none left behind; list and show take none. */
+static int
+quarantine_lock(const struct qscan_config *cfg, const char *what)
+{
+	g_autofree char *dir = g_build_filename(cfg->spool_dir, "quarantine",
+	    NULL);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		fprintf(stderr, "qscan: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	rc = flock(fd, LOCK_EX | LOCK_NB);
+	if (rc != 0 && errno == EWOULDBLOCK) {
+		fprintf(stderr, "qscan: %s: waiting for another qscan "
+		    "release, delete or cleanup\n", what);
+		while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+			;
+	}
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "qscan: cannot lock %s: %s\n", dir, strerror(errno));
+	close(fd);
+	return -1;
+}
+
 int
 qscan_quarantine_cmd(struct qscan_config *cfg, int argc, char **argv)
 {
@@ -509,6 +541,9 @@ qscan_quarantine_cmd(struct qscan_config *cfg, int argc, char **argv)
 		rescan |= strcmp(argv[0], "release") == 0 &&
 		    strcmp(argv[i], "--rescan") == 0;
 	if ((rescan ? rescan_user(cfg) : qscan_quarantine_user(cfg)) != 0)
+		return QX_ERROR;
+	if (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "show") != 0 &&
+	    quarantine_lock(cfg, argv[0]) != 0)
 		return QX_ERROR;
 	if (strcmp(argv[0], "list") == 0)
 		return cmd_list(cfg, argc, argv);

@@ -254,6 +254,35 @@ qscan cleanup
 grep -q "^cleanup: removed 0 files" "$T/out" || fail "cleanup again: $(cat "$T/out")"
 pass "cleanup: --dry-run removes nothing; then the 5 aged files, and says so; fresh, half-written and younger files stay"
 
+# 10b. One release, delete or cleanup at a time: each waits for the
+# quarantine directory's lock (held here by flock(1), as qscan holds it);
+# list does not.
+hold_lock() {
+	rm -f "$T/locked" "$T/unlocked"
+	flock "$Q" sh -c "touch '$T/locked'; sleep 2; touch '$T/unlocked'" &
+	holder=$!
+	n=0
+	while [ ! -e "$T/locked" ]; do
+		n=$((n + 1)); [ "$n" -lt 100 ] || fail "flock(1) never took the lock"; sleep 0.05
+	done
+}
+hold_lock
+qscan list
+expect_qrc 0 "list beside the lock"
+[ ! -e "$T/unlocked" ] || fail "list waited for the lock"
+wait "$holder"
+for cmd in "cleanup" "delete $DID"; do
+	hold_lock
+	# shellcheck disable=SC2086
+	qscan $cmd
+	expect_qrc 0 "$cmd under the lock"
+	grep -q "waiting for another qscan release, delete or cleanup" "$T/err" || fail "$cmd: no word of waiting: $(cat "$T/err")"
+	[ -e "$T/unlocked" ] || fail "$cmd ran while the lock was held"
+	wait "$holder"
+done
+[ ! -e "$Q/viruses/new/$DID" ] || fail "delete under the lock: $DID kept"
+pass "cleanup and delete wait for the quarantine lock, list does not"
+
 # 11. The shipped cron line and logrotate file: well formed.
 grep -Eq '^[0-9]+ [0-9]+ \* \* \*	qscand	/.*/qscan cleanup$' "$QSCAN_BUILD/conf/qscan.cron" ||
     fail "qscan.cron: $(cat "$QSCAN_BUILD/conf/qscan.cron")"
