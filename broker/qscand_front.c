@@ -58,14 +58,19 @@ struct zslot {
 	char since[32];		/* when it began to serve (UTC), for the log */
 };
 
-/* Per role at most three slots, and at most two of them alive: `next`
- * is asked for only while `old` is gone (docs/warm.md, "Signature
- * updates"). */
+/* Zygotes retiring at once, per role: the monitor lets two of a role
+ * live (ZYGOTES_PER_ROLE), so a cur may retire while the one before it
+ * still finishes its children, and there is then no cur. */
+#define RETIRING_MAX		2
+
+/* Per role at most four slots, and at most two of them alive: `next`
+ * is asked for only while no `old` lives (docs/warm.md, "Signature
+ * updates"), a successor only while fewer than two live. */
 struct front_role {
 	enum role_id role;
 	struct zslot cur;	/* the one that gets work */
 	struct zslot next;	/* its successor, loading or canaried next */
-	struct zslot old;	/* retiring: its log and its end only */
+	struct zslot old[RETIRING_MAX];	/* retiring: its log and its end */
 	int starting;		/* asked the monitor, no answer yet */
 	int next_wanted;	/* a reload or a database change: start next */
 	char asked_stamp[DB_STAMP_LEN];	/* clamav: at the last MON_START */
@@ -186,6 +191,30 @@ slot_move(struct zslot *to, struct zslot *from)
 	from->records_fd = from->log_fd = -1;
 }
 
+/* The zygotes of r alive (the monitor's count: at most two). */
+static int
+front_live(const struct front_role *r)
+{
+	int n = (r->cur.pid != 0) + (r->next.pid != 0);
+
+	for (int i = 0; i < RETIRING_MAX; i++)
+		n += r->old[i].pid != 0;
+	return n;
+}
+
+/* cur retires (or was killed): into a free old slot, where its log is
+ * read to its end and its exit recognised.  There is always one: two
+ * live at most, cur one of them. */
+static void
+front_cur_to_old(struct front_role *r)
+{
+	int i;
+
+	for (i = 0; i < RETIRING_MAX - 1 && r->old[i].pid != 0; i++)
+		;
+	slot_move(&r->old[i], &r->cur);
+}
+
 /* Now, in UTC, for a log line that names a moment. */
 static void
 utc_now(char out[32])
@@ -232,12 +261,27 @@ front_promote_next(struct front_role *r)
 static void
 front_retire(struct front *f, struct front_role *r)
 {
-	if (r->cur.pid == 0)
+	pid_t was = r->cur.pid;
+
+	if (was == 0)
 		return;
-	slot_move(&r->old, &r->cur);
-	if (front_promote_next(r) && !f->stopping && !r->starting &&
-	    r->restart_at == 0)
+	front_cur_to_old(r);
+	if (!front_promote_next(r) || f->stopping || r->starting ||
+	    r->restart_at != 0)
+		return;
+	if (front_live(r) < 2) {
 		front_start(f, r);
+		return;
+	}
+	/* The one before it still finishes its children: a third would
+	 * break the bound of two (two engines, for clamav).  Its end starts
+	 * the successor (front_on_exited). */
+	for (int i = 0; i < RETIRING_MAX; i++)
+		if (r->old[i].pid != 0 && r->old[i].pid != was)
+			log_info("zygote %s pid %d: retiring while pid %d "
+			    "still finishes its children: a successor starts "
+			    "when one of them ends", role_id_name(r->role),
+			    (int)was, (int)r->old[i].pid);
 }
 
 /* next will not serve: it is left to end, and the same databases are
@@ -259,7 +303,7 @@ front_swap(struct front_role *r)
 
 	if (r->cur.records_fd >= 0)
 		(void)zygote_tell_retire(r->cur.records_fd);
-	slot_move(&r->old, &r->cur);
+	front_cur_to_old(r);
 	slot_move(&r->cur, &r->next);
 	if (was != 0)
 		log_info("zygote %s pid %d: canary passed, serving; pid %d "
@@ -315,7 +359,7 @@ front_canary(struct front *f, struct front_role *r, struct zslot *z)
 	log_err("zygote %s pid %d: CANARY FAILED (%s): killing it",
 	    role_id_name(r->role), (int)z->pid, why);
 	front_ask(f, MON_KILL, r->role, z->pid);
-	slot_move(&r->old, &r->cur);
+	front_cur_to_old(r);
 	if (front_promote_next(r) && !f->stopping)
 		front_schedule_restart(r);
 }
@@ -413,10 +457,17 @@ front_next_ended(struct front *f, struct front_role *r, int status)
 static void
 front_on_exited(struct front *f, struct front_role *r, pid_t pid, int status)
 {
-	if (r->old.pid == pid) {
+	for (int i = 0; i < RETIRING_MAX; i++) {
+		if (r->old[i].pid != pid)
+			continue;
+		front_drain_log(r, &r->old[i]);
 		log_info("zygote %s pid %d: ended (replaced, wait status %d)",
 		    role_id_name(r->role), (int)pid, status);
-		slot_clear(&r->old);
+		slot_clear(&r->old[i]);
+		/* A successor that waited for room (front_retire). */
+		if (r->cur.pid == 0 && r->next.pid == 0 && !r->starting &&
+		    r->restart_at == 0 && !f->stopping)
+			front_start(f, r);
 		return;
 	}
 	if (r->next.pid == pid) {
@@ -560,7 +611,8 @@ front_fork_worker(struct front *f, int fd, uid_t uid)
 	for (unsigned i = 0; i < f->n; i++) {
 		slot_clear(&f->r[i].cur);
 		slot_clear(&f->r[i].next);
-		slot_clear(&f->r[i].old);
+		for (int j = 0; j < RETIRING_MAX; j++)
+			slot_clear(&f->r[i].old[j]);
 	}
 	if (f->db.open)
 		db_watch_close(&f->db.w);
@@ -693,7 +745,8 @@ front_clocks(struct front *f)
 		struct front_role *r = &f->r[i];
 
 		if (!f->stopping && r->cur.pid == 0 && !r->starting &&
-		    r->restart_at != 0 && now >= r->restart_at) {
+		    r->restart_at != 0 && now >= r->restart_at &&
+		    front_live(r) < 2) {
 			r->restart_at = 0;
 			front_start(f, r);
 		}
@@ -702,7 +755,7 @@ front_clocks(struct front *f)
 		/* A next only beside a serving cur, and never while old
 		 * lives: at most two engines at once. */
 		if (r->next_wanted && !f->stopping && r->cur.canaried &&
-		    r->next.pid == 0 && r->old.pid == 0 && !r->starting) {
+		    front_live(r) == 1 && !r->starting) {
 			r->next_wanted = 0;
 			front_start(f, r);
 		}
@@ -746,12 +799,16 @@ front_on_signal(struct front *f)
 	}
 }
 
-/* Which slot a pollfd is about: who[i] = role index * 6 + slot * 2
- * (0 cur, 1 next, 2 old) + 1 for its log; -1 the databases' inotify. */
+/* Which slot a pollfd is about: who[i] = role index * SLOT_FDS + slot
+ * * 2 (0 cur, 1 next, 2.. old) + 1 for its log; -1 the databases'
+ * inotify. */
+#define SLOTS		(2 + RETIRING_MAX)
+#define SLOT_FDS	(SLOTS * 2)
 static struct zslot *
 front_slot(struct front_role *r, int which)
 {
-	return which == 0 ? &r->cur : which == 1 ? &r->next : &r->old;
+	return which == 0 ? &r->cur : which == 1 ? &r->next :
+	    &r->old[which - 2];
 }
 
 /* The descriptors the loop watches: the monitor, signals, the hook's
@@ -765,16 +822,16 @@ front_pollfds(struct front *f, struct pollfd *p, int *who)
 	p[n++] = (struct pollfd){ .fd = f->sfd, .events = POLLIN };
 	p[n++] = (struct pollfd){ .fd = f->q->hook_listen, .events = POLLIN };
 	for (unsigned i = 0; i < f->n; i++)
-		for (int which = 0; which < 3; which++) {
+		for (int which = 0; which < SLOTS; which++) {
 			struct zslot *z = front_slot(&f->r[i], which);
 
 			if (z->records_fd >= 0) {
-				who[n] = (int)(i * 6 + which * 2);
+				who[n] = (int)(i * SLOT_FDS + which * 2);
 				p[n++] = (struct pollfd){ .fd = z->records_fd,
 				    .events = POLLIN };
 			}
 			if (z->log_fd >= 0) {
-				who[n] = (int)(i * 6 + which * 2 + 1);
+				who[n] = (int)(i * SLOT_FDS + which * 2 + 1);
 				p[n++] = (struct pollfd){ .fd = z->log_fd,
 				    .events = POLLIN };
 			}
@@ -814,7 +871,7 @@ void
 front_run(struct qscand *q, int monitor_sock)
 {
 	struct front f = { .q = q, .mon = monitor_sock };
-	struct pollfd p[4 + (1 + SCANNERS_MAX) * 6];
+	struct pollfd p[4 + (1 + SCANNERS_MAX) * SLOT_FDS];
 	int who[G_N_ELEMENTS(p)];
 	g_autofree char *why = NULL;
 	sigset_t set;
@@ -838,7 +895,8 @@ front_run(struct qscand *q, int monitor_sock)
 		r->backoff_s = BACKOFF_MIN_S;
 		r->cur.records_fd = r->cur.log_fd = -1;
 		r->next.records_fd = r->next.log_fd = -1;
-		r->old.records_fd = r->old.log_fd = -1;
+		for (int j = 0; j < RETIRING_MAX; j++)
+			r->old[j].records_fd = r->old[j].log_fd = -1;
 	}
 	front_db_open(&f);
 	for (unsigned i = 0; i < f.n; i++)
@@ -876,8 +934,8 @@ front_run(struct qscand *q, int monitor_sock)
 					front_db_look(&f);
 				continue;
 			}
-			r = &f.r[who[i] / 6];
-			z = front_slot(r, (who[i] / 2) % 3);
+			r = &f.r[who[i] / SLOT_FDS];
+			z = front_slot(r, (who[i] % SLOT_FDS) / 2);
 			/* An earlier event this round may have closed it. */
 			if (who[i] % 2 == 0 && z->records_fd == p[i].fd)
 				front_on_records(&f, r, z);
