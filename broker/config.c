@@ -40,6 +40,10 @@ static const struct choice failure_actions[] = {
 static const struct choice virus_actions[] = {
 	{ "quarantine", VIRUS_QUARANTINE }, { "reject", VIRUS_REJECT },
 	{ "drop", VIRUS_DROP }, { NULL, 0 } };
+/* An unscannable message is kept either way. */
+static const struct choice crash_repeats_actions[] = {
+	{ "reject", VIRUS_REJECT }, { "quarantine", VIRUS_QUARANTINE },
+	{ NULL, 0 } };
 static const struct choice fallbacks[] = {
 	{ "exec", FALLBACK_EXEC }, { "tempfail", FALLBACK_TEMPFAIL },
 	{ NULL, 0 } };
@@ -80,6 +84,9 @@ static const struct key_spec keys[] = {
 	{ "limits", "max_expanded_bytes", K_U64, OFF(max_expanded_bytes), 1024, 64 * GiB },
 	{ "limits", "max_expansion_ratio", K_UINT, OFF(max_expansion_ratio), 0, 1000000 },
 	{ "limits", "role_timeout_ms", K_UINT, OFF(role_timeout_ms), 100, 3600000 },
+	{ "limits", "crash_repeats", K_UINT, OFF(crash_repeats), 0, 1000 },
+	{ "limits", "crash_repeats_action", K_CHOICE, OFF(crash_repeats_action),
+	  0, 0, crash_repeats_actions, "takes reject or quarantine" },
 	{ "qscan", "scanners", K_SCANNERS, OFF(scanners), 0, 0 },
 	{ "qscan", "scan_raw", K_BOOL, OFF(scan_raw), 0, 0 },
 	{ "qscan", "scan_failure_action", K_CHOICE, OFF(scan_failure_action), 0, 0,
@@ -225,6 +232,8 @@ config_defaults(struct qscan_config *c)
 	c->service_syslog = FALSE;
 	c->quarantine_days = 14;	/* Qmail-Scanner's -z */
 	c->crash_days = 14;
+	c->crash_repeats = 3;
+	c->crash_repeats_action = VIRUS_REJECT;
 	c->archive_days = 0;
 	c->zygote_max_children = DEFAULT_ZYGOTE_MAX_CHILDREN;
 }

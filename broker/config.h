@@ -57,6 +57,10 @@ struct qscan_config {
 	/* A part over an engine's own limit, unscanned by that engine. */
 	enum over_limit_action unchecked_action;
 	enum virus_action virus_action;
+	/* A content that crashed a role this often is unscannable (0: off),
+	 * then kept and refused (VIRUS_REJECT) or kept (VIRUS_QUARANTINE). */
+	unsigned crash_repeats;
+	enum virus_action crash_repeats_action;
 	unsigned reject_text_fd;	/* 0: off */
 	char *policy_file;		/* "none": no policy */
 	char *clamav_database;

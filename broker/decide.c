@@ -15,6 +15,7 @@ verdict_name(enum verdict v)
 	case VERDICT_SPAM:	return "spam";
 	case VERDICT_LIMITS:	return "limits";
 	case VERDICT_TEMPFAIL:	return "tempfail";
+	case VERDICT_UNSCANNABLE: return "unscannable";
 	default:		return "unknown";
 	}
 }
@@ -190,6 +191,12 @@ decide(const struct qscan_config *cfg, const struct decide_facts *f,
 		break;
 	case VERDICT_POLICY:
 		by_policy_action(cfg, f, o);
+		break;
+	case VERDICT_UNSCANNABLE:
+		/* Kept either way: a copy for whoever looks at the crash. */
+		quarantine(o, "crashes");
+		if (cfg->crash_repeats_action == VIRUS_REJECT)
+			answer(o, QQ_PERM_REFUSED);
 		break;
 	case VERDICT_SPAM:
 	default:

@@ -20,6 +20,9 @@ enum verdict {
 	VERDICT_SPAM,
 	VERDICT_LIMITS,
 	VERDICT_TEMPFAIL,
+	/* It crashed a role [limits] crash_repeats times: kept in
+	 * quarantine/crashes/, refused or accepted by crash_repeats_action. */
+	VERDICT_UNSCANNABLE,
 };
 
 const char *verdict_name(enum verdict v);

@@ -47,7 +47,8 @@ carry_quarantine(struct execute_ctx *x, struct outcome *o, const char *folder)
 	quarantine_log(x->cfg->spool_dir, x->envl,
 	    s->facts.headers[HDR_SUBJECT], s->verdict == VERDICT_VIRUS ?
 	    names : s->reason, s->verdict == VERDICT_VIRUS ? engines :
-	    "policy.", qname);
+	    s->verdict == VERDICT_UNSCANNABLE ? "crash-repeats." : "policy.",
+	    qname);
 }
 
 /* The text goes only to a descriptor that came to us as a pipe (from

@@ -98,6 +98,7 @@ scan_message(struct broker *b, char **setup_why)
 	s->envl = &b->envl;
 	s->remote_ip = b->be.remote_ip;
 	s->relay = b->be.relay;
+	s->count_crashes = 1;
 	/* A worker's monitor ran it once, before any input. */
 	setup_rc = b->setup_done ? 0 : pipeline_setup(&b->cfg, &b->privs,
 	    log_warning, setup_why);

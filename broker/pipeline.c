@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "crash_repeats.h"
 #include "log.h"
 #include "sandbox.h"
 #include "pipeline_steps.h"
@@ -159,6 +160,28 @@ pipeline_role_user(enum role_id role, uid_t *uid, gid_t *gid)
 	*gid = role_gid[role];
 }
 
+/* One more crash of a role on this content (crash_repeats.c): the count
+ * decides in pipeline_run() once every step is done. */
+static void
+count_crash(struct scan *s, const char *role)
+{
+	g_autofree char *why = NULL;
+	char hex[CRASH_HASH_HEX];
+	unsigned n;
+
+	if (crash_repeats_count(s->cfg->spool_dir, s->spool->fd,
+	    s->spool->size, s->cfg->crash_days, hex, &n, &why) != 0) {
+		log_err("crash repeats: not counted: %s", why);
+		return;
+	}
+	log_err("crash repeats: role %s crashed on content sha256 %s: "
+	    "crash %u of %u", role, hex, n, s->cfg->crash_repeats);
+	if (n > s->crash_count) {
+		s->crash_count = n;
+		memcpy(s->crash_hash, hex, sizeof(s->crash_hash));
+	}
+}
+
 void
 pipeline_keep_crash_sample(struct scan *s, const char *role)
 {
@@ -174,6 +197,8 @@ pipeline_keep_crash_sample(struct scan *s, const char *role)
 		log_err("crash sample kept as %s/%s", dir, name);
 	if (dfd >= 0)
 		close(dfd);
+	if (s->count_crashes && s->cfg->crash_repeats > 0)
+		count_crash(s, role);
 }
 
 void
@@ -184,6 +209,8 @@ pipeline_run(struct scan *s)
 	s->failure = FAIL_NONE;
 	s->reason[0] = '\0';
 	s->unchecked_decides = 0;
+	s->crash_count = 0;
+	s->crash_hash[0] = '\0';
 	/* Warm, every zygote was canaried by the front before it got
 	 * work and at every canary interval since (docs/warm.md). */
 	if (s->warm == NULL && step_canary(s) != 0)
@@ -200,6 +227,17 @@ pipeline_run(struct scan *s)
 	if (loaded_policy != NULL && (s->verdict == VERDICT_CLEAN ||
 	    s->verdict == VERDICT_LIMITS))
 		step_policy(s, loaded_policy);
+	/* A content that crashes a role every time would be retried for
+	 * days, a crash each time: after crash_repeats it is a verdict. */
+	if (s->verdict == VERDICT_TEMPFAIL && s->cfg->crash_repeats > 0 &&
+	    s->crash_count >= s->cfg->crash_repeats) {
+		s->verdict = VERDICT_UNSCANNABLE;
+		s->failure = FAIL_NONE;
+		snprintf(s->reason, sizeof(s->reason), "crashed a role %u "
+		    "times: sha256 %s", s->crash_count, s->crash_hash);
+		log_err("crash repeats: sha256 %s crashed a role %u times: "
+		    "unscannable", s->crash_hash, s->crash_count);
+	}
 }
 
 void

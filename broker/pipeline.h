@@ -55,6 +55,12 @@ struct scan {
 	/* The policy's findings (matches, the decision) when it ran. */
 	struct policy_result policy;
 	int policy_ran;
+	/* The hook's own messages (not qscan check's, nor a release's):
+	 * each crash of a role counts against the content
+	 * (crash_repeats.c). */
+	int count_crashes;
+	unsigned crash_count;		/* the most crashes of this content */
+	char crash_hash[65];		/* its SHA-256, when counted */
 };
 
 /* Once per process, after privileges are dropped: what [sandbox]

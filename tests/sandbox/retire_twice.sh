@@ -1,5 +1,5 @@
 #!/bin/sh
-# Two retirements in a row (docs/warm.md, "Two zygotes at most"): the
+# Two retirements in a row (docs/warm.md, "Signature updates"): the
 # unpack zygote A retires at service.zygote_max_children (its canary
 # and two messages) while a slow
 # child of its is still in flight; its successor B serves its own two and

@@ -12,6 +12,7 @@ struct settings {
 	enum virus_action virus;
 	enum over_limit_action limits, unchecked, oversize;
 	unsigned reject_text_fd;
+	int crash_quarantine;	/* crash_repeats_action = quarantine */
 };
 
 #define DEFAULTS { VIRUS_QUARANTINE, ACTION_REJECT, ACTION_PASS, \
@@ -111,6 +112,18 @@ static const struct row rows[] = {
 	{ "scanner failed, pass", DEFAULTS, { SCANNED(VERDICT_CLEAN),
 	    .reason = "" }, "clean", "queue", 0, 1, 0, NULL, "" },
 
+	/* Crashed a role crash_repeats times: kept either way, refused by
+	 * default (even with reject_text_fd: no rule's text to give). */
+	{ "unscannable reject", { VIRUS_QUARANTINE, ACTION_REJECT,
+	    ACTION_PASS, ACTION_REJECT, 6 }, { SCANNED(VERDICT_UNSCANNABLE),
+	    .reason = "crashed a role 3 times: sha256 ab" },
+	    "unscannable", "reject", 31, 0, 0, "crashes",
+	    "crashed a role 3 times: sha256 ab" },
+	{ "unscannable quarantine", { VIRUS_QUARANTINE, ACTION_REJECT,
+	    ACTION_PASS, ACTION_REJECT, 0, 1 },
+	    { SCANNED(VERDICT_UNSCANNABLE), .reason = "c" },
+	    "unscannable", "quarantine", 0, 0, 0, "crashes", "c" },
+
 	/* Virus by virus_action. */
 	{ "virus quarantine", DEFAULTS, { SCANNED(VERDICT_VIRUS),
 	    .reason = "clamav:Eicar" },
@@ -194,6 +207,8 @@ apply(struct qscan_config *cfg, const struct settings *set)
 	cfg->unchecked_action = set->unchecked;
 	cfg->oversize_action = set->oversize;
 	cfg->reject_text_fd = set->reject_text_fd;
+	if (set->crash_quarantine)
+		cfg->crash_repeats_action = VIRUS_QUARANTINE;
 }
 
 static void
