@@ -84,6 +84,7 @@ static const struct key_spec keys[] = {
 	{ "limits", "max_expanded_bytes", K_U64, OFF(max_expanded_bytes), 1024, 64 * GiB },
 	{ "limits", "max_expansion_ratio", K_UINT, OFF(max_expansion_ratio), 0, 1000000 },
 	{ "limits", "role_timeout_ms", K_UINT, OFF(role_timeout_ms), 100, 3600000 },
+	{ "limits", "max_seconds", K_UINT, OFF(max_seconds), 10, 86400 },
 	{ "limits", "crash_repeats", K_UINT, OFF(crash_repeats), 0, 1000 },
 	{ "limits", "crash_repeats_action", K_CHOICE, OFF(crash_repeats_action),
 	  0, 0, crash_repeats_actions, "takes reject or quarantine" },
@@ -233,6 +234,7 @@ config_defaults(struct qscan_config *c)
 	c->quarantine_days = 14;	/* Qmail-Scanner's -z */
 	c->crash_days = 14;
 	c->crash_repeats = 3;
+	c->max_seconds = 1200;
 	c->crash_repeats_action = VIRUS_REJECT;
 	c->archive_days = 0;
 	c->zygote_max_children = DEFAULT_ZYGOTE_MAX_CHILDREN;

@@ -48,6 +48,10 @@ struct qscan_config {
 	uint64_t max_expanded_bytes;
 	unsigned max_expansion_ratio;	/* 0: off */
 	unsigned role_timeout_ms;
+	/* The hook's own deadline (Qmail-Scanner's MAXTIME), seconds: past
+	 * it the hook exits 52, up to the moment qmail-queue has been given
+	 * the whole message and envelope (queue.c). */
+	unsigned max_seconds;
 
 	/* AV: scanner roles in the order they run. */
 	int scanners[SCANNERS_MAX];	/* enum role_id */

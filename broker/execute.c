@@ -82,10 +82,9 @@ carry_queue(struct execute_ctx *x, struct outcome *o)
 	enum qscan_failure failure = FAIL_NONE;
 	int code;
 
-	/* Past this point the message may be queued: our own alarm must
-	 * not turn a delivery into a tempfail and a duplicate.  qmail-queue
-	 * has its own limit (DEATH, 24 hours). */
-	alarm(0);
+	/* Our alarm runs on while qmail-queue is given the message: one
+	 * that does not read is given up at limits.max_seconds.
+	 * queue_deliver() stops it once everything is written. */
 	if (queue_is_self(x->cfg->qmail_queue)) {
 		log_err("LOOP: qmail_queue %s is qmail-scanner-queue itself; "
 		    "refusing to run it", x->cfg->qmail_queue);

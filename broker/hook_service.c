@@ -164,9 +164,8 @@ hook_queue(int sock, const struct hook_args *a, struct svc_msg *q)
 	const char *why;
 	int code, rc;
 
-	/* Past this point the message may be queued: no alarm may turn
-	 * a delivery into a tempfail and a duplicate. */
-	alarm(0);
+	/* The alarm runs on until qmail-queue has everything
+	 * (queue_deliver()). */
 	rc = svc_recv(sock, HOOK_EXIT_WAIT_MS, &e, &why);
 	if (rc != SVC_QUEUE_ENVELOPE) {
 		log_err("service: no envelope after SVC_QUEUE (%s): nothing "

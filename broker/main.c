@@ -27,7 +27,8 @@
 #include "privs.h"
 #include "qscan-config.h"
 
-/* Qmail-Scanner's MAXTIME: a broker stuck this long gives up (52). */
+/* Qmail-Scanner's MAXTIME: a broker stuck this long gives up (52); until
+ * the configuration is read (then limits.max_seconds). */
 #define BROKER_MAX_SECONDS 1200
 
 /* How long the hook waits for SVC_READY beyond the service's own wait
@@ -99,6 +100,7 @@ load_settings(struct broker *b, int privileged)
 		return qq_exit_for_failure(FAIL_CONFIG);
 	}
 	log_open("qmail-scanner-queue", b->cfg.use_syslog, TRUE);
+	alarm(b->cfg.max_seconds);
 	if (privs_become(b->cfg.broker_user, &b->privs, &why) != 0) {
 		log_err("privileges: %s", why);
 		return qq_exit_for_failure(FAIL_INTERNAL);

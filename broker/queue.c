@@ -89,6 +89,11 @@ queue_deliver(const char *qmail_queue, const char *header,
 	if (msg[1] >= 0)
 		close(msg[1]);
 	close(envp[1]);
+	/* From here qmail-queue may commit: the caller's alarm must not turn
+	 * a delivery into a tempfail and a duplicate.  Until here it may:
+	 * qmail-queue commits nothing before the envelope's end, and our
+	 * exit closes its input.  It has its own limit (DEATH, 24 hours). */
+	alarm(0);
 	sigaction(SIGPIPE, &old, NULL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {

@@ -185,6 +185,26 @@ set_qq "$T/qq-half81"
 run "$T/big" "$T/e"
 row "qmail-queue reads 100 bytes, exits 81" \
     "exit 81: \`$(answer 81)\`; not queued; work/ empty" "$(observe)"
+
+# Hanging: one that never reads is given up at limits.max_seconds (its
+# input closes with our exit: it commits nothing); one that read
+# everything and hangs before it exits is waited for (it may have
+# committed: a tempfail would be a duplicate).
+printf '#!/bin/sh\necho $$ > %s/qq.pid\nexec sleep 60\n' "$T" > "$T/qq-hang"
+chmod 755 "$T/qq-hang"
+set_qq "$T/qq-hang"
+sed -i 's/^\[limits\]$/[limits]\nmax_seconds = 10/' "$T/qscan.conf"
+run "$T/big" "$T/e"
+kill "$(cat "$T/qq.pid")" 2>/dev/null || true
+row "qmail-queue never reads (max_seconds = 10)" \
+    "exit 52: \`$(answer 52)\`; not queued; work/ empty" "$(observe)"
+printf '#!/bin/sh\ncat > %s/rec/message\ncat <&1 > /dev/null\nsleep 12\nexit 0\n' "$T" > "$T/qq-slow"
+chmod 755 "$T/qq-slow"
+set_qq "$T/qq-slow"
+sed -i 's/^\[limits\]$/[limits]\nmax_seconds = 10/' "$T/qscan.conf"
+run "$T/m" "$T/e"
+row "qmail-queue reads everything, then takes 12 s to exit 0 (max_seconds = 10)" \
+    "exit 0: \`$(answer 0)\`; queued; work/ empty" "$(observe)"
 cp "$T/qscan.base" "$T/qscan.conf"
 
 # ---- Roles ------------------------------------------------------------------
