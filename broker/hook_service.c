@@ -176,7 +176,7 @@ hook_notify(int sock, const struct hook_args *a, struct svc_msg *q)
 		svc_msg_clear(&e);
 		return -1;
 	}
-	rc = hook_spool_ok(q->fd, q->size) &&
+	rc = q->text[0] == '\0' && hook_spool_ok(q->fd, q->size) &&
 	    hook_take_envelope(e.fd, e.size, &envl) == 0 &&
 	    envelope_parse(envl.raw->data, envl.raw->len,
 	    ENVELOPE_RECIPIENTS_MAX, &parsed) == ENVELOPE_OK &&

@@ -105,8 +105,9 @@ char *notify_clean_value(const char *v, size_t max);
 /* The template with every known placeholder replaced; unknown ones stay
  * as written. */
 char *notify_expand(const char *tmpl, const struct notify_values *v);
-/* `s` as a header value: as it is when printable ASCII, else RFC 2047
- * encoded words (UTF-8, base64), folded.  Caller frees. */
+/* `s` (made valid UTF-8) as a header value: as it is when printable
+ * ASCII, else RFC 2047 encoded words (UTF-8, base64), folded.  Caller
+ * frees. */
 char *notify_header_encode(const char *s);
 /* RFC 5322 date of t, in UTC, in the C locale: 64 bytes are enough. */
 void notify_date(long long t, char *out, size_t n);

@@ -93,10 +93,13 @@ notify_header_encode(const char *s)
 	/* 45 bytes are 60 in base64: with "=?UTF-8?B?" and "?=", 72 of
 	 * the 75 an encoded word may have (RFC 2047, 2). */
 	const size_t chunk = 45;
+	g_autofree char *valid = g_utf8_make_valid(s, -1);
 	GString *out;
 	const char *p;
 	int ascii = 1;
 
+	/* Walked by characters: invalid bytes would step past the end. */
+	s = valid;
 	for (p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			ascii = 0;
@@ -203,7 +206,13 @@ notify_compose(const char *tmpl, size_t len, const struct notify_values *v,
 
 		encoded = notify_header_encode(one);
 	}
-	id = notify_clean_value(m->id, NOTIFY_VALUE_MAX);
+	/* Ours, but a header must be ASCII whatever it is given. */
+	{
+		g_autofree char *clean = notify_clean_value(m->id,
+		    NOTIFY_VALUE_MAX / 4);
+
+		id = notify_header_encode(clean);
+	}
 	g_string_append_printf(out, "Date: %s\nFrom: %s\nTo: %s\n"
 	    "Subject: %s\nMessage-ID: %s\nMIME-Version: 1.0\n"
 	    "Content-Type: text/plain; charset=UTF-8\n"
