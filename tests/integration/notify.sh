@@ -180,6 +180,32 @@ grep -q 'notify: admin notice to 1 address not sent: qmail-queue exit 71; the me
 [ -s "$T/calls/1.envelope" ] || fail "notice failing: qmail-queue not asked"
 pass "qmail-queue failing for a notice: exit 0, quarantined, logged"
 
+# --- bounds and overrides: max_recipients, a recipient we cannot write,
+# from, a template of the admin's own beside notify.txt
+mkdir -p "$T/tpl/en"
+cp "$QSCAN_SRC/conf/notify/en/notify.txt" "$T/tpl/en/notify.txt"
+printf 'Subject: [qscan] %%VERDICT%% held: %%ID%%\n\nAdmin copy: %%REASON%% (%%RECIPIENTS%%)\n' > "$T/tpl/en/admin.txt"
+chmod -R a+rX "$T/tpl"
+conf "virus = admin,recips" "max_recipients = 2" "from = scanner@b.example" \
+    "template_dir = $T/tpl"
+standin 0
+qs_env "$T/e4" alice@a.example "$(printf 'x\rBcc: y@b.example')" bob@b.example carol@b.example dave@b.example
+qs_run "$V" "$T/e4"
+expect_rc 0 "bounds: virus quarantined"
+[ "$(notices)" = 2 ] || fail "bounds: $(notices) notices"
+f=$(notice_to av@admin.example)
+$READ "$f" "$T/calls" > "$T/n"
+grep -qx 'from=scanner@b.example' "$T/n" || fail "bounds: From: not the configured one"
+grep -q '^subject=\[qscan\] virus held: ' "$T/n" || fail "bounds: admin.txt not used"
+grep -q '^body=Admin copy: ' "$T/n" || fail "bounds: admin.txt body"
+f=$(notice_to bob@b.example)
+$READ "$f" "$T/calls" > "$T/n"
+[ "$(grep -c '^envelope-rcpt=' "$T/n")" = 1 ] || fail "bounds: recips notice not cut at max_recipients"
+grep -q '^body=This is the mail system' "$T/n" || fail "bounds: recips not from notify.txt"
+grep -q 'notify: 1 recipient not told: not a plain address' "$T/stderr" || { cat "$T/stderr"; fail "bounds: bad recipient not logged"; }
+grep -q 'notify: 2 addresses not told: over notify.max_recipients 2' "$T/stderr" || { cat "$T/stderr"; fail "bounds: cut not logged"; }
+pass "max_recipients, an unwritable recipient, from, admin.txt beside notify.txt"
+
 # --- the warm path: the hook runs qmail-queue for the notices
 conf "virus = admin,recips"
 svc_conf "fallback = tempfail"
