@@ -66,7 +66,7 @@ read_template(const char *path, size_t *len)
  * in "en" when the language has neither. */
 static char *
 load_template(const struct qscan_config *cfg, enum notify_audience a,
-    size_t *len)
+    size_t *len, char **used)
 {
 	const char *langs[] = { cfg->notify_language, "en" };
 
@@ -80,6 +80,9 @@ load_template(const struct qscan_config *cfg, enum notify_audience a,
 
 		if ((t = read_template(own, len)) != NULL ||
 		    (t = read_template(all, len)) != NULL) {
+			if (used != NULL)
+				*used = g_strdup(access(own, F_OK) == 0 ?
+				    own : all);
 			if (l > 0)
 				log_warn("notify: no template in %s/%s: "
 				    "English instead", cfg->notify_template_dir,
@@ -132,7 +135,7 @@ notify_send(const struct notify_ctx *n, enum notify_audience a,
 	size_t tlen = 0;
 	int fd, code;
 
-	if ((tmpl = load_template(cfg, a, &tlen)) == NULL)
+	if ((tmpl = load_template(cfg, a, &tlen, NULL)) == NULL)
 		return -1;
 	notify_date((long long)time(NULL), date, sizeof(date));
 	from = cfg->notify_from[0] ? g_strdup(cfg->notify_from) :
@@ -309,4 +312,66 @@ notify_message(const struct notify_ctx *n)
 	for (unsigned a = 0; a < NOTIFY_AUDIENCES; a++)
 		g_ptr_array_unref(to[a]);
 	return sent;
+}
+
+unsigned
+notify_check(const struct qscan_config *cfg, GPtrArray *problems,
+    GPtrArray *notes)
+{
+	unsigned who = 0, n = 0;
+
+	for (unsigned v = 0; v < G_N_ELEMENTS(cfg->notify_who); v++)
+		who |= cfg->notify_who[v] & ~(v == NOTIFY_POLICY ? 0u :
+		    NOTIFY_PSENDER);
+	if ((cfg->notify_who[NOTIFY_POLICY] & NOTIFY_PSENDER))
+		who |= NOTIFY_SENDER;
+	if ((who & NOTIFY_ADMIN) && cfg->notify_admin[0] == '\0') {
+		g_ptr_array_add(problems, g_strdup("notify: admin is told, "
+		    "but notify.quarantine_admin is not set"));
+		n++;
+	}
+	for (unsigned a = 0; a < NOTIFY_AUDIENCES; a++) {
+		static const unsigned bit[] = { NOTIFY_SENDER, NOTIFY_RECIPS,
+		    NOTIFY_ADMIN };
+		g_autofree char *tmpl = NULL, *used = NULL, *why = NULL;
+		g_autoptr(GString) out = g_string_new(NULL);
+		struct notify_values v = { .verdict = "virus",
+		    .reason = "lint", .subject = "lint", .id = "lint",
+		    .sender = "a@example.org", .recipients = "b@example.org",
+		    .date = "Thu, 01 Jan 1970 00:00:00 +0000",
+		    .host = cfg->hostname };
+		struct notify_mail m = { .from = "a@example.org",
+		    .to = "b@example.org", .message_id = "<lint@example.org>",
+		    .date = v.date, .id_header = "X-Lint", .id = "lint" };
+		size_t len = 0;
+
+		if (!(who & bit[a]))
+			continue;
+		if ((tmpl = load_template(cfg, a, &len, &used)) == NULL) {
+			g_ptr_array_add(problems, g_strdup_printf("notify: no "
+			    "%s template in %s/%s (nor in en)",
+			    notify_audience_name(a), cfg->notify_template_dir,
+			    cfg->notify_language));
+			n++;
+		} else if (notify_compose(tmpl, len, &v, &m, out, &why) != 0) {
+			g_ptr_array_add(problems, g_strdup_printf("%s: %s",
+			    used, why));
+			n++;
+		} else
+			g_ptr_array_add(notes, g_strdup_printf("%s: ok (%s)",
+			    used, notify_audience_name(a)));
+	}
+	if (cfg->notify_who[NOTIFY_VIRUS] & NOTIFY_SENDER) {
+		g_autofree char *why = NULL;
+		g_autoptr(GPtrArray) pats = notify_forged_load(
+		    cfg->notify_forged_senders, &why);
+
+		if (pats == NULL) {
+			g_ptr_array_add(problems, g_steal_pointer(&why));
+			n++;
+		} else
+			g_ptr_array_add(notes, g_strdup_printf("%s: ok, %u "
+			    "patterns", cfg->notify_forged_senders, pats->len));
+	}
+	return n;
 }

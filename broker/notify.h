@@ -146,4 +146,12 @@ struct notify_ctx {
  * Returns the number of notices qmail-queue took. */
 unsigned notify_message(const struct notify_ctx *n);
 
+/* For qscan lint: when [notify] tells anybody, each template it would
+ * use is read and a sample notice made from it, and the forged-sender
+ * list is read when a virus may be told to its sender.  Appends one
+ * line per problem to `problems`, one per file found good to `notes`;
+ * returns the number of problems. */
+unsigned notify_check(const struct qscan_config *cfg, GPtrArray *problems,
+    GPtrArray *notes);
+
 #endif

@@ -74,6 +74,24 @@ msg() {
 	printf 'From: a@a.example\nTo: b@b.example\nSubject: %s\n%sMIME-Version: 1.0\nContent-Type: text/plain\n\nhello\n' "$2" "${3:-}" > "$1"
 }
 
+# --- qscan lint reads what the notices need
+conf "virus = sender,admin,recips" "language = de"
+"$QSCAN_BUILD/broker/qscan" lint "$T/qscan.conf" > "$T/lint" 2> "$T/lint.err" ||
+    fail "lint refused: $(cat "$T/lint.err")"
+for a in sender recips admin; do
+	grep -q "conf/notify/de/notify.txt: ok ($a)" "$T/lint" || fail "lint: no $a template: $(cat "$T/lint")"
+done
+grep -q "conf/notify-forged: ok, [0-9]* patterns" "$T/lint" || fail "lint: forged list not read"
+[ ! -s "$T/lint.err" ] || fail "lint warned: $(cat "$T/lint.err")"
+conf "virus = admin" "template_dir = $T/nowhere" "quarantine_admin ="
+"$QSCAN_BUILD/broker/qscan" lint "$T/qscan.conf" > "$T/lint" 2> "$T/lint.err" ||
+    fail "lint refused a config whose notices cannot be made"
+grep -q 'warning: notify: admin is told, but notify.quarantine_admin is not set' "$T/lint.err" ||
+    fail "lint: no warning for admin without address: $(cat "$T/lint.err")"
+grep -q "warning: notify: no sender template in $T/nowhere/en" "$T/lint.err" ||
+    fail "lint: no warning for a missing template: $(cat "$T/lint.err")"
+pass "qscan lint: templates and forged list read, missing ones warned"
+
 # --- a virus: admin and recips told, never the message's bytes
 conf "virus = admin,recips"
 standin 0
