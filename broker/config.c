@@ -10,12 +10,14 @@
 #include "qscan_limits.h"
 #include "qscan-config.h"
 #include "mhr_connect.h"
+#include "notify.h"
 #include "record.h"
 #include "role_settings.h"
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
 	K_CLAMD_MODE, K_CHECKS, K_CGROUP, K_MHR_HASHES, K_MHR_PARTS,
-	K_MHR_ZONE, K_MHR_RESOLVER };
+	K_MHR_ZONE, K_MHR_RESOLVER, K_NOTIFY_WHO, K_NOTIFY_ADDRESS,
+	K_NOTIFY_LANGUAGE };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -152,6 +154,17 @@ static const struct key_spec keys[] = {
 	{ "cleanup", "quarantine_days", K_UINT, OFF(quarantine_days), 0, 36500 },
 	{ "cleanup", "crash_days", K_UINT, OFF(crash_days), 0, 36500 },
 	{ "cleanup", "archive_days", K_UINT, OFF(archive_days), 0, 36500 },
+	{ "notify", "virus", K_NOTIFY_WHO, OFF(notify_who[NOTIFY_VIRUS]), 0, 0 },
+	{ "notify", "policy", K_NOTIFY_WHO, OFF(notify_who[NOTIFY_POLICY]), 0, 0 },
+	{ "notify", "spam", K_NOTIFY_WHO, OFF(notify_who[NOTIFY_SPAM]), 0, 0 },
+	{ "notify", "limits", K_NOTIFY_WHO, OFF(notify_who[NOTIFY_LIMITS]), 0, 0 },
+	{ "notify", "quarantine_admin", K_NOTIFY_ADDRESS, OFF(notify_admin), 0, 0 },
+	{ "notify", "from", K_NOTIFY_ADDRESS, OFF(notify_from), 0, 0 },
+	{ "notify", "language", K_NOTIFY_LANGUAGE, OFF(notify_language), 0, 0 },
+	{ "notify", "template_dir", K_STRING, OFF(notify_template_dir), 0, 0 },
+	{ "notify", "forged_senders", K_STRING, OFF(notify_forged_senders), 0, 0 },
+	{ "notify", "max_recipients", K_UINT, OFF(notify_max_recipients), 1,
+	  NOTIFY_RECIPIENTS_CEILING },
 };
 
 void
@@ -238,6 +251,16 @@ config_defaults(struct qscan_config *c)
 	c->crash_repeats_action = VIRUS_REJECT;
 	c->archive_days = 0;
 	c->zygote_max_children = DEFAULT_ZYGOTE_MAX_CHILDREN;
+	/* Qmail-Scanner's FreeBSD default: nearly every virus forges its
+	 * sender, so only a policy block tells the sender. */
+	for (unsigned v = 0; v < G_N_ELEMENTS(c->notify_who); v++)
+		c->notify_who[v] = NOTIFY_PSENDER;
+	c->notify_admin = g_strdup("");
+	c->notify_from = g_strdup("");
+	c->notify_language = g_strdup("en");
+	c->notify_template_dir = g_strdup(QSCAN_NOTIFY_DIR);
+	c->notify_forged_senders = g_strdup(QSCAN_FORGED_SENDERS);
+	c->notify_max_recipients = NOTIFY_RECIPIENTS_DEFAULT;
 }
 
 void
@@ -246,7 +269,9 @@ config_clear(struct qscan_config *c)
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE ||
 		    keys[i].type == K_CGROUP || keys[i].type == K_MHR_ZONE ||
-		    keys[i].type == K_MHR_RESOLVER)
+		    keys[i].type == K_MHR_RESOLVER ||
+		    keys[i].type == K_NOTIFY_ADDRESS ||
+		    keys[i].type == K_NOTIFY_LANGUAGE)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -508,6 +533,28 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		*(char **)field = g_strdup(value);
 		return 0;
 	}
+	case K_NOTIFY_WHO:
+		return notify_who_parse(value, (unsigned *)field, why);
+	case K_NOTIFY_ADDRESS:
+		/* An address goes into a header and an envelope: refused,
+		 * never repaired, unless "" (none / the default). */
+		if (value[0] != '\0' && !notify_address_ok(value)) {
+			*why = "takes a plain address (local@domain, printable "
+			    "ASCII, no spaces or <>), or nothing";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	case K_NOTIFY_LANGUAGE:
+		if (!notify_language_ok(value)) {
+			*why = "takes a language directory name: letters, "
+			    "digits, '_' or '-', at most 16";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
 	case K_CGROUP:
 		/* Joined to /sys/fs/cgroup paths: nothing that climbs out. */
 		if (value[0] != '/' || strlen(value) > 200 ||
@@ -668,7 +715,8 @@ config_load_fd(struct qscan_config *c, int fd, const char *path,
 			    strcmp(group, "users") && strcmp(group, "clamav") &&
 			    strcmp(group, "clamd") && strcmp(group, "checks") &&
 			    strcmp(group, "mhr") && strcmp(group, "cleanup") &&
-			    strcmp(group, "sandbox") && strcmp(group, "service"))
+			    strcmp(group, "sandbox") && strcmp(group, "service") &&
+			    strcmp(group, "notify"))
 				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;

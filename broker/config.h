@@ -114,6 +114,15 @@ struct qscan_config {
 	gboolean service_syslog;
 	/* qscan cleanup (docs/quarantine.md): days kept; 0 keeps for ever. */
 	unsigned quarantine_days, crash_days, archive_days;
+
+	/* [notify] (docs/notify.md): who is told, per verdict. */
+	unsigned notify_who[4];		/* by enum notify_verdict: NOTIFY_* */
+	char *notify_admin;		/* quarantine_admin; "": nobody */
+	char *notify_from;		/* "": postmaster@hostname */
+	char *notify_language;
+	char *notify_template_dir;
+	char *notify_forged_senders;
+	unsigned notify_max_recipients;	/* per message, all notices */
 };
 
 /* Sets every key to its default. */

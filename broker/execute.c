@@ -43,6 +43,7 @@ carry_quarantine(struct execute_ctx *x, struct outcome *o, const char *folder)
 	}
 	log_info("quarantined in %s/quarantine/%s/new/%s", x->cfg->spool_dir,
 	    folder, qname);
+	g_strlcpy(x->quarantine_id, qname, sizeof(x->quarantine_id));
 	/* Field 5 names the virus, or for policy the rule's reason. */
 	quarantine_log(x->cfg->spool_dir, x->envl,
 	    s->facts.headers[HDR_SUBJECT], s->verdict == VERDICT_VIRUS ?

@@ -1,7 +1,8 @@
 /* broker: the hook's side of the hook protocol (svc_proto.h); runs in
  * qmail-scanner-queue, believes qscand only through the codec.  Once the
  * message is handed over it cannot fall back: every failure is 71 and
- * nothing is queued unless the service said SVC_QUEUE. */
+ * nothing is queued unless the service said SVC_QUEUE, but for its
+ * notices (SVC_NOTIFY, always from the null sender). */
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "exitcodes.h"
 #include "hook_service.h"
 #include "log.h"
+#include "qscan_limits.h"
 #include "queue.h"
 #include "spool.h"
 #include "svc_proto.h"
@@ -151,14 +153,85 @@ hook_spool_ok(int fd, uint64_t size)
 	    S_ISREG(st.st_mode) && (uint64_t)st.st_size >= size;
 }
 
+/* SVC_NOTIFY came (docs/notify.md): one notice of the service's, queued
+ * like the message but only ever with the null sender, so it cannot
+ * loop nor speak for anyone; what qmail-queue says goes back to the
+ * service and nowhere else.  -1 when the service's records were wrong:
+ * the caller gives up on it. */
+static int
+hook_notify(int sock, const struct hook_args *a, struct svc_msg *q)
+{
+	struct spool sp = { .fd = q->fd, .size = q->size, .seen = q->size };
+	struct envelope envl = { 0 }, parsed = { 0 };
+	struct svc_msg e;
+	enum qscan_failure failure = FAIL_NONE;
+	g_autofree char *qwhy = NULL;
+	const char *why;
+	int code, rc;
+
+	rc = svc_recv(sock, HOOK_EXIT_WAIT_MS, &e, &why);
+	if (rc != SVC_QUEUE_ENVELOPE) {
+		log_err("service: no envelope after SVC_NOTIFY (%s)", rc == 0 ?
+		    "end of file" : rc < 0 ? why : "another record");
+		svc_msg_clear(&e);
+		return -1;
+	}
+	rc = q->text[0] == '\0' && hook_spool_ok(q->fd, q->size) &&
+	    hook_take_envelope(e.fd, e.size, &envl) == 0 &&
+	    envelope_parse(envl.raw->data, envl.raw->len,
+	    ENVELOPE_RECIPIENTS_MAX, &parsed) == ENVELOPE_OK &&
+	    parsed.sender[0] == '\0';
+	svc_msg_clear(&e);
+	envelope_clear(&parsed);
+	if (!rc) {
+		log_err("service: SVC_NOTIFY with a bad notice or an envelope "
+		    "that is not the null sender's: not queued");
+		envelope_clear(&envl);
+		return -1;
+	}
+	if (queue_is_self(a->qmail_queue)) {
+		code = -1;
+		failure = FAIL_CONFIG;
+		qwhy = g_strdup("qmail_queue is this program");
+	} else
+		code = queue_deliver(a->qmail_queue, "", &sp, &envl, a->env,
+		    &failure, &qwhy);
+	envelope_clear(&envl);
+	return svc_send_queued(sock, code, failure, qwhy) == 0 ? 0 : -1;
+}
+
+/* Records after the message's own: up to SVC_NOTIFY_MAX notices, then
+ * SVC_EXIT.  Returns its type (SVC_EXIT with *m set), or what ended the
+ * wait: 0, -1 or another type. */
+static int
+hook_await_exit(int sock, const struct hook_args *a, int wait_ms,
+    unsigned *notices, struct svc_msg *m, const char **why)
+{
+	int rc;
+
+	for (;;) {
+		rc = svc_recv(sock, wait_ms, m, why);
+		if (rc != SVC_NOTIFY)
+			return rc;
+		if (++*notices > SVC_NOTIFY_MAX || hook_notify(sock, a, m) != 0) {
+			*why = *notices > SVC_NOTIFY_MAX ? "more notices than "
+			    "a message has" : "a notice not as the protocol says";
+			svc_msg_clear(m);
+			return -1;
+		}
+		svc_msg_clear(m);
+	}
+}
+
 /* SVC_QUEUE came: qmail-queue runs here, once, whatever the service does
  * afterwards.  Returns the exit code for qmail-smtpd. */
 static int
-hook_queue(int sock, const struct hook_args *a, struct svc_msg *q)
+hook_queue(int sock, const struct hook_args *a, struct svc_msg *q,
+    unsigned *notices)
 {
 	struct spool sp = { .fd = q->fd, .size = q->size, .seen = q->size };
 	struct envelope envl = { 0 };
-	struct svc_msg e, x;
+	struct svc_msg e, x = { .fd = -1 };
 	enum qscan_failure failure = FAIL_NONE;
 	g_autofree char *qwhy = NULL;
 	const char *why;
@@ -197,25 +270,30 @@ hook_queue(int sock, const struct hook_args *a, struct svc_msg *q)
 	if (qwhy)
 		log_err("qmail-queue: %s", qwhy);
 	if (svc_send_queued(sock, code, failure, qwhy) == 0 &&
-	    svc_recv(sock, HOOK_EXIT_WAIT_MS, &x, &why) == SVC_EXIT)
+	    hook_await_exit(sock, a, HOOK_EXIT_WAIT_MS, notices, &x,
+	    &why) == SVC_EXIT)
 		return (int)x.value;
+	svc_msg_clear(&x);
 	/* The service is gone: qmail-queue's own answer stands. */
 	return code >= 0 ? code : qq_exit_for_failure(failure);
 }
 
-/* After the hand-over: SVC_EXIT, or SVC_QUEUE then qmail-queue. */
+/* After the hand-over: SVC_EXIT, or SVC_QUEUE then qmail-queue; the
+ * notices of a message not queued come before its SVC_EXIT. */
 static int
 hook_await_verdict(int sock, const struct hook_args *a)
 {
 	struct svc_msg m;
-	const char *why;
-	int rc = svc_recv(sock, HOOK_VERDICT_WAIT_MS, &m, &why), code;
+	const char *why = NULL;
+	unsigned notices = 0;
+	int rc = hook_await_exit(sock, a, HOOK_VERDICT_WAIT_MS, &notices, &m,
+	    &why), code;
 
 	switch (rc) {
 	case SVC_EXIT:
 		return (int)m.value;
 	case SVC_QUEUE:
-		code = hook_queue(sock, a, &m);
+		code = hook_queue(sock, a, &m, &notices);
 		svc_msg_clear(&m);
 		return code;
 	case 0:

@@ -13,6 +13,7 @@
 #include "execute.h"
 #include "ladder.h"
 #include "log.h"
+#include "notify.h"
 #include "spawn.h"
 
 static void
@@ -177,6 +178,30 @@ summary(const struct broker *b, const struct outcome *o)
 	log_summary(line->str);
 }
 
+/* After the message's own outcome (queued, quarantined, refused): the
+ * notices [notify] asks for (docs/notify.md).  They change nothing of
+ * it, and our deadline is over: the message is settled, and a notice
+ * cut short by the alarm would turn its exit into a tempfail. */
+static void
+notify_outcome(const struct broker *b, const struct execute_ctx *x,
+    const struct outcome *o)
+{
+	struct notify_ctx n = {
+		.cfg = &b->cfg, .envl = &b->envl, .s = &b->s,
+		.verdict = o->verdict, .action = o->action,
+		.reason = o->reason && o->reason[0] ? o->reason : o->verdict,
+		.id = x->quarantine_id[0] ? x->quarantine_id : b->message_id,
+		.message_id = b->message_id,
+		.env = b->be.kept ? (char **)b->be.kept->pdata : NULL,
+		.hook_fd = b->hook_fd,
+	};
+
+	if (!message_received(&b->facts) || b->s.cfg == NULL)
+		return;
+	alarm(0);
+	notify_message(&n);
+}
+
 static void
 carry_out(struct broker *b, struct outcome *o)
 {
@@ -190,6 +215,7 @@ carry_out(struct broker *b, struct outcome *o)
 
 	execute(&x, o);
 	b->t.queue = x.queue_ms;
+	notify_outcome(b, &x, o);
 }
 
 int

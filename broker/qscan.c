@@ -14,6 +14,7 @@
 #include "config.h"
 #include "decide.h"
 #include "log.h"
+#include "notify.h"
 #include "oom.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -103,6 +104,22 @@ lint_own_uid_scanners(const struct qscan_config *cfg)
 	}
 }
 
+/* [notify]'s templates and forged-sender list, as a message would
+ * need them (docs/notify.md).  Warnings: a notice that cannot be made
+ * is logged per message and changes nothing of its outcome. */
+static void
+lint_notify(const struct qscan_config *cfg)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+	notify_check(cfg, problems, notes);
+	for (guint i = 0; i < notes->len; i++)
+		printf("%s\n", (char *)notes->pdata[i]);
+	for (guint i = 0; i < problems->len; i++)
+		fprintf(stderr, "qscan: warning: %s\n",
+		    (char *)problems->pdata[i]);
+}
+
 static int
 cmd_lint(int argc, char **argv)
 {
@@ -113,6 +130,7 @@ cmd_lint(int argc, char **argv)
 		return 1;
 	printf("%s: ok\n", path);
 	lint_own_uid_scanners(&cfg);
+	lint_notify(&cfg);
 	if (strcmp(cfg.policy_file, "none") != 0) {
 		g_autoptr(GPtrArray) errors =
 		    g_ptr_array_new_with_free_func(g_free);

@@ -30,4 +30,11 @@ int queue_deliver(const char *qmail_queue, const char *header,
 int queue_via_hook(int hook, const char *header, const struct spool *sp,
     const struct envelope *envl, enum qscan_failure *failure, char **why);
 
+/* A notification through the hook (SVC_NOTIFY, docs/notify.md): `sp`
+ * the whole notice, `envl` its envelope (null sender); the same answers
+ * as queue_via_hook, but the hook takes it as one more mail of ours, not
+ * the message's outcome. */
+int queue_notify_via_hook(int hook, const struct spool *sp,
+    const struct envelope *envl, enum qscan_failure *failure, char **why);
+
 #endif

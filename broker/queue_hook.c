@@ -9,9 +9,11 @@
 #include "sealed_memfd.h"
 #include "svc_proto.h"
 
-int
-queue_via_hook(int hook, const char *header, const struct spool *sp,
-    const struct envelope *envl, enum qscan_failure *failure, char **why)
+/* SVC_QUEUE or SVC_NOTIFY (`type`) with its envelope, then SVC_QUEUED. */
+static int
+queue_hook_send(int hook, unsigned type, const char *header,
+    const struct spool *sp, const struct envelope *envl,
+    enum qscan_failure *failure, char **why)
 {
 	struct svc_msg m;
 	const char *step;
@@ -32,12 +34,14 @@ queue_via_hook(int hook, const char *header, const struct spool *sp,
 		close(spool_fd);
 		return -1;
 	}
-	rc = svc_send_queue(hook, header, sp->size, spool_fd) != 0 ||
+	rc = (type == SVC_NOTIFY ? svc_send_notify(hook, sp->size, spool_fd) :
+	    svc_send_queue(hook, header, sp->size, spool_fd)) != 0 ||
 	    svc_send_queue_envelope(hook, env_fd, envl->raw->len) != 0;
 	close(spool_fd);
 	close(env_fd);
 	if (rc != 0) {
-		*why = g_strdup_printf("cannot send SVC_QUEUE to the hook: %s",
+		*why = g_strdup_printf("cannot send %s to the hook: %s",
+		    type == SVC_NOTIFY ? "SVC_NOTIFY" : "SVC_QUEUE",
 		    strerror(errno));
 		*failure = FAIL_WRITE;
 		return -1;
@@ -66,4 +70,18 @@ queue_via_hook(int hook, const char *header, const struct spool *sp,
 	rc = (int)m.value;
 	svc_msg_clear(&m);
 	return rc;
+}
+
+int
+queue_via_hook(int hook, const char *header, const struct spool *sp,
+    const struct envelope *envl, enum qscan_failure *failure, char **why)
+{
+	return queue_hook_send(hook, SVC_QUEUE, header, sp, envl, failure, why);
+}
+
+int
+queue_notify_via_hook(int hook, const struct spool *sp,
+    const struct envelope *envl, enum qscan_failure *failure, char **why)
+{
+	return queue_hook_send(hook, SVC_NOTIFY, "", sp, envl, failure, why);
 }

@@ -101,9 +101,10 @@ svc_send_exit(int sock, int code)
 	return svc_send(sock, &w, -1);
 }
 
-int
-svc_send_queue(int sock, const char *header, uint64_t spool_size,
-    int spool_fd)
+/* SVC_QUEUE and SVC_NOTIFY: the same layout, told apart by type. */
+static int
+svc_send_spool(int sock, enum svc_type type, const char *header,
+    uint64_t spool_size, int spool_fd)
 {
 	g_autofree struct rec_writer *w = g_new(struct rec_writer, 1);
 	size_t len = strlen(header);
@@ -113,13 +114,26 @@ svc_send_queue(int sock, const char *header, uint64_t spool_size,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	svc_begin(w, SVC_QUEUE);
+	svc_begin(w, type);
 	rec_put_u64(w, spool_size);
 	rec_put_u16(w, (uint16_t)n);
 	for (size_t off = 0; off < len; off += RECORD_STR_MAX)
 		rec_put_str(w, header + off, MIN(len - off,
 		    (size_t)RECORD_STR_MAX));
 	return svc_send(sock, w, spool_fd);
+}
+
+int
+svc_send_queue(int sock, const char *header, uint64_t spool_size,
+    int spool_fd)
+{
+	return svc_send_spool(sock, SVC_QUEUE, header, spool_size, spool_fd);
+}
+
+int
+svc_send_notify(int sock, uint64_t size, int notice_fd)
+{
+	return svc_send_spool(sock, SVC_NOTIFY, "", size, notice_fd);
 }
 
 int
@@ -221,6 +235,7 @@ decode_payload(struct rec_reader *r, struct svc_msg *m)
 		m->value = v8;
 		return 0;
 	case SVC_QUEUE:
+	case SVC_NOTIFY:
 		return decode_queue(r, m);
 	case SVC_QUEUE_ENVELOPE:
 		return rec_get_u64(r, &m->size) || m->size > SVC_ENVELOPE_MAX ?
@@ -240,7 +255,7 @@ static int
 carries_fd(unsigned type)
 {
 	return type == SVC_MESSAGE || type == SVC_QUEUE ||
-	    type == SVC_QUEUE_ENVELOPE;
+	    type == SVC_QUEUE_ENVELOPE || type == SVC_NOTIFY;
 }
 
 int

@@ -48,7 +48,15 @@ enum svc_type {
 	/* hook -> worker: u32 qmail-queue's exit code, or SVC_NOT_QUEUED;
 	 * u8 enum qscan_failure (when not queued); str why ("" when none) */
 	SVC_QUEUED = 0x108,
+	/* worker -> hook, before SVC_EXIT, at most SVC_NOTIFY_MAX times:
+	 * u64 size, u16 0; carries a notice (docs/notify.md) to queue with
+	 * the null sender; then SVC_QUEUE_ENVELOPE, answered by SVC_QUEUED
+	 * as SVC_QUEUE is, but never the message's exit code */
+	SVC_NOTIFY = 0x109,
 };
+
+/* Notices per message: to the sender, the recipients, the admin. */
+#define SVC_NOTIFY_MAX	3
 
 #define SVC_NOT_QUEUED	0xffffffffu
 
@@ -72,7 +80,8 @@ struct svc_msg {
 	 * SVC_QUEUED: code or SVC_NOT_QUEUED */
 	uint32_t value;
 	uint8_t failure;	/* SVC_QUEUED */
-	uint64_t size;		/* SVC_QUEUE: spool; SVC_QUEUE_ENVELOPE */
+	uint64_t size;		/* SVC_QUEUE: spool; SVC_QUEUE_ENVELOPE;
+				 * SVC_NOTIFY: the notice */
 	char *text;		/* FALLBACK reason, QUEUE header, QUEUED why */
 };
 
@@ -86,6 +95,7 @@ int svc_send_exit(int sock, int code);
 int svc_send_queue(int sock, const char *header, uint64_t spool_size,
     int spool_fd);
 int svc_send_queue_envelope(int sock, int memfd, uint64_t len);
+int svc_send_notify(int sock, uint64_t size, int notice_fd);
 int svc_send_queued(int sock, int code, unsigned failure, const char *why);
 
 /* Waits at most timeout_ms (-1: no limit) for one record and decodes it.

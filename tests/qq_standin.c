@@ -4,6 +4,8 @@
  * (the broker gives it no environment of ours):
  *
  *	record=DIR	write DIR/message, DIR/envelope, DIR/environ
+ *	calls=DIR	keep every call, not only the last: DIR/N.message and
+ *			DIR/N.envelope, N = 1, 2, ... (the notices, docs/notify.md)
  *	maildir=DIR	deliver the message into Maildir DIR (the demo)
  *	exit=N		exit code (default 0)
  */
@@ -57,6 +59,7 @@ int
 main(int argc, char **argv)
 {
 	char conf[4096], line[4096], record[4096] = "", maildir[4096] = "";
+	char calls[4096] = "";
 	int code = 0;
 	size_t mlen, elen;
 	char *msg, *env;
@@ -70,6 +73,8 @@ main(int argc, char **argv)
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "record=", 7) == 0)
 			snprintf(record, sizeof(record), "%s", line + 7);
+		else if (strncmp(line, "calls=", 6) == 0)
+			snprintf(calls, sizeof(calls), "%s", line + 6);
 		else if (strncmp(line, "maildir=", 8) == 0)
 			snprintf(maildir, sizeof(maildir), "%s", line + 8);
 		else if (strncmp(line, "exit=", 5) == 0)
@@ -90,6 +95,24 @@ main(int argc, char **argv)
 			    sizeof(envtext) - off, "%s\n", *e);
 		put(record, "environ", envtext, off < sizeof(envtext) ? off :
 		    sizeof(envtext) - 1);
+	}
+	if (calls[0]) {
+		char name[4096], ename[64];
+		int fd = -1;
+
+		/* The first free number, taken with O_EXCL: concurrent calls
+		 * never share one. */
+		for (unsigned n = 1; fd < 0 && n < 100000; n++) {
+			snprintf(name, sizeof(name), "%s/%u.message", calls, n);
+			fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			if (fd < 0 && errno != EEXIST)
+				exit(53);
+			snprintf(ename, sizeof(ename), "%u.envelope", n);
+		}
+		if (fd < 0 || write(fd, msg, mlen) != (ssize_t)mlen ||
+		    close(fd) != 0)
+			exit(53);
+		put(calls, ename, env, elen);
 	}
 	if (maildir[0] && code == 0) {
 		char tmp[4096], new[4096], name[256];

@@ -85,6 +85,15 @@ test_round_trips(void)
 		svc_msg_clear(&m);
 		g_string_free(h, TRUE);
 	}
+	/* A notice: SVC_QUEUE's layout, its own type, no header. */
+	CHECK_INT(svc_send_notify(sv[0], 777, fd), 0);
+	CHECK_INT(svc_recv(sv[1], 1000, &m, &why), SVC_NOTIFY);
+	CHECK(m.size == 777 && m.fd >= 0 && strcmp(m.text, "") == 0);
+	svc_msg_clear(&m);
+	/* ... and never without its descriptor. */
+	CHECK_INT(svc_send_notify(sv[0], 777, -1), 0);
+	CHECK_INT(svc_recv(sv[1], 1000, &m, &why), -1);
+	CHECK(why != NULL && strstr(why, "without its descriptor"));
 	CHECK_INT(svc_send_queued(sv[0], -1, 7, "cannot run it"), 0);
 	CHECK_INT(svc_recv(sv[1], 1000, &m, &why), SVC_QUEUED);
 	CHECK(m.value == SVC_NOT_QUEUED && m.failure == 7 &&
