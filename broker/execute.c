@@ -4,12 +4,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "clock.h"
 #include "execute.h"
 #include "log.h"
 #include "quarantine.h"
 #include "queue.h"
 #include "trace_header.h"
+
+/* The archive copy of what is about to be queued or quarantined
+ * (docs/archive.md); 0 to go on, -1 when the outcome was downgraded
+ * (archive_failure_action tempfail: nothing leaves without its copy). */
+static int
+carry_archive(struct execute_ctx *x, struct outcome *o, const char *header,
+    const char *what)
+{
+	g_autofree char *name = NULL, *why = NULL;
+
+	if (!archive_wanted(x->cfg, x->envl))
+		return 0;
+	if (archive_store(x->cfg, header, x->envl, x->sp, x->message_id, what,
+	    &name, &why) == 0) {
+		g_free(x->archived);
+		x->archived = g_steal_pointer(&name);
+		return 0;
+	}
+	if (x->cfg->archive_failure_action == ACTION_PASS) {
+		log_err("%s; archive_failure_action pass: %s without its "
+		    "archive copy", why, what);
+		return 0;
+	}
+	log_err("%s; archive_failure_action tempfail", why);
+	outcome_downgrade(o, CARRY_ARCHIVE_WRITE, why);
+	return -1;
+}
 
 /* Kept safely (fsynced) or not at all: then the client must keep it. */
 static void
@@ -35,12 +63,18 @@ carry_quarantine(struct execute_ctx *x, struct outcome *o, const char *folder)
 			    (char *)p->filenames->pdata[0],
 			    (unsigned long long)p->size);
 	}
+	/* A message also queued is archived as delivered, once. */
+	if (x->cfg->archive_quarantined && !outcome_has(o, STEP_QUEUE, NULL) &&
+	    carry_archive(x, o, NULL, "quarantined") != 0)
+		return;
 	if (quarantine_store(x->cfg->spool_dir, folder, x->cfg->header_prefix,
 	    reason, facts->str, x->envl, x->sp, x->message_id, &qname, &qwhy) != 0) {
 		log_err("%s", qwhy);
 		outcome_downgrade(o, CARRY_QUARANTINE_WRITE, qwhy);
 		return;
 	}
+	g_free(x->quarantine_id);
+	x->quarantine_id = g_strdup(qname);
 	log_info("quarantined in %s/quarantine/%s/new/%s", x->cfg->spool_dir,
 	    folder, qname);
 	/* Field 5 names the virus, or for policy the rule's reason. */
@@ -94,6 +128,9 @@ carry_queue(struct execute_ctx *x, struct outcome *o)
 	}
 	hdr = trace_header(x->cfg, x->be, x->envl, x->s, x->invoking_uid,
 	    (now_ms() - x->start_ms) / 1000.0);
+	/* Before qmail-queue can commit: the copy is of these very bytes. */
+	if (carry_archive(x, o, hdr, "delivered") != 0)
+		return;
 	code = x->hook_fd >= 0 ?
 	    queue_via_hook(x->hook_fd, hdr, x->sp, x->envl, &failure, &qwhy) :
 	    queue_deliver(x->cfg->qmail_queue, hdr, x->sp, x->envl,

@@ -28,6 +28,8 @@ struct execute_ctx {
 	int hook_fd;		/* qscand's worker: the hook runs qmail-queue
 				 * (queue_via_hook); -1: we run it */
 	double queue_ms;	/* out: time spent in qmail-queue */
+	char *quarantine_id;	/* out (caller frees): the entry's name */
+	char *archived;		/* out (caller frees): the archive copy's */
 };
 
 /* Carries out o's steps in order; o's exit code, action and reason are

@@ -166,6 +166,11 @@ summary(const struct broker *b, const struct outcome *o)
 	}
 	g_string_append(line, "reason=");
 	log_escape(line, o->reason && o->reason[0] ? o->reason : NULL);
+	/* Names the tools take (qscan show ID; archive/new/NAME). */
+	if (b->quarantine_id != NULL)
+		g_string_append_printf(line, " quarantine=%s", b->quarantine_id);
+	if (b->archived != NULL)
+		g_string_append_printf(line, " archive=%s", b->archived);
 	/* The broker's own peak, not its roles' (RUSAGE_SELF): what the
 	 * facts of this message cost it (bench/bench_memory.sh). */
 	g_string_append_printf(line, " rss_kb=%ld",
@@ -189,6 +194,10 @@ carry_out(struct broker *b, struct outcome *o)
 
 	execute(&x, o);
 	b->t.queue = x.queue_ms;
+	g_free(b->quarantine_id);
+	b->quarantine_id = x.quarantine_id;
+	g_free(b->archived);
+	b->archived = x.archived;
 }
 
 int
@@ -212,6 +221,8 @@ broker_ladder(struct broker *b)
 void
 broker_clear(struct broker *b)
 {
+	g_clear_pointer(&b->quarantine_id, g_free);
+	g_clear_pointer(&b->archived, g_free);
 	pipeline_clear(&b->s);
 	spool_close(&b->sp);
 	envelope_clear(&b->envl);
