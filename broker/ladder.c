@@ -14,6 +14,7 @@
 #include "ladder.h"
 #include "log.h"
 #include "spawn.h"
+#include "summary_fields.h"
 
 static void
 make_message_id(char *out, size_t n)
@@ -154,23 +155,24 @@ summary(const struct broker *b, const struct outcome *o)
 	g_string_append(line, " rcpt=");
 	summary_recipients(line, envl);
 	g_string_append_printf(line, " size=%llu parts=%u verdict=%s "
-	    "action=%s exit=%d ", (unsigned long long)b->sp.seen,
+	    "action=%s exit=%d", (unsigned long long)b->sp.seen,
 	    b->s.facts.parts ? b->s.facts.parts->len : 0, o->verdict,
 	    o->action, o->exit_code);
 	/* Only when an engine left a part unchecked; before reason=, which
 	 * readers take up to " ms=". */
 	if (unchecked[0]) {
-		g_string_append(line, "unchecked=");
+		g_string_append(line, " unchecked=");
 		log_escape(line, unchecked);
-		g_string_append_c(line, ' ');
 	}
-	g_string_append(line, "reason=");
-	log_escape(line, o->reason && o->reason[0] ? o->reason : NULL);
-	/* Names the tools take (qscan show ID; archive/new/NAME). */
+	/* The message and its scan, then the names the tools take (qscan
+	 * show ID; archive/new/NAME), all before reason= (see above). */
+	summary_append_scan(line, &b->s);
 	if (b->quarantine_id != NULL)
 		g_string_append_printf(line, " quarantine=%s", b->quarantine_id);
 	if (b->archived != NULL)
 		g_string_append_printf(line, " archive=%s", b->archived);
+	g_string_append(line, " reason=");
+	log_escape(line, o->reason && o->reason[0] ? o->reason : NULL);
 	/* The broker's own peak, not its roles' (RUSAGE_SELF): what the
 	 * facts of this message cost it (bench/bench_memory.sh). */
 	g_string_append_printf(line, " rss_kb=%ld",
