@@ -153,3 +153,18 @@ print(repr(s[:n].decode()))')
 qs_last | grep -q ' verdict=clean ' && [ "$(qs_last | grep -o ' verdict=' | wc -l)" = 1 ] ||
     fail "hostile subject: $(qs_last)"
 pass "hostile subject: one line, one key, decoded exactly: $(qs_last | sed 's/.* subject=//; s/ .*//' | head -c 80)..."
+
+# The descriptive header: after the trace header, named as set, the
+# message after both unchanged; a name that is no header name refused.
+{ cat "$T/summary.conf"; echo "[headers]"; echo "descriptive_header = true"; echo "descriptive_header_name = X-Qmail-Scanner"; } > "$T/qscan.conf"
+msg "$T/m" "quarterly report" "report.pdf" 300
+av_run "$T/m" "$T/e"
+line "descriptive header" 0 clean queue
+head -n 1 "$T/rec/message" | grep -q '^X-Qscan-Diagnostics: ' || fail "descriptive header: first line $(head -n 1 "$T/rec/message")"
+sed -n 2p "$T/rec/message" | grep -q '^X-Qmail-Scanner: qscan-[0-9.]* (clamav: [0-9.]*/[^.]*\. unpack: [0-9.]*\. Clear:RC:0(192\.0\.2\.7):\. Processed in [0-9.]* secs)$' ||
+    fail "descriptive header: $(sed -n 2p "$T/rec/message")"
+tail -n +3 "$T/rec/message" | cmp -s - "$T/m" || fail "descriptive header: the message after the headers changed"
+{ cat "$T/summary.conf"; echo "[headers]"; echo "descriptive_header_name = X Bad:"; } > "$T/qscan.conf"
+env QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" lint > "$T/out" 2>&1 && fail "lint took a bad header name"
+grep -q 'descriptive_header_name.*takes a header name' "$T/out" || fail "lint: $(cat "$T/out")"
+pass "descriptive header: $(sed -n 2p "$T/rec/message")"
