@@ -160,6 +160,8 @@ static const struct key_spec keys[] = {
 	  0, 0 },
 	{ "headers", "descriptive_header_name", K_HEADER_NAME,
 	  OFF(descriptive_header_name), 0, 0 },
+	{ "headers", "rename_repeated_headers", K_BOOL,
+	  OFF(rename_repeated_headers), 0, 0 },
 };
 
 void
@@ -250,6 +252,7 @@ config_defaults(struct qscan_config *c)
 	c->archive_envelope = ARCHIVE_ENVELOPE_APPEND;	/* as Qmail-Scanner */
 	c->descriptive_header = FALSE;
 	c->descriptive_header_name = g_strdup("X-Qscan");
+	c->rename_repeated_headers = FALSE;	/* it breaks DKIM */
 }
 
 void

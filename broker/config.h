@@ -125,6 +125,7 @@ struct qscan_config {
 	/* [headers]: the descriptive header (docs/summary-line.md). */
 	gboolean descriptive_header;
 	char *descriptive_header_name;
+	gboolean rename_repeated_headers;	/* top level, docs/summary-line.md */
 };
 
 /* Sets every key to its default. */

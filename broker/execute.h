@@ -30,6 +30,9 @@ struct execute_ctx {
 	double queue_ms;	/* out: time spent in qmail-queue */
 	char *quarantine_id;	/* out (caller frees): the entry's name */
 	char *archived;		/* out (caller frees): the archive copy's */
+	/* The copy with repeated MIME headers renamed, when made (fd -1
+	 * otherwise; the caller closes it): sp then points here. */
+	struct spool renamed;
 };
 
 /* Carries out o's steps in order; o's exit code, action and reason are

@@ -191,10 +191,11 @@ carry_out(struct broker *b, struct outcome *o)
 		.s = &b->s, .message_id = b->message_id,
 		.invoking_uid = b->invoking_uid,
 		.inherited_fifos = b->inherited_fifos, .start_ms = b->t.start,
-		.hook_fd = b->hook_fd,
+		.hook_fd = b->hook_fd, .renamed = { .fd = -1 },
 	};
 
 	execute(&x, o);
+	spool_close(&x.renamed);
 	b->t.queue = x.queue_ms;
 	g_free(b->quarantine_id);
 	b->quarantine_id = x.quarantine_id;

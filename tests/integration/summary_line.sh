@@ -168,3 +168,32 @@ tail -n +3 "$T/rec/message" | cmp -s - "$T/m" || fail "descriptive header: the m
 env QSCAN_CONFIG="$T/qscan.conf" "$QSCAN_BUILD/broker/qscan" lint > "$T/out" 2>&1 && fail "lint took a bad header name"
 grep -q 'descriptive_header_name.*takes a header name' "$T/out" || fail "lint: $(cat "$T/out")"
 pass "descriptive header: $(sed -n 2p "$T/rec/message")"
+
+# Repeated MIME headers: off by default (the message is delivered as it
+# came); on, the later top-level copies are renamed, the rest unchanged.
+{
+	printf 'From: a@a.example\nTo: b@b.example\nSubject: twice\nMIME-Version: 1.0\n'
+	printf 'Content-Type: text/plain; charset=us-ascii\ncontent-type : text/html;\n\tcharset=utf-8\n'
+	printf 'Content-Transfer-Encoding: 7bit\n\n<b>hi</b>\nContent-Type: in the body\n'
+} > "$T/twice"
+{
+	printf 'From: a@a.example\nTo: b@b.example\nSubject: twice\nMIME-Version: 1.0\n'
+	printf 'Content-Type: text/plain; charset=us-ascii\nX-Qscan-Renamed-content-type : text/html;\n\tcharset=utf-8\n'
+	printf 'Content-Transfer-Encoding: 7bit\n\n<b>hi</b>\nContent-Type: in the body\n'
+} > "$T/twice.renamed"
+cp "$T/summary.conf" "$T/qscan.conf"
+av_run "$T/twice" "$T/e"
+line "repeated headers, off" 0 clean queue
+tail -n +2 "$T/rec/message" | cmp -s - "$T/twice" || fail "rename_repeated_headers off: the message changed"
+{ cat "$T/summary.conf"; echo "[headers]"; echo "rename_repeated_headers = yes"; } > "$T/qscan.conf"
+av_run "$T/twice" "$T/e"
+line "repeated headers, on" 0 clean queue
+tail -n +2 "$T/rec/message" | cmp -s - "$T/twice.renamed" ||
+    { diff "$T/twice.renamed" "$T/rec/message" || true; fail "rename_repeated_headers on: not the renamed copy"; }
+grep -q 'rename_repeated_headers: renamed 1 later MIME header' "$T/stderr" || fail "rename: no log line: $(cat "$T/stderr")"
+# A message without repeats is not touched.
+msg "$T/m" "once"
+av_run "$T/m" "$T/e"
+line "no repeated headers, on" 0 clean queue
+tail -n +2 "$T/rec/message" | cmp -s - "$T/m" || fail "rename_repeated_headers on: a message without repeats changed"
+pass "rename_repeated_headers: off by default, on renames the later top-level copy only"
