@@ -155,8 +155,10 @@ carry_rename(struct execute_ctx *x, struct outcome *o)
 	if (!x->cfg->rename_repeated_headers || want == 0)
 		return 0;
 	buf = g_try_malloc(head ? head : 1);
-	if (buf == NULL)
+	if (buf == NULL) {
+		errno = ENOMEM;
 		goto fail;
+	}
 	while (have < head) {
 		ssize_t n = pread(x->sp->fd, buf + have, head - have,
 		    (off_t)have);
