@@ -5,7 +5,8 @@
 # both envelope layouts; the regex selects by sender or recipient;
 # quarantined mail archived by the setting only; an archive that cannot
 # be written tempfails (53) by default and passes with a log line by the
-# setting; qscan cleanup ages archive copies; the same through qscand.
+# setting; qscan cleanup ages archive copies; the same through qscand,
+# with rename_repeated_headers (the renamed copy queued and archived).
 . "$(dirname "$0")/lib.sh"
 . "$QSCAN_SRC/tests/integration/lib_service.sh"
 TAB=$(printf '\t')
@@ -171,9 +172,13 @@ grep -q "^removed archive copy $A/new/$old (5 days old" "$T/out" || fail "cleanu
 [ "$(copies | wc -l)" = 1 ] || fail "cleanup: $(copies | wc -l) copies left, expected 1"
 pass "qscan cleanup removes archive copies past archive_days, keeps the rest"
 
-# 8. Through qscand: the worker archives before the hook queues.
+# 8. Through qscand: the worker archives before the hook queues; with
+# rename_repeated_headers the hook queues the renamed copy, and the
+# archive holds that copy.
 rm -f "$A/new"/*
-conf "[archive]" "archive = yes"
+conf "[archive]" "archive = yes" "[headers]" "rename_repeated_headers = yes"
+printf 'From: a@a.example\nSubject: twice\nContent-Type: text/plain\nContent-Type: text/html\n\nhi\n' > "$T/twice"
+printf 'From: a@a.example\nSubject: twice\nContent-Type: text/plain\nX-Qscan-Renamed-Content-Type: text/html\n\nhi\n' > "$T/twice.renamed"
 svc_conf
 svc_start
 qs_standin 0
@@ -183,5 +188,12 @@ expect_rc 0 "through qscand"
 grep -q "service unavailable" "$T/stderr" && fail "through qscand: the hook fell back"
 [ "$(copies | wc -l)" = 1 ] || fail "through qscand: $(copies | wc -l) copies"
 check_copy "$A/new/$(copies)" append "$T/rec/message" "$T/e" delivered
+rm -f "$A/new"/*
+qs_standin 0
+svc_run "$T/twice" "$T/e"
+svc_wait
+expect_rc 0 "through qscand, repeated headers"
+tail -n +2 "$T/rec/message" | cmp -s - "$T/twice.renamed" || fail "through qscand: not the renamed copy"
+check_copy "$A/new/$(copies)" append "$T/rec/message" "$T/e" delivered
 svc_stop
-pass "through qscand: the same archive copy"
+pass "through qscand: the same archive copy; the renamed copy queued and archived"
