@@ -17,7 +17,7 @@
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
 	K_CLAMD_MODE, K_CHECKS, K_CGROUP, K_MHR_HASHES, K_MHR_PARTS,
 	K_MHR_ZONE, K_MHR_RESOLVER, K_NOTIFY_WHO, K_NOTIFY_ADDRESS,
-	K_NOTIFY_LANGUAGE };
+	K_NOTIFY_LANGUAGE, K_ARCHIVE, K_HEADER_NAME };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -28,7 +28,8 @@ struct choice {
 /* K_CHOICE writes an int into the enum field. */
 _Static_assert(sizeof(enum over_limit_action) == sizeof(int) &&
     sizeof(enum virus_action) == sizeof(int) &&
-    sizeof(enum service_fallback) == sizeof(int), "enum keys are int-sized");
+    sizeof(enum service_fallback) == sizeof(int) &&
+    sizeof(enum archive_envelope) == sizeof(int), "enum keys are int-sized");
 
 static const struct choice limit_actions[] = {
 	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
@@ -46,6 +47,9 @@ static const struct choice virus_actions[] = {
 static const struct choice crash_repeats_actions[] = {
 	{ "reject", VIRUS_REJECT }, { "quarantine", VIRUS_QUARANTINE },
 	{ NULL, 0 } };
+static const struct choice archive_envelopes[] = {
+	{ "append", ARCHIVE_ENVELOPE_APPEND },
+	{ "headers", ARCHIVE_ENVELOPE_HEADERS }, { NULL, 0 } };
 static const struct choice fallbacks[] = {
 	{ "exec", FALLBACK_EXEC }, { "tempfail", FALLBACK_TEMPFAIL },
 	{ NULL, 0 } };
@@ -165,6 +169,20 @@ static const struct key_spec keys[] = {
 	{ "notify", "forged_senders", K_STRING, OFF(notify_forged_senders), 0, 0 },
 	{ "notify", "max_recipients", K_UINT, OFF(notify_max_recipients), 1,
 	  NOTIFY_RECIPIENTS_CEILING },
+	/* [archive] (docs/archive.md) */
+	{ "archive", "archive", K_ARCHIVE, OFF(archive), 0, 0 },
+	{ "archive", "quarantined", K_BOOL, OFF(archive_quarantined), 0, 0 },
+	{ "archive", "failure_action", K_CHOICE, OFF(archive_failure_action),
+	  0, 0, failure_actions, "takes tempfail or pass" },
+	{ "archive", "envelope", K_CHOICE, OFF(archive_envelope), 0, 0,
+	  archive_envelopes, "takes append or headers" },
+	/* [headers] (docs/summary-line.md, "The descriptive header") */
+	{ "headers", "descriptive_header", K_BOOL, OFF(descriptive_header),
+	  0, 0 },
+	{ "headers", "descriptive_header_name", K_HEADER_NAME,
+	  OFF(descriptive_header_name), 0, 0 },
+	{ "headers", "rename_repeated_headers", K_BOOL,
+	  OFF(rename_repeated_headers), 0, 0 },
 };
 
 void
@@ -261,6 +279,14 @@ config_defaults(struct qscan_config *c)
 	c->notify_template_dir = g_strdup(QSCAN_NOTIFY_DIR);
 	c->notify_forged_senders = g_strdup(QSCAN_FORGED_SENDERS);
 	c->notify_max_recipients = NOTIFY_RECIPIENTS_DEFAULT;
+	c->archive = g_strdup("no");
+	c->archive_quarantined = FALSE;
+	/* Nothing delivered without its archive copy. */
+	c->archive_failure_action = ACTION_TEMPFAIL;
+	c->archive_envelope = ARCHIVE_ENVELOPE_APPEND;	/* as Qmail-Scanner */
+	c->descriptive_header = FALSE;
+	c->descriptive_header_name = g_strdup("X-Qscan");
+	c->rename_repeated_headers = FALSE;	/* it breaks DKIM */
 }
 
 void
@@ -271,7 +297,8 @@ config_clear(struct qscan_config *c)
 		    keys[i].type == K_CGROUP || keys[i].type == K_MHR_ZONE ||
 		    keys[i].type == K_MHR_RESOLVER ||
 		    keys[i].type == K_NOTIFY_ADDRESS ||
-		    keys[i].type == K_NOTIFY_LANGUAGE)
+		    keys[i].type == K_NOTIFY_LANGUAGE || keys[i].type == K_ARCHIVE ||
+		    keys[i].type == K_HEADER_NAME)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -555,6 +582,34 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		g_free(*(char **)field);
 		*(char **)field = g_strdup(value);
 		return 0;
+	case K_ARCHIVE: {
+		/* no, yes, or a regex on the envelope's addresses, checked
+		 * here so that a bad one is lint's error, not each message's. */
+		g_autoptr(GRegex) re = NULL;
+
+		if (strcmp(value, "no") != 0 && strcmp(value, "yes") != 0 &&
+		    (re = g_regex_new(value, ARCHIVE_REGEX_FLAGS, 0,
+		    NULL)) == NULL) {
+			*why = "takes no, yes or a regular expression (GLib, "
+			    "PCRE syntax) on the envelope addresses";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	}
+	case K_HEADER_NAME:
+		/* An RFC 5322 field name: printable ASCII but ':' and space. */
+		if (value[0] == '\0' || strlen(value) > 76 ||
+		    value[strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")] != '\0') {
+			*why = "takes a header name of letters, digits, '-', "
+			    "'_' and '.', at most 76 bytes";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
 	case K_CGROUP:
 		/* Joined to /sys/fs/cgroup paths: nothing that climbs out. */
 		if (value[0] != '/' || strlen(value) > 200 ||
@@ -716,7 +771,8 @@ config_load_fd(struct qscan_config *c, int fd, const char *path,
 			    strcmp(group, "clamd") && strcmp(group, "checks") &&
 			    strcmp(group, "mhr") && strcmp(group, "cleanup") &&
 			    strcmp(group, "sandbox") && strcmp(group, "service") &&
-			    strcmp(group, "notify"))
+			    strcmp(group, "notify") && strcmp(group, "archive") &&
+			    strcmp(group, "headers"))
 				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;

@@ -19,6 +19,17 @@ enum virus_action {
 
 #define SCANNERS_MAX 8
 
+/* [archive] envelope: where an archive copy keeps the envelope
+ * (docs/archive.md). */
+enum archive_envelope {
+	ARCHIVE_ENVELOPE_APPEND,	/* a trailer after the message */
+	ARCHIVE_ENVELOPE_HEADERS,	/* <prefix>-Envelope-* lines before it */
+};
+
+/* [archive] archive as a regex: matched against raw envelope bytes
+ * (addresses need not be UTF-8), without regard to case. */
+#define ARCHIVE_REGEX_FLAGS (G_REGEX_RAW | G_REGEX_CASELESS)
+
 /* [service] fallback: what the hook does when qscand cannot serve. */
 enum service_fallback {
 	FALLBACK_EXEC,		/* the exec path, when the hook may run it */
@@ -123,6 +134,15 @@ struct qscan_config {
 	char *notify_template_dir;
 	char *notify_forged_senders;
 	unsigned notify_max_recipients;	/* per message, all notices */
+	/* [archive] (docs/archive.md): "no", "yes" or a regex. */
+	char *archive;
+	gboolean archive_quarantined;
+	enum over_limit_action archive_failure_action;	/* tempfail or pass */
+	enum archive_envelope archive_envelope;
+	/* [headers]: the descriptive header (docs/summary-line.md). */
+	gboolean descriptive_header;
+	char *descriptive_header_name;
+	gboolean rename_repeated_headers;	/* top level, docs/summary-line.md */
 };
 
 /* Sets every key to its default. */

@@ -214,6 +214,8 @@ outcome_downgrade(struct outcome *o, enum carry_failure f, const char *why)
 		answer(o, QQ_PERM_REFUSED);
 		break;
 	case CARRY_QUARANTINE_WRITE:
+	case CARRY_ARCHIVE_WRITE:
+	case CARRY_REWRITE_WRITE:
 		answer(o, qq_exit_for_failure(FAIL_WRITE));
 		o->n_steps = 0;
 		break;

@@ -77,6 +77,10 @@ enum carry_failure {
 	CARRY_QUARANTINE_WRITE,	/* not safely kept: the client must */
 	CARRY_NO_REJECT_PIPE,	/* reject_text_fd no pipe: plain reject */
 	CARRY_QUEUE_IS_SELF,	/* qmail_queue names us: a loop */
+	CARRY_REWRITE_WRITE,	/* the renamed copy could not be written */
+	CARRY_ARCHIVE_WRITE,	/* no archive copy (archive_failure_action
+				 * tempfail): not delivered, the client
+				 * keeps it */
 };
 
 /* The outcome re-derived after a failure to carry it out: the steps

@@ -28,8 +28,11 @@ struct execute_ctx {
 	int hook_fd;		/* qscand's worker: the hook runs qmail-queue
 				 * (queue_via_hook); -1: we run it */
 	double queue_ms;	/* out: time spent in qmail-queue */
-	char quarantine_id[256]; /* out: the entry's id when quarantined,
-				 * else "" (the notices name it) */
+	char *quarantine_id;	/* out (caller frees): the entry's name */
+	char *archived;		/* out (caller frees): the archive copy's */
+	/* The copy with repeated MIME headers renamed, when made (fd -1
+	 * otherwise; the caller closes it): sp then points here. */
+	struct spool renamed;
 };
 
 /* Carries out o's steps in order; o's exit code, action and reason are

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "notify.h"
 #include "spawn.h"
+#include "summary_fields.h"
 
 static void
 make_message_id(char *out, size_t n)
@@ -156,17 +157,23 @@ summary(const struct broker *b, const struct outcome *o)
 	g_string_append(line, " rcpt=");
 	summary_recipients(line, envl);
 	g_string_append_printf(line, " size=%llu parts=%u verdict=%s "
-	    "action=%s exit=%d ", (unsigned long long)b->sp.seen,
+	    "action=%s exit=%d", (unsigned long long)b->sp.seen,
 	    b->s.facts.parts ? b->s.facts.parts->len : 0, o->verdict,
 	    o->action, o->exit_code);
 	/* Only when an engine left a part unchecked; before reason=, which
 	 * readers take up to " ms=". */
 	if (unchecked[0]) {
-		g_string_append(line, "unchecked=");
+		g_string_append(line, " unchecked=");
 		log_escape(line, unchecked);
-		g_string_append_c(line, ' ');
 	}
-	g_string_append(line, "reason=");
+	/* The message and its scan, then the names the tools take (qscan
+	 * show ID; archive/new/NAME), all before reason= (see above). */
+	summary_append_scan(line, &b->s);
+	if (b->quarantine_id != NULL)
+		g_string_append_printf(line, " quarantine=%s", b->quarantine_id);
+	if (b->archived != NULL)
+		g_string_append_printf(line, " archive=%s", b->archived);
+	g_string_append(line, " reason=");
 	log_escape(line, o->reason && o->reason[0] ? o->reason : NULL);
 	/* The broker's own peak, not its roles' (RUSAGE_SELF): what the
 	 * facts of this message cost it (bench/bench_memory.sh). */
@@ -190,7 +197,7 @@ notify_outcome(const struct broker *b, const struct execute_ctx *x,
 		.cfg = &b->cfg, .envl = &b->envl, .s = &b->s,
 		.verdict = o->verdict, .action = o->action,
 		.reason = o->reason && o->reason[0] ? o->reason : o->verdict,
-		.id = x->quarantine_id[0] ? x->quarantine_id : b->message_id,
+		.id = x->quarantine_id ? x->quarantine_id : b->message_id,
 		.message_id = b->message_id,
 		.env = b->be.kept ? (char **)b->be.kept->pdata : NULL,
 		.hook_fd = b->hook_fd,
@@ -210,12 +217,17 @@ carry_out(struct broker *b, struct outcome *o)
 		.s = &b->s, .message_id = b->message_id,
 		.invoking_uid = b->invoking_uid,
 		.inherited_fifos = b->inherited_fifos, .start_ms = b->t.start,
-		.hook_fd = b->hook_fd,
+		.hook_fd = b->hook_fd, .renamed = { .fd = -1 },
 	};
 
 	execute(&x, o);
+	spool_close(&x.renamed);
 	b->t.queue = x.queue_ms;
 	notify_outcome(b, &x, o);
+	g_free(b->quarantine_id);
+	b->quarantine_id = x.quarantine_id;
+	g_free(b->archived);
+	b->archived = x.archived;
 }
 
 int
@@ -239,6 +251,8 @@ broker_ladder(struct broker *b)
 void
 broker_clear(struct broker *b)
 {
+	g_clear_pointer(&b->quarantine_id, g_free);
+	g_clear_pointer(&b->archived, g_free);
 	pipeline_clear(&b->s);
 	spool_close(&b->sp);
 	envelope_clear(&b->envl);

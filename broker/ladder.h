@@ -40,6 +40,9 @@ struct broker {
 	/* A worker: pipeline_setup ran once in the monitor before the fork. */
 	int setup_done;
 	char message_id[64];
+	/* What execute() kept (owned): the quarantine entry's name, the
+	 * archive copy's; NULL when none. */
+	char *quarantine_id, *archived;
 };
 
 /* Clears b, starts its clock, names its message. */

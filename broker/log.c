@@ -96,6 +96,26 @@ log_escape(GString *out, const char *s)
 }
 
 void
+log_escape_cut(GString *out, const char *s, size_t max)
+{
+	g_autofree char *head = NULL;
+	size_t n;
+
+	if (s == NULL || strlen(s) <= max) {
+		log_escape(out, s);
+		return;
+	}
+	/* Back over continuation bytes (10xxxxxx) to a lead byte, which
+	 * the cut then drops with its sequence. */
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80 &&
+	    max - n < 3)
+		n--;
+	head = g_strndup(s, n);
+	log_escape(out, head);
+}
+
+void
 log_escape_text(GString *out, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

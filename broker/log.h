@@ -27,6 +27,11 @@ void log_summary(const char *line);
  * spaces, '=', ',', '\\' and '%' become \xNN; empty becomes "<>". */
 void log_escape(GString *out, const char *s);
 
+/* log_escape of at most the first `max` bytes of s, cut back to the
+ * start of a UTF-8 sequence so that no character is split (an invalid
+ * byte is cut as itself): for free text of any length (a subject). */
+void log_escape_cut(GString *out, const char *s, size_t max);
+
 /* Appends hostile free text (a role's log line) readable but safe: bytes
  * outside printable ASCII, '\\' and '%' become \xNN, spaces stay. */
 void log_escape_text(GString *out, const char *s);

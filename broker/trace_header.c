@@ -17,7 +17,7 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 	g_autofree char *tag = NULL, *engines = findings_engine_list(s);
 	g_autofree char *not_scanned = NULL, *tags = findings_policy_tags(s);
 	g_autofree char *unchecked = findings_unchecked_list(s);
-	g_autofree char *unchecked_hdr = NULL;
+	g_autofree char *unchecked_hdr = NULL, *descriptive = NULL;
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -47,13 +47,23 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 			unchecked_hdr = g_strdup_printf("%s-Unchecked: %s\n",
 			    cfg->header_prefix, why);
 		}
+		/* Qmail-Scanner's --add-dscr-hdrs line: what scanned it,
+		 * the tag, the time; no envelope (docs/summary-line.md). */
+		if (cfg->descriptive_header)
+			descriptive = g_strdup_printf("%s: qscan-%s (%s%s"
+			    "unpack: %s. %s:RC:%d(%s):. Processed in %.6f "
+			    "secs)\n", cfg->descriptive_header_name,
+			    QSCAN_VERSION, engines, engines[0] ? " " : "",
+			    QSCAN_VERSION, safe_tag, be->relay,
+			    be->remote_ip, secs);
 		return g_strdup_printf("%s-Diagnostics: from %s by %s "
 		    "(envelope-from <%s>, uid %u) with qscan-%s (%s%sunpack: %s. "
-		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s%s",
+		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s%s%s",
 		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
 		    "localhost", host, sender, (unsigned)uid,
 		    QSCAN_VERSION, engines, engines[0] ? " " : "",
 		    QSCAN_VERSION, safe_tag, be->relay, be->remote_ip, secs, date,
+		    descriptive ? descriptive : "",
 		    not_scanned ? not_scanned : "",
 		    unchecked_hdr ? unchecked_hdr : "", tags);
 	}

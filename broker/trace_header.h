@@ -10,7 +10,7 @@
 #include "pipeline.h"
 
 /* <prefix>-Diagnostics (in the spirit of X-Qmail-Scanner-Diagnostics),
- * <prefix>-Not-Scanned and <prefix>-Unchecked when they apply, then the
+ * the descriptive header when [headers] descriptive_header, <prefix>-Not-Scanned and <prefix>-Unchecked when they apply, then the
  * policy's tag headers; `uid` ran us, `secs` is the time so far
  * (caller frees). */
 char *trace_header(const struct qscan_config *cfg, const struct broker_env *be,

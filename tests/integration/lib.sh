@@ -28,10 +28,19 @@ qs_cgroup_remove() {
 
 finish() {
 	qs_cgroup_remove
+	# Every summary line a scenario's hooks wrote parses
+	# (docs/summary-line.md): a test that passed fails here otherwise.
+	if [ -f "$T/spool/log/qscan.log" ] &&
+	    ! python3 "$QSCAN_SRC/tests/summary_parse.py" check \
+	    "$T/spool/log/qscan.log"; then
+		echo "FAIL: $T/spool/log/qscan.log: summary lines that do not parse (above)"
+		failed=1
+	fi
 	if [ "$failed" = 0 ]; then
 		rm -rf "$T"
 	else
 		echo "kept for inspection: $T"
+		exit 1
 	fi
 }
 trap finish EXIT

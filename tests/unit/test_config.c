@@ -257,6 +257,53 @@ main(void)
 		g_free(rc2);
 		g_free(rc3);
 	}
+	/* [archive] and [headers] (docs/archive.md, docs/summary-line.md). */
+	{
+		char *ok = write_conf("[archive]\narchive = ^(alice|bob)@\n"
+		    "quarantined = yes\nfailure_action = pass\n"
+		    "envelope = headers\n[headers]\ndescriptive_header = "
+		    "true\ndescriptive_header_name = X-Qmail-Scanner\n");
+		char *no = write_conf("[archive]\narchive = (unclosed\n"
+		    "failure_action = reject\nenvelope = trailer\n"
+		    "[headers]\ndescriptive_header_name = X Bad:\n"
+		    "descriptive_header_name = \n");
+
+		config_defaults(&c);
+		CHECK(strcmp(c.archive, "no") == 0);
+		CHECK(!c.archive_quarantined);
+		CHECK_INT(c.archive_failure_action, ACTION_TEMPFAIL);
+		CHECK_INT(c.archive_envelope, ARCHIVE_ENVELOPE_APPEND);
+		CHECK(!c.descriptive_header);
+		CHECK(strcmp(c.descriptive_header_name, "X-Qscan") == 0);
+		g_ptr_array_set_size(errors, 0);
+		CHECK_INT(config_load(&c, ok, errors), 0);
+		CHECK(strcmp(c.archive, "^(alice|bob)@") == 0);
+		CHECK(c.archive_quarantined);
+		CHECK_INT(c.archive_failure_action, ACTION_PASS);
+		CHECK_INT(c.archive_envelope, ARCHIVE_ENVELOPE_HEADERS);
+		CHECK(c.descriptive_header);
+		CHECK(strcmp(c.descriptive_header_name, "X-Qmail-Scanner") == 0);
+		config_clear(&c);
+
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, no, errors), 5);
+		CHECK(has(errors, ":2: archive.archive takes no, yes or a "
+		    "regular expression"));
+		CHECK(has(errors, ":3: archive.failure_action takes tempfail "
+		    "or pass"));
+		CHECK(has(errors, ":4: archive.envelope takes append or "
+		    "headers"));
+		CHECK(has(errors, ":6: headers.descriptive_header_name takes a "
+		    "header name"));
+		CHECK(has(errors, ":7: headers.descriptive_header_name takes a "
+		    "header name"));
+		CHECK(strcmp(c.archive, "no") == 0);
+		config_clear(&c);
+		unlink(ok);
+		unlink(no);
+		g_free(ok);
+		g_free(no);
+	}
 	g_ptr_array_unref(errors);
 	return CHECK_DONE();
 }

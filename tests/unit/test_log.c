@@ -23,6 +23,57 @@ check_escape(const char *in, const char *want)
 }
 
 static void
+check_escape_cut(const char *in, size_t max, const char *want)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	log_escape_cut(out, in, max);
+	if (strcmp(out->str, want) != 0) {
+		fprintf(stderr, "log_escape_cut(\"%s\", %zu) gave \"%s\", "
+		    "expected \"%s\"\n", in ? in : "(null)", max, out->str,
+		    want);
+		check_failures++;
+	}
+}
+
+/* The summary's free text (subject, Message-ID): cut without splitting
+ * a character, and a hostile subject cannot forge a key, a field or a
+ * line of the summary (docs/summary-line.md). */
+static void
+test_escape_cut(void)
+{
+	g_autoptr(GString) line = g_string_new("subject=");
+	g_auto(GStrv) fields = NULL;
+
+	check_escape_cut(NULL, 10, "<>");
+	check_escape_cut("short", 10, "short");
+	check_escape_cut("exactly10!", 10, "exactly10!");
+	check_escape_cut("0123456789abc", 10, "0123456789");
+	/* "é" is c3 a9: a cut inside it drops the whole character. */
+	check_escape_cut("abcdefghi\xc3\xa9z", 10, "abcdefghi");
+	check_escape_cut("abcdefgh\xc3\xa9z", 10, "abcdefgh\\xc3\\xa9");
+	/* A 4-byte character (U+1F600) cut after 1, 2 and 3 bytes. */
+	check_escape_cut("ab\xf0\x9f\x98\x80", 3, "ab");
+	check_escape_cut("ab\xf0\x9f\x98\x80", 4, "ab");
+	check_escape_cut("ab\xf0\x9f\x98\x80", 5, "ab");
+	check_escape_cut("ab\xf0\x9f\x98\x80", 6, "ab\\xf0\\x9f\\x98\\x80");
+	/* Invalid bytes: continuation bytes only, never more than 3 back. */
+	check_escape_cut("\x80\x80\x80\x80\x80\x80", 4, "\\x80");
+	check_escape_cut("a b=c,d", 0, "<>");
+	/* A forged summary in a subject stays one token of one line. */
+	log_escape_cut(line, "hi\r\nid=x verdict=clean action=queue\tq=1 "
+	    "%s\\x41", 200);
+	CHECK(strchr(line->str, '\n') == NULL && strchr(line->str, '\r') ==
+	    NULL && strchr(line->str, '\t') == NULL &&
+	    strchr(line->str, ' ') == NULL && strchr(line->str, '%') == NULL);
+	fields = g_strsplit(line->str, "=", -1);
+	CHECK(g_strv_length(fields) == 2);
+	CHECK(strcmp(line->str, "subject=hi\\x0d\\x0aid\\x3dx\\x20verdict"
+	    "\\x3dclean\\x20action\\x3dqueue\\x09q\\x3d1\\x20\\x25s"
+	    "\\x5cx41") == 0);
+}
+
+static void
 check_escape_text(const char *in, const char *want)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -193,6 +244,7 @@ int
 main(void)
 {
 	test_escape();
+	test_escape_cut();
 	test_escape_text();
 	test_diag_one_line();
 	test_diag_bounded();
