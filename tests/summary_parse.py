@@ -26,7 +26,7 @@ MESSAGE_KEYS = [
     ('rcpt', True, None),
     ('size', True, r'\d+'),
     ('parts', True, r'\d+'),
-    ('verdict', True, r'clean|virus|policy|spam|limits|tempfail|reject'),
+    ('verdict', True, r'clean|virus|policy|spam|limits|tempfail|unscannable|reject'),
     ('action', True, r'queue|queue-failed|reject|tempfail|quarantine|drop'),
     ('exit', True, r'\d+'),
     ('unchecked', False, None),
