@@ -3,12 +3,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <glib.h>
 
 #include "archive.h"
-#include "broker_env.h"
+#include "quarantine.h"
 
 int
 archive_wanted(const struct qscan_config *cfg, const struct envelope *envl)
@@ -41,37 +40,12 @@ static void
 envelope_lines(GString *out, const char *prefix, const struct envelope *envl,
     const char *what)
 {
-	g_autofree char *from = broker_env_header_safe(envl->sender);
 	g_autofree char *raw = g_base64_encode(envl->raw->data,
 	    envl->raw->len);
 
 	g_string_append_printf(out, "%s-Archived: %s\n", prefix, what);
-	g_string_append_printf(out, "%s-Envelope-From: <%s>\n", prefix, from);
-	for (guint i = 0; i < envl->recipients->len; i++) {
-		g_autofree char *to = broker_env_header_safe(
-		    envl->recipients->pdata[i]);
-
-		g_string_append_printf(out, "%s-Envelope-To: <%s>\n", prefix,
-		    to);
-	}
+	envelope_header_lines(out, prefix, envl);
 	g_string_append_printf(out, "%s-Envelope-Raw: %s\n", prefix, raw);
-}
-
-/* A Maildir name (the id qscan's tools take: [A-Za-z0-9._-]). */
-static char *
-archive_name(const char *message_id)
-{
-	char host[64];
-	struct timespec ts;
-
-	gethostname(host, sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	for (char *p = host; *p; p++)
-		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
-			*p = '_';
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return g_strdup_printf("%lld.M%ldP%dQ%s.%s", (long long)ts.tv_sec,
-	    ts.tv_nsec / 1000, (int)getpid(), message_id, host);
 }
 
 int
@@ -88,7 +62,7 @@ archive_store(const struct qscan_config *cfg, const char *header,
 	int fd = -1, dfd = -1;
 	const char *step = "open";
 
-	*name = archive_name(message_id);
+	*name = maildir_message_name(message_id);
 	tmp = g_build_filename(dir, "tmp", *name, NULL);
 	new = g_build_filename(dir, "new", *name, NULL);
 	ndir = g_build_filename(dir, "new", NULL);

@@ -31,34 +31,6 @@ struct repeat {
 };
 
 static int
-content_sha256(int fd, uint64_t size, char hex[CRASH_HASH_HEX], char **why)
-{
-	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-	uint8_t buf[65536];
-	uint64_t off = 0;
-
-	while (off < size) {
-		size_t want = size - off < sizeof(buf) ? (size_t)(size - off) :
-		    sizeof(buf);
-		ssize_t n = pread(fd, buf, want, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			*why = g_strdup_printf("reading the message: %s",
-			    n < 0 ? strerror(errno) : "short");
-			g_checksum_free(ck);
-			return -1;
-		}
-		g_checksum_update(ck, buf, (gssize)n);
-		off += (uint64_t)n;
-	}
-	g_strlcpy(hex, g_checksum_get_string(ck), CRASH_HASH_HEX);
-	g_checksum_free(ck);
-	return 0;
-}
-
-static int
 is_hex64(const char *s)
 {
 	for (int i = 0; i < 64; i++)
@@ -151,10 +123,11 @@ repeats_write(int dfd, GArray *t, char **why)
 }
 
 int
-crash_repeats_count(const char *spool_dir, int message_fd, uint64_t size,
+crash_repeats_count(const char *spool_dir, const struct spool *sp,
     unsigned keep_days, char hex[CRASH_HASH_HEX], unsigned *count,
     char **why)
 {
+	g_autofree char *sum = spool_sha256(sp);
 	g_autofree char *dir = g_build_filename(spool_dir, "crashes", NULL);
 	long long now = (long long)time(NULL);
 	long long since = keep_days ? now - (long long)keep_days * 86400 : 0;
@@ -162,8 +135,12 @@ crash_repeats_count(const char *spool_dir, int message_fd, uint64_t size,
 	struct repeat *hit = NULL;
 	int dfd, rc;
 
-	if (content_sha256(message_fd, size, hex, why) != 0)
+	if (sum == NULL) {
+		*why = g_strdup_printf("reading the message: %s",
+		    strerror(errno));
 		return -1;
+	}
+	g_strlcpy(hex, sum, CRASH_HASH_HEX);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		*why = g_strdup_printf("%s: %s", dir, strerror(errno));
 		return -1;

@@ -169,8 +169,8 @@ count_crash(struct scan *s, const char *role)
 	char hex[CRASH_HASH_HEX];
 	unsigned n;
 
-	if (crash_repeats_count(s->cfg->spool_dir, s->spool->fd,
-	    s->spool->size, s->cfg->crash_days, hex, &n, &why) != 0) {
+	if (crash_repeats_count(s->cfg->spool_dir, s->spool,
+	    s->cfg->crash_days, hex, &n, &why) != 0) {
 		log_err("crash repeats: not counted: %s", why);
 		return;
 	}

@@ -12,27 +12,37 @@
 #include "log.h"
 #include "quarantine.h"
 
-/* The original's sha256, read from the spool (release checks it). */
-static char *
-spool_sha256(const struct spool *sp)
+char *
+maildir_message_name(const char *message_id)
 {
-	g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
-	static uint8_t buf[65536];
-	uint64_t off = 0;
+	char host[64];
+	struct timespec ts;
 
-	while (off < sp->size) {
-		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
+	gethostname(host, sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	/* The name is the id qscan takes: only [A-Za-z0-9._-]. */
+	for (char *p = host; *p; p++)
+		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
+			*p = '_';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return g_strdup_printf("%lld.M%ldP%dQ%s.%s", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (int)getpid(), message_id, host);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			errno = EIO;
-		if (n <= 0)
-			return NULL;
-		g_checksum_update(ck, buf, (gsize)n);
-		off += (uint64_t)n;
+void
+envelope_header_lines(GString *out, const char *prefix,
+    const struct envelope *envl)
+{
+	g_autofree char *from = broker_env_header_safe(envl->sender);
+
+	g_string_append_printf(out, "%s-Envelope-From: <%s>\n", prefix, from);
+	for (guint i = 0; i < envl->recipients->len; i++) {
+		g_autofree char *to = broker_env_header_safe(
+		    envl->recipients->pdata[i]);
+
+		g_string_append_printf(out, "%s-Envelope-To: <%s>\n", prefix,
+		    to);
 	}
-	return g_strdup(g_checksum_get_string(ck));
 }
 
 int
@@ -47,34 +57,16 @@ quarantine_store(const char *spool_dir, const char *folder,
 	    spool_dir, folder);
 	g_autoptr(GString) hdr = g_string_new(NULL);
 	g_autofree char *safe = broker_env_header_safe(reason);
-	g_autofree char *from = broker_env_header_safe(envl->sender);
 	g_autofree char *fsafe = broker_env_header_safe(facts ? facts : "");
 	g_autofree char *env64 = g_base64_encode(envl->raw->data,
 	    envl->raw->len);
 	g_autofree char *sum = NULL;
-	char path[64], host[64];
-	struct timespec ts;
+	char path[64];
 	int fd = -1, dfd = -1;
 
-	gethostname(host, sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	/* The name is the id qscan takes: only [A-Za-z0-9._-]. */
-	for (char *p = host; *p; p++)
-		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
-			*p = '_';
-	clock_gettime(CLOCK_REALTIME, &ts);
-	*name = g_strdup_printf("%lld.M%ldP%dQ%s.%s", (long long)ts.tv_sec,
-	    ts.tv_nsec / 1000, (int)getpid(), message_id, host);
-
+	*name = maildir_message_name(message_id);
 	g_string_append_printf(hdr, "%s-Quarantine-Reason: %s\n", prefix, safe);
-	g_string_append_printf(hdr, "%s-Envelope-From: <%s>\n", prefix, from);
-	for (guint i = 0; i < envl->recipients->len; i++) {
-		g_autofree char *to = broker_env_header_safe(
-		    envl->recipients->pdata[i]);
-
-		g_string_append_printf(hdr, "%s-Envelope-To: <%s>\n", prefix,
-		    to);
-	}
+	envelope_header_lines(hdr, prefix, envl);
 	/* What release needs (docs/quarantine.md): the raw envelope, and
 	 * the original's length and digest, on the last of our lines. */
 	g_string_append_printf(hdr, "%s-Quarantine-Facts: %s\n", prefix,

@@ -3,6 +3,8 @@
 #ifndef QSCAN_QUARANTINE_H
 #define QSCAN_QUARANTINE_H
 
+#include <glib.h>
+
 #include "envelope.h"
 #include "spool.h"
 
@@ -19,6 +21,15 @@ int quarantine_store(const char *spool_dir, const char *folder,
     const char *prefix, const char *reason, const char *facts,
     const struct envelope *envl, const struct spool *sp,
     const char *message_id, char **name, char **why);
+
+/* A unique Maildir name, also the id qscan's tools take
+ * ([A-Za-z0-9._-]): time, pid, our message id, host.  Caller frees. */
+char *maildir_message_name(const char *message_id);
+
+/* The envelope as header lines, sanitised for people and grep:
+ * <prefix>-Envelope-From, then one <prefix>-Envelope-To per recipient. */
+void envelope_header_lines(GString *out, const char *prefix,
+    const struct envelope *envl);
 
 /* Appends Qmail-Scanner's TAB-separated line to <spool_dir>/log/
  * quarantine.log: date, sender, recipients, subject, names, scanners,

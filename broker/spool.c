@@ -1,9 +1,12 @@
 /* broker: spool files; trusted. */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <glib.h>
 
 #include "spool.h"
 
@@ -113,4 +116,26 @@ spool_close(struct spool *sp)
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
+}
+
+char *
+spool_sha256(const struct spool *sp)
+{
+	g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+	static uint8_t buf[65536];
+	uint64_t off = 0;
+
+	while (off < sp->size) {
+		ssize_t n = pread(sp->fd, buf, sizeof(buf), (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			return NULL;
+		g_checksum_update(ck, buf, (gsize)n);
+		off += (uint64_t)n;
+	}
+	return g_strdup(g_checksum_get_string(ck));
 }

@@ -40,4 +40,9 @@ int fd_write_all(int fd, const void *buf, size_t n);
 
 void spool_close(struct spool *sp);
 
+/* The message's SHA-256 in hex (caller frees), read from the spool; NULL
+ * with errno on a read error.  A quarantine entry keeps it (release
+ * checks it); a crash counts against it. */
+char *spool_sha256(const struct spool *sp);
+
 #endif
