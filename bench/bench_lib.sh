@@ -296,3 +296,35 @@ bench_av_setup() {
 		install -m 0755 "$BUILD/scanners/qscan-$_r" "$DEMO_DIR/roles/qscan-$_r"
 	done
 }
+
+# bench_notqmail_build TARBALL NQ ROOT WORK: notqmail's qmail-smtpd in NQ,
+# its root (conf-qmail) ROOT; rebuilt only when the tarball or the root
+# changed (about 10 s).  bench_smtp.sh and tests/soak.sh.
+bench_notqmail_build() {
+	_tar=$1 _nq=$2 _root=$3 _w=$4
+	_stamp="$(cksum <"$_tar") $_root"
+	if [ "$(cat "$_nq.stamp" 2>/dev/null)" != "$_stamp" ] || [ ! -x "$_nq/qmail-smtpd" ]; then
+		rm -rf "$_nq" "$_nq.stamp" "$_w/untar"
+		mkdir -p "$_w/untar"
+		tar xzf "$_tar" -C "$_w/untar"
+		mv "$_w/untar"/* "$_nq"
+		echo "$_root" >"$_nq/conf-qmail"
+		make -C "$_nq" qmail-smtpd >"$_w/notqmail-build.log" 2>&1 ||
+		    { tail -20 "$_w/notqmail-build.log" >&2; demo_die "notqmail's qmail-smtpd did not build"; }
+		echo "$_stamp" >"$_nq.stamp"
+	fi
+}
+
+# bench_wait_port PORT: until something listens on 127.0.0.1:PORT (5 s
+# at most); 1 if nothing does.
+bench_wait_port() {
+	python3 -c '
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)' "$1"
+}

@@ -71,17 +71,7 @@ fi
 # the root changed (about 10 s).
 NQ=$DEMO_DIR/notqmail
 ROOT=$DEMO_DIR/qmailroot
-stamp="$(cksum <"$NOTQMAIL") $ROOT"
-if [ "$(cat "$NQ.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$NQ/qmail-smtpd" ]; then
-	rm -rf "$NQ" "$NQ.stamp"
-	mkdir -p "$W/untar"
-	tar xzf "$NOTQMAIL" -C "$W/untar"
-	mv "$W/untar"/* "$NQ"
-	echo "$ROOT" >"$NQ/conf-qmail"
-	make -C "$NQ" qmail-smtpd >"$W/notqmail-build.log" 2>&1 ||
-	    { tail -20 "$W/notqmail-build.log" >&2; demo_die "notqmail's qmail-smtpd did not build"; }
-	echo "$stamp" >"$NQ.stamp"
-fi
+bench_notqmail_build "$NOTQMAIL" "$NQ" "$ROOT" "$W"
 # No rcpthosts: any recipient is accepted, which loopback wants.
 mkdir -p "$ROOT/control" "$ROOT/bin"
 echo mx.bench.example >"$ROOT/control/me"
@@ -146,15 +136,7 @@ serve() {
 	    tcpserver -R -H -l0 -c 64 127.0.0.1 "$_port" "$NQ/qmail-smtpd" \
 	    2>>"$W/tcpserver.$_row.stderr" &
 	TCPSERVER_PIDS="$TCPSERVER_PIDS $!"
-	python3 -c '
-import socket, sys, time
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)' "$_port" || demo_die "tcpserver for $_row did not listen on $_port"
+	bench_wait_port "$_port" || demo_die "tcpserver for $_row did not listen on $_port"
 	ROWS="${ROWS:+$ROWS,}$_row=$_port"
 }
 serve qmail-queue

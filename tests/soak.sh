@@ -62,17 +62,7 @@ chmod 755 "$W"
 
 NQ=$DEMO_DIR/notqmail
 ROOT=$DEMO_DIR/qmailroot
-stamp="$(cksum <"$NOTQMAIL") $ROOT"
-if [ "$(cat "$NQ.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$NQ/qmail-smtpd" ]; then
-	rm -rf "$NQ" "$NQ.stamp"
-	mkdir -p "$W/untar"
-	tar xzf "$NOTQMAIL" -C "$W/untar"
-	mv "$W/untar"/* "$NQ"
-	echo "$ROOT" >"$NQ/conf-qmail"
-	make -C "$NQ" qmail-smtpd >"$W/notqmail-build.log" 2>&1 ||
-	    { tail -20 "$W/notqmail-build.log" >&2; demo_die "notqmail's qmail-smtpd did not build"; }
-	echo "$stamp" >"$NQ.stamp"
-fi
+bench_notqmail_build "$NOTQMAIL" "$NQ" "$ROOT" "$W"
 mkdir -p "$ROOT/control"
 echo mx.soak.example >"$ROOT/control/me"
 chmod 755 "$ROOT" "$ROOT/control"
@@ -151,15 +141,7 @@ env -i PATH=/usr/bin:/bin QMAILQUEUE="$DEMO_BROKER" QSCAN_CONFIG="$W/soak.conf" 
     tcpserver -R -H -l0 -c 100 127.0.0.1 "$PORT" "$NQ/qmail-smtpd" \
     2>>"$W/tcpserver.stderr" &
 TCPSERVER_PID=$!
-python3 -c '
-import socket, sys, time
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)' "$PORT" || demo_die "tcpserver did not listen on $PORT"
+bench_wait_port "$PORT" || demo_die "tcpserver did not listen on $PORT"
 
 # The long-lived processes, every 10 s: qscand's monitor and its
 # children (the front and the zygotes, by name: a retired zygote's
@@ -255,7 +237,7 @@ awk -v a="$warm" -v b="$early_end" -v c="$late_start" -v d="$SECONDS_RUN" '
 
 echo
 echo "messages: $sent sent, $(wc -l <"$W/accepted.ids") answered 250, $(wc -l <"$W/refused.ids") 5xx, $tempfails 4xx, ${errors:-?} failed connections"
-awk '$1 == "T" { n[$3]++; c[$3 " " $6]++ } END { for (k in c) print "  " k ": " c[k] }' "$W/raw" | sort
+awk '$1 == "T" { c[$3 " " $6]++ } END { for (k in c) print "  " k ": " c[k] }' "$W/raw" | sort
 echo "kept: $(awk '{ n += $1 } END { print n + 0 }' "$W/found") (Maildir: $(find "$DEMO_MAILDIR/new" -type f | wc -l), quarantine: $(find "$DEMO_SPOOL/quarantine" -path '*/new/*' -type f | wc -l))"
 awk -v s="$SECONDS_RUN" '$1 == "T" { n++ } END { printf "throughput: %.1f messages/s over %d s\n", n / s, s }' "$W/raw"
 awk '$1 == "T" && $6 == 250 { print $5 }' "$W/raw" | sort -n >"$W/lat"

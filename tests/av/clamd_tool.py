@@ -8,6 +8,10 @@
                                             "ms reply" per run
   clamd_tool.py hang SOCKET                 a unix-socket server that accepts
                                             and never answers (clamd "too slow")
+  clamd_tool.py misbehave MODE SOCKET       a unix-socket server that reads a
+                                            request and then: close (no
+                                            answer), partial (half a reply),
+                                            garbage, late (OK after 4 s)
 
 ADDR is unix:/path or tcp:host:port, as in qscan's [clamd] servers.
 Python 3 standard library only.
@@ -84,7 +88,7 @@ def instream(addr, path, n):
     return 0
 
 
-def hang(path):
+def listen_unix(path):
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -93,6 +97,32 @@ def hang(path):
     srv.bind(path)
     os.chmod(path, 0o666)
     srv.listen(16)
+    return srv
+
+
+def misbehave(mode, path):
+    srv = listen_unix(path)
+    while True:
+        conn, _ = srv.accept()
+        conn.settimeout(5)
+        try:
+            conn.recv(65536)
+            if mode == "close":
+                conn.shutdown(socket.SHUT_RDWR)
+            elif mode == "partial":
+                conn.sendall(b"stream: Eica")
+            elif mode == "garbage":
+                conn.sendall(b"\xff\xfe not clamd at all\n" * 4)
+            elif mode == "late":
+                time.sleep(4)
+                conn.sendall(b"stream: OK\0")
+        except OSError:
+            pass
+        conn.close()
+
+
+def hang(path):
+    srv = listen_unix(path)
     held = []
     while True:
         # Keep every connection open and never write: a clamd that hangs.
@@ -117,6 +147,9 @@ def main(argv):
         return instream(argv[2], argv[3], int(argv[4]) if len(argv) == 5 else 1)
     if len(argv) == 3 and argv[1] == "hang":
         return hang(argv[2])
+    if (len(argv) == 4 and argv[1] == "misbehave" and
+            argv[2] in ("close", "partial", "garbage", "late")):
+        return misbehave(argv[2], argv[3])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -313,35 +313,7 @@ done
 # fake_clamd MODE: a clamd that refuses, closes mid-reply, answers
 # garbage, or answers after the read deadline, on $T/fake.sock.
 fake_clamd() {
-	python3 - "$1" "$T/fake.sock" <<'PY' &
-import os, socket, sys, time
-mode, path = sys.argv[1], sys.argv[2]
-try:
-    os.unlink(path)
-except FileNotFoundError:
-    pass
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-os.chmod(path, 0o666)
-srv.listen(16)
-while True:
-    c, _ = srv.accept()
-    c.settimeout(5)
-    try:
-        data = c.recv(65536)
-        if mode == "close":
-            c.shutdown(socket.SHUT_RDWR)
-        elif mode == "garbage":
-            c.sendall(b"\xff\xfe not clamd at all\n" * 4)
-        elif mode == "partial":
-            c.sendall(b"stream: Eica")
-        elif mode == "late":
-            time.sleep(4)
-            c.sendall(b"stream: OK\0")
-    except OSError:
-        pass
-    c.close()
-PY
+	python3 "$QSCAN_SRC/tests/av/clamd_tool.py" misbehave "$1" "$T/fake.sock" &
 	FAKE=$!
 	n=0
 	while [ ! -S "$T/fake.sock" ]; do
