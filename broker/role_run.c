@@ -58,10 +58,6 @@ recv_record(int sock, uint8_t *buf, size_t cap, int *fd, const char **why)
 		return n;
 	if (errno == EAGAIN)
 		return -2;
-	/* A role that died with our work unread resets the connection:
-	 * that is its end of stream; how it ended says the rest. */
-	if (errno == ECONNRESET)
-		return 0;
 	*why = errno == EMFILE ? "out of descriptors (ours)" :
 	    "receive failed";
 	return -1;

@@ -282,9 +282,8 @@ svc_recv(int sock, int timeout_ms, struct svc_msg *m, const char **why)
 	if (n == FD_PASS_MALFORMED)
 		return -1;
 	if (n < 0) {
-		*why = errno == ECONNRESET ? "connection reset" :
-		    "recvmsg failed";
-		return errno == ECONNRESET ? 0 : -1;
+		*why = "recvmsg failed";
+		return -1;
 	}
 	if (n == 0 && m->fd < 0)
 		return 0;

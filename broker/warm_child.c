@@ -113,8 +113,7 @@ read_forked(int conn, double deadline, int *pidfd, char **why)
 		return -1;
 	}
 	n = fd_pass_recv(conn, buf, sizeof(buf), MSG_DONTWAIT, &fd, &text);
-	if (n == 0 || (n < 0 && n != FD_PASS_MALFORMED &&
-	    errno == ECONNRESET))
+	if (n == 0)
 		return 0;
 	if (n < 0) {
 		*why = g_strdup_printf("from the zygote: %s",

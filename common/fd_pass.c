@@ -97,7 +97,7 @@ recv_datagram(int sock, void *buf, size_t cap, int flags, int *fds,
 	struct iovec iov = { buf, cap };
 	struct msghdr msg;
 	unsigned got = 0;
-	int other = 0, many = 0;
+	int other = 0, many = 0, reset_told = 0;
 	ssize_t r;
 
 	*n = 0;
@@ -107,9 +107,14 @@ recv_datagram(int sock, void *buf, size_t cap, int flags, int *fds,
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.buf;
 	msg.msg_controllen = sizeof(ctl.buf);
+	/* A peer that closed with our datagrams unread resets us, and the
+	 * kernel tells the reset before the datagrams that peer had sent
+	 * (the error is taken, and cleared, first): once told, receive
+	 * again; what it sent comes next, then the end of stream. */
 	do
 		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && (errno == EINTR || (errno == ECONNRESET &&
+	    !reset_told++)));
 	if (r < 0)
 		return -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL;

@@ -7,10 +7,13 @@
 # fork): the same verdicts and log texts, and after each the monitor, the
 # front and the zygote live on and the next clean message is queued; and
 # what only a warm child could try: its zygote, the front, a worker.
+# Crash repeats are off (crash_repeats = 0): the same attempt crashes
+# a role here more than three times; tests/sandbox/crash_repeats.sh
+# tests the guard.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$QSCAN_SRC/tests/integration/lib_service.sh"
 . "$QSCAN_SRC/tests/sandbox/lib_hostile_warm.sh"
-qs_setup "[limits]" "role_timeout_ms = 1500"
+qs_setup "[limits]" "role_timeout_ms = 1500" "crash_repeats = 0"
 qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
 qs_env "$T/e" a@b.example c@d.example
 
@@ -214,7 +217,7 @@ pass "long_strings: limits, limit_fact_bytes, exit 31, broker peak RSS $rss KiB"
 # The hostile role in the clamav role's place (the broker runs
 # <role_dir>/qscan-clamav; the real unpack role runs first): clamav's
 # lockdown, and the line read from the raw message it is sent to scan.
-qs_setup "scanners = clamav" "[limits]" "role_timeout_ms = 1500"
+qs_setup "scanners = clamav" "[limits]" "role_timeout_ms = 1500" "crash_repeats = 0"
 qs_roles
 cp "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-clamav"
 chmod 755 "$T/roles/qscan-clamav"
@@ -247,7 +250,7 @@ signal_case clamav
 # The hostile role as the unpack zygote (qscand starts <role_dir>/
 # qscan-unpack as it starts the real one); each child is hostile after
 # its fork and its lockdown.
-qs_setup "[limits]" "role_timeout_ms = 1500"
+qs_setup "[limits]" "role_timeout_ms = 1500" "crash_repeats = 0"
 qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
 svc_conf "fallback = tempfail"
 svc_start
@@ -337,7 +340,7 @@ pass "warm: memfd_hog 512 MiB under a 64 MiB memory.max: $want, exit 81; the zyg
 # The memfd flood with the worker short of descriptors: qscand (and so
 # the front and its workers) started under RLIMIT_NOFILE 5000.
 svc_stop
-qs_setup "[limits]" "role_timeout_ms = 1500"
+qs_setup "[limits]" "role_timeout_ms = 1500" "crash_repeats = 0"
 qs_roles "$QSCAN_BUILD/tests/sandbox/qscan-hostile"
 svc_conf "fallback = tempfail"
 printf '#!/bin/sh\nulimit -n 5000\nexec "%s/broker/qscand" -c "$QSCAN_CONFIG"\n' "$QSCAN_BUILD" > "$T/run-nofile"
@@ -369,7 +372,7 @@ svc_stop
 
 # The hostile role as the clamav zygote, behind the real unpack zygote:
 # the clamav cases warm, and what a clamav child could aim at.
-qs_setup "scanners = clamav" "[limits]" "role_timeout_ms = 1500"
+qs_setup "scanners = clamav" "[limits]" "role_timeout_ms = 1500" "crash_repeats = 0"
 qs_roles
 cp "$QSCAN_BUILD/tests/sandbox/qscan-hostile" "$T/roles/qscan-clamav"
 chmod 755 "$T/roles/qscan-clamav"

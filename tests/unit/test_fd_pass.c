@@ -149,10 +149,34 @@ test_fd_pass(void)
 	close(sv[1]);
 }
 
+/* A role that sends its last record and exits with our work unread: the
+ * kernel tells the reset first, and the record must still come, then
+ * the end of stream (hostile_clamav's oversize lost its record so). */
+static void
+test_reset_before_last_record(void)
+{
+	const char *why = NULL;
+	char buf[64];
+	int sv[2], fd;
+	ssize_t n;
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	CHECK_INT(fd_pass_send(sv[0], "work", 4, -1, 0), 4);
+	CHECK_INT(fd_pass_send(sv[1], "record", 6, -1, 0), 6);
+	close(sv[1]);
+	n = fd_pass_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT, &fd, &why);
+	CHECK_INT(n, 6);
+	CHECK(n == 6 && memcmp(buf, "record", 6) == 0);
+	CHECK_INT(fd_pass_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT, &fd,
+	    &why), 0);
+	close(sv[0]);
+}
+
 int
 main(void)
 {
 	test_sealed_memfd();
 	test_fd_pass();
+	test_reset_before_last_record();
 	return CHECK_DONE();
 }
