@@ -13,6 +13,7 @@
 #include "execute.h"
 #include "ladder.h"
 #include "log.h"
+#include "spam_facts.h"
 #include "spawn.h"
 
 static void
@@ -144,6 +145,7 @@ summary(const struct broker *b, const struct outcome *o)
 	const struct stage_times *t = &b->t;
 	g_autoptr(GString) line = g_string_new(NULL);
 	g_autofree char *unchecked = findings_unchecked_list(&b->s);
+	g_autofree char *spam = spam_summary(&b->s.spam);
 	double end = now_ms();
 	struct rusage ru;
 
@@ -157,6 +159,9 @@ summary(const struct broker *b, const struct outcome *o)
 	    "action=%s exit=%d ", (unsigned long long)b->sp.seen,
 	    b->s.facts.parts ? b->s.facts.parts->len : 0, o->verdict,
 	    o->action, o->exit_code);
+	/* Only when spamd was asked or skipped (docs/spam.md). */
+	if (spam[0])
+		g_string_append_printf(line, "%s ", spam);
 	/* Only when an engine left a part unchecked; before reason=, which
 	 * readers take up to " ms=". */
 	if (unchecked[0]) {

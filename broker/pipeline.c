@@ -184,6 +184,8 @@ pipeline_run(struct scan *s)
 	s->failure = FAIL_NONE;
 	s->reason[0] = '\0';
 	s->unchecked_decides = 0;
+	memset(&s->spam, 0, sizeof(s->spam));
+	s->spam_action = SPAM_ACTION_TAG;
 	/* Warm, every zygote was canaried by the front before it got
 	 * work and at every canary interval since (docs/warm.md). */
 	if (s->warm == NULL && step_canary(s) != 0)
@@ -200,6 +202,12 @@ pipeline_run(struct scan *s)
 	if (loaded_policy != NULL && (s->verdict == VERDICT_CLEAN ||
 	    s->verdict == VERDICT_LIMITS))
 		step_policy(s, loaded_policy);
+	/* Spam last, and only on what would be delivered: Qmail-Scanner's
+	 * order, and spamd's seconds are not spent on refused mail. */
+	if (s->verdict == VERDICT_CLEAN || (s->verdict == VERDICT_LIMITS &&
+	    (s->unchecked_decides ? s->cfg->unchecked_action :
+	    s->cfg->limits_action) == ACTION_PASS))
+		step_spam(s);
 }
 
 void
@@ -223,6 +231,8 @@ pipeline_decide_facts(const struct scan *s, struct decide_facts *f)
 	f->reason = s->reason;
 	f->policy_action = POLICY_PASS;
 	f->policy_text = NULL;
+	f->spam_action = s->spam_action;
+	f->spam_text = s->verdict == VERDICT_SPAM ? s->spam_text : NULL;
 	if (s->verdict == VERDICT_POLICY) {
 		f->policy_action = s->policy.action;
 		f->policy_text = g_array_index(s->policy.matches,

@@ -87,6 +87,14 @@ static const struct role_setting_def role_setting_defs[] = {
 	  FIELD(mhr_query_timeout_ms) },
 	{ RS_MHR_RETRIES, "mhr.retries", RS_U32, 0, ROLE_MHR_RETRIES_MAX,
 	  NULL, ROLE_BIT(ROLE_MHR), 1, FIELD(mhr_retries) },
+	/* poll() takes an int; a message of at least one byte. */
+	{ RS_SPAMD_READ_TIMEOUT_MS, "spamd.read_timeout_ms", RS_U32, 1,
+	  INT32_MAX, NULL, ROLE_BIT(ROLE_SPAMD), 1,
+	  FIELD(spamd_read_timeout_ms) },
+	{ RS_SPAMD_MAX_BYTES, "spamd.max_bytes", RS_U64, 1, INT64_MAX, NULL,
+	  ROLE_BIT(ROLE_SPAMD), 1, FIELD(spamd_max_bytes) },
+	{ RS_SPAMD_USER, "spamd.user", RS_STRING, 0, ROLE_SPAMD_USER_MAX,
+	  NULL, ROLE_BIT(ROLE_SPAMD), 0, FIELD(spamd_user) },
 };
 
 #define N_DEFS (sizeof(role_setting_defs) / sizeof(role_setting_defs[0]))
