@@ -23,6 +23,7 @@ SPAMD_BIN=/usr/sbin/spamd
 
 spamd_finish() {
 	spamd_stop
+	spamd_fake_stop
 	finish
 }
 trap spamd_finish EXIT
@@ -188,4 +189,28 @@ m = email.message_from_binary_file(open(sys.argv[1], "rb"))
 for v in m.get_all(sys.argv[2]) or []:
     print(" ".join(v.split()))
 PY
+}
+
+# spamd_fake_start MODE: the hostile fake spamd (spamd_tool.py) on
+# $SPAMD_FAKE_SOCK; spamd_fake_stop.
+SPAMD_FAKE_PID=
+spamd_fake_start() {
+	spamd_fake_stop
+	SPAMD_FAKE_SOCK=$T/spamd/fake.sock
+	rm -f "$T/fake.out"
+	python3 "$QSCAN_SRC/tests/spamd/spamd_tool.py" serve "$SPAMD_FAKE_SOCK" "$1" \
+	    > "$T/fake.out" 2>&1 &
+	SPAMD_FAKE_PID=$!
+	_i=0
+	until grep -q ready "$T/fake.out" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 50 ] || fail "fake spamd did not start"
+		sleep 0.1
+	done
+}
+spamd_fake_stop() {
+	[ -n "$SPAMD_FAKE_PID" ] || return 0
+	kill "$SPAMD_FAKE_PID" 2>/dev/null || true
+	wait "$SPAMD_FAKE_PID" 2>/dev/null || true
+	SPAMD_FAKE_PID=
 }
