@@ -11,7 +11,8 @@
 			sizeof(((struct role_settings *)0)->f)
 /* The roles that can run as a zygote: not the canary, exec-only. */
 #define WARM_ROLES	(ROLE_BIT(ROLE_UNPACK) | ROLE_BIT(ROLE_CLAMAV) | \
-			 ROLE_BIT(ROLE_CLAMD) | ROLE_BIT(ROLE_MHR))
+			 ROLE_BIT(ROLE_CLAMD) | ROLE_BIT(ROLE_MHR) | \
+			 ROLE_BIT(ROLE_SPAMD))
 
 static uint64_t
 mhr_hash_bits(void)
@@ -340,8 +341,9 @@ role_settings_differ(enum role_id role, const struct role_settings *a,
 	for (size_t i = 0; i < N_DEFS; i++) {
 		const struct role_setting_def *d = &role_setting_defs[i];
 
+		/* spamd's User: is the message's own (first-recipient). */
 		if (!(d->roles & ROLE_BIT(role)) || d->id == RS_WARM ||
-		    d->id == RS_ZYGOTE_MAX_CHILDREN)
+		    d->id == RS_ZYGOTE_MAX_CHILDREN || d->id == RS_SPAMD_USER)
 			continue;
 		if (memcmp((const char *)a + d->offset,
 		    (const char *)b + d->offset, d->size) != 0) {

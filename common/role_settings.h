@@ -62,8 +62,9 @@ enum role_setting_id {
 	RS_MHR_RETRIES = 23,
 	/* The spamd role (docs/spam.md): one read's wait, the largest
 	 * message sent, the User: spamd reads its preferences by ("": no
-	 * User line); the role runs exec'd, so the user may differ from
-	 * message to message ([spamd] user = first-recipient). */
+	 * User line).  The user may differ from message to message
+	 * ([spamd] user = first-recipient): a warm child's may differ from
+	 * its zygote's (role_settings_differ), and it takes its own. */
 	RS_SPAMD_READ_TIMEOUT_MS = 24,
 	RS_SPAMD_MAX_BYTES = 25,
 	RS_SPAMD_USER = 26,
@@ -127,7 +128,7 @@ struct role_settings {
 	uint32_t spamd_read_timeout_ms;
 	uint64_t spamd_max_bytes;
 	char spamd_user[ROLE_SPAMD_USER_MAX + 1];
-	/* every role that can be warm (unpack, clamav, clamd, mhr) */
+	/* every role that can be warm (unpack, clamav, clamd, mhr, spamd) */
 	uint32_t warm;			/* 1: serve as a zygote */
 	uint32_t zygote_max_children;	/* 0 exactly when warm is 0 */
 };

@@ -17,6 +17,7 @@
 #include "scan_loop.h"
 #include "spamd_reply.h"
 #include "spamd_role.h"
+#include "zygote_serve.h"
 
 #define SPAMD_CHUNK_MAX	(64u * 1024)
 /* "SYMBOLS SPAMC/1.5\r\nContent-length: <20 digits>\r\nUser: <user>\r\n\r\n" */
@@ -203,14 +204,16 @@ spamd_scan(void *ctx, uint32_t part, int fd, uint64_t size, char *name)
 	return SCAN_CLEAN;
 }
 
-int
-spamd_role_main(int argc, char **argv)
+/* The role's code for one message (exec'd, or a warm child after its
+ * fork, its own settings in spamd_set): the peer checked, lockdown, the
+ * request. */
+static void __attribute__((noreturn))
+spamd_one_message(const char *dir)
 {
 	struct scan_backend backend = { spamd_scan, NULL };
 	const char *why = NULL;
 
-	(void)argv;
-	role_read_settings(ROLE_SPAMD, argc, &spamd_set);
+	(void)dir;
 	if (role_check_peer(SOCK_STREAM, 1) < 0)
 		_exit(ROLE_EXIT_INIT);
 	if (sandbox_role_lockdown(ROLE_SPAMD, &why) != 0) {
@@ -224,4 +227,21 @@ spamd_role_main(int argc, char **argv)
 	if (scan_loop_run(&backend) != 0)
 		_exit(ROLE_EXIT_IO);
 	_exit(ROLE_EXIT_OK);
+}
+
+int
+spamd_role_main(int argc, char **argv)
+{
+	static const struct zygote_role zygote = {
+		.role = ROLE_SPAMD, .set = &spamd_set, .child_set = &spamd_set,
+		.child_main = spamd_one_message,
+	};
+
+	(void)argv;
+	role_read_settings(ROLE_SPAMD, argc, &spamd_set);
+	/* Warm: nothing to load, but the exec and the sandbox set-up are
+	 * saved per message (docs/warm.md). */
+	if (spamd_set.warm)
+		zygote_serve(&zygote);
+	spamd_one_message(NULL);
 }
