@@ -64,20 +64,40 @@ spam_produce(void *ctx, struct rec_writer *w, int *fd)
 	return 1;
 }
 
-/* The User: spamd is sent: a fixed name, the first recipient, or none. */
+/* A User: value that cannot end spamd's header line early: printable
+ * ASCII without spaces, at most ROLE_SPAMD_USER_MAX bytes.  A recipient
+ * is the sender's choice: "a\r\nContent-length: 0" must not become a
+ * header of its own. */
+static int
+spam_user_ok(const char *u)
+{
+	size_t n = 0;
+
+	for (; u[n] != '\0'; n++)
+		if ((unsigned char)u[n] <= 0x20 || (unsigned char)u[n] >= 0x7f)
+			return 0;
+	return n <= ROLE_SPAMD_USER_MAX;
+}
+
+/* The User: spamd is sent: a fixed name, the first recipient, or none
+ * (also for a name spam_user_ok refuses: spamd's defaults then). */
 static const char *
 spam_user(const struct scan *s)
 {
 	const char *u = s->cfg->spamd_user;
 
-	if (strcmp(u, "first-recipient") != 0)
-		return u;
-	if (s->envl == NULL || s->envl->recipients == NULL ||
-	    s->envl->recipients->len == 0)
+	if (strcmp(u, "first-recipient") == 0) {
+		if (s->envl == NULL || s->envl->recipients == NULL ||
+		    s->envl->recipients->len == 0)
+			return "";
+		u = g_ptr_array_index(s->envl->recipients, 0);
+	}
+	if (!spam_user_ok(u)) {
+		log_warn("spamd: user not sent (not printable ASCII without "
+		    "spaces, or over %u bytes)", ROLE_SPAMD_USER_MAX);
 		return "";
-	u = g_ptr_array_index(s->envl->recipients, 0);
-	/* A name too long for the User: line goes without one. */
-	return strlen(u) <= ROLE_SPAMD_USER_MAX ? u : "";
+	}
+	return u;
 }
 
 static void

@@ -72,6 +72,17 @@ spamd_send_bytes(const uint8_t *p, size_t len)
 	return NULL;
 }
 
+/* The broker sends only printable ASCII without spaces (step_spam.c);
+ * a CR or LF here would end spamd's header line early. */
+static int
+spamd_user_ok(const char *u)
+{
+	for (; *u; u++)
+		if ((unsigned char)*u <= 0x20 || (unsigned char)*u >= 0x7f)
+			return 0;
+	return 1;
+}
+
 /* The request head, then the message by pread (its offset never
  * moves), in chunks; the head rides with the first. */
 static const char *
@@ -80,6 +91,8 @@ spamd_send_request(int fd, uint64_t size)
 	uint64_t off = 0;
 	int head;
 
+	if (!spamd_user_ok(spamd_set.spamd_user))
+		return "user name refused: not printable ASCII";
 	head = snprintf((char *)spamd_chunk, SPAMD_REQUEST_HEAD_MAX,
 	    "SYMBOLS SPAMC/1.5\r\nContent-length: %llu\r\n%s%s%s\r\n",
 	    (unsigned long long)size, spamd_set.spamd_user[0] ? "User: " : "",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A real spamd on a unix socket and on loopback TCP scores GTUBE as spam and three real ham messages as ham through the hook: the delivered message carries X-Spam-Flag, X-Spam-Status and X-Spam-Level prepended (the body untouched), the summary line spam= and score=; the User: line reaches spamd; each message reached spamd exactly once; qscan check --json has the facts.
+# A real spamd on a unix socket and on loopback TCP scores GTUBE as spam and three real ham messages as ham through the hook: the delivered message carries X-Spam-Flag, X-Spam-Status and X-Spam-Level prepended (the body untouched), the summary line spam= and score=; the User: line reaches spamd (never a recipient with CR LF); each message reached spamd exactly once; qscan check --json has the facts.
 . "$(dirname "$0")/lib.sh"
 . "$QSCAN_SRC/tests/spamd/lib_spamd.sh"
 spamd_setup
@@ -53,6 +53,15 @@ spamd_run "$T/ham1.eml"
 expect_rc 0 "user first-recipient"
 grep -q 'bob@b.example' "$T/spamd.log" || fail "user first-recipient: spamd's log does not name bob@b.example"
 pass "User: a fixed name and the first recipient reach spamd"
+
+# A first recipient that would end spamd's header line early is not sent
+# as User: (spamd's defaults score the message all the same).
+printf 'Falice@a.example\0Tevil\r\nContent-length: 0@b.example\0\0' > "$T/e-evil"
+qs_run "$T/ham1.eml" "$T/e-evil"
+expect_rc 0 "user with CR LF"
+[ "$(qs_field spam)" = no ] || fail "user with CR LF: $(qs_last)"
+grep -q 'spamd: user not sent' "$T/stderr" || fail "user with CR LF: no log line: $(cat "$T/stderr")"
+pass "a first recipient with CR LF is not sent as User:, the message is scored"
 
 # Different header names.
 spamd_conf "status_header = X-Other-Status" "flag_header = X-Other-Flag" "level_header = X-Other-Level"
