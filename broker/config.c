@@ -15,7 +15,8 @@
 
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
 	K_CLAMD_MODE, K_CHECKS, K_CGROUP, K_MHR_HASHES, K_MHR_PARTS,
-	K_MHR_ZONE, K_MHR_RESOLVER, K_SPAM_SCORE, K_HEADER_NAME };
+	K_MHR_ZONE, K_MHR_RESOLVER, K_SPAM_SCORE, K_HEADER_NAME,
+	K_SPAMD_SERVERS, K_SPAMD_USER };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -112,11 +113,11 @@ static const struct key_spec keys[] = {
 	{ "mhr", "retries", K_UINT, OFF(mhr_retries), 0, ROLE_MHR_RETRIES_MAX },
 	{ "mhr", "failure_action", K_CHOICE, OFF(mhr_failure_action), 0, 0,
 	  failure_actions, "takes tempfail or pass" },
-	{ "spamd", "servers", K_STRING, OFF(spamd_servers), 0, 0 },
+	{ "spamd", "servers", K_SPAMD_SERVERS, OFF(spamd_servers), 0, 0 },
 	{ "spamd", "connect_timeout_ms", K_UINT, OFF(spamd_connect_timeout_ms), 10, 600000 },
 	{ "spamd", "read_timeout_ms", K_UINT, OFF(spamd_read_timeout_ms), 10, 3600000 },
 	{ "spamd", "max_bytes", K_U64, OFF(spamd_max_bytes), 1024, 64 * GiB },
-	{ "spamd", "user", K_STRING, OFF(spamd_user), 0, 0 },
+	{ "spamd", "user", K_SPAMD_USER, OFF(spamd_user), 0, 0 },
 	{ "spamd", "relay_clients", K_CHOICE, OFF(spamd_scan_relay_clients), 0, 0,
 	  relay_choices, "takes skip or scan" },
 	{ "spamd", "failure_action", K_CHOICE, OFF(spamd_failure_action), 0, 0,
@@ -271,7 +272,9 @@ config_clear(struct qscan_config *c)
 		if (keys[i].type == K_STRING || keys[i].type == K_CLAMD_MODE ||
 		    keys[i].type == K_CGROUP || keys[i].type == K_MHR_ZONE ||
 		    keys[i].type == K_MHR_RESOLVER ||
-		    keys[i].type == K_HEADER_NAME)
+		    keys[i].type == K_HEADER_NAME ||
+		    keys[i].type == K_SPAMD_SERVERS ||
+		    keys[i].type == K_SPAMD_USER)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -362,6 +365,39 @@ spam_score_set(int64_t *milli, const char *value, const char **why)
 	}
 	*milli = (int64_t)(whole * 1000 + frac) * (neg ? -1 : 1);
 	return 0;
+}
+
+/* "" (off), or entries unix:/path, tcp:host:port, tcp:[v6]:port. */
+static int
+spamd_servers_ok(const char *v)
+{
+	g_auto(GStrv) list = g_strsplit(v, ";", -1);
+
+	for (unsigned i = 0; list[i] != NULL; i++) {
+		const char *s = g_strstrip(list[i]);
+
+		if (s[0] == '\0')
+			continue;
+		if ((g_str_has_prefix(s, "unix:/") && strlen(s) > 6) ||
+		    (g_str_has_prefix(s, "tcp:") && strchr(s + 4, ':') != NULL))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* spamd's User: (broker/step_spam.c checks each message's again). */
+static int
+spamd_user_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > ROLE_SPAMD_USER_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+			return 0;
+	return 1;
 }
 
 /* A header field name qscan writes: RFC 5322 allows more, these
@@ -549,6 +585,24 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		return mhr_hashes_set((uint64_t *)field, value, why);
 	case K_SPAM_SCORE:
 		return spam_score_set((int64_t *)field, value, why);
+	case K_SPAMD_SERVERS:
+		if (!spamd_servers_ok(value)) {
+			*why = "takes unix:/path, tcp:host:port or "
+			    "tcp:[v6]:port, separated by ';', or nothing (off)";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	case K_SPAMD_USER:
+		if (!spamd_user_ok(value)) {
+			*why = "takes nothing, first-recipient, or a name of at "
+			    "most 255 printable characters without spaces";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
 	case K_HEADER_NAME:
 		if (!header_name_ok(value)) {
 			*why = "takes a header name (letters, digits, '-')";
@@ -682,10 +736,6 @@ check_relations(const struct qscan_config *c, GPtrArray *errors,
 			    "mhr.hashes: malware.hash.cymru.com answers md5 "
 			    "and sha1 only; hash.cymru.com takes sha256"));
 	}
-	/* spamd's User: line (common/role_settings.h). */
-	if (strlen(c->spamd_user) > ROLE_SPAMD_USER_MAX)
-		problem(errors, where, path, 0, g_strdup_printf(
-		    "spamd.user is longer than %u bytes", ROLE_SPAMD_USER_MAX));
 	if (c->spamd_servers[0] != '\0' &&
 	    (uint64_t)c->spamd_read_timeout_ms + 1000 > c->role_timeout_ms)
 		problem(errors, where, path, 0, g_strdup_printf(

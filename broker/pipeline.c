@@ -208,6 +208,10 @@ pipeline_run(struct scan *s)
 	    (s->unchecked_decides ? s->cfg->unchecked_action :
 	    s->cfg->limits_action) == ACTION_PASS))
 		step_spam(s);
+	/* Rules on spam_score and spam_rule, for what spam left deliverable. */
+	if (loaded_policy != NULL && s->spam.state == SPAM_FACT_SCORED &&
+	    (s->verdict == VERDICT_CLEAN || s->verdict == VERDICT_LIMITS))
+		step_policy_spam(s, loaded_policy);
 }
 
 void

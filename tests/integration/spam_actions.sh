@@ -1,5 +1,5 @@
 #!/bin/sh
-# What happens to spam, end to end through the hook with a real spamd: tag by default (delivered, X-Spam-Flag); quarantine_score keeps GTUBE in quarantine/spam/; delete_score accepts and discards it, logged; reject_score exits 31, and with reject_text_fd qmail-smtpd's pipe gets the text naming the score (82); the most severe applicable action wins; ham below every score is delivered; a relaying client's mail is skipped by default (spam=skipped:relay, no headers, spamd not asked) and scored with relay_clients = scan; a message over max_bytes is not sent (spam=skipped:size, logged spam=skipped reason=size).
+# What happens to spam, end to end through the hook with a real spamd: tag by default (delivered, X-Spam-Flag); quarantine_score keeps GTUBE in quarantine/spam/; delete_score accepts and discards it, logged; reject_score exits 31, and with reject_text_fd qmail-smtpd's pipe gets the text naming the score (82); the most severe applicable action wins; ham below every score is delivered; a relaying client's mail is skipped by default (spam=skipped:relay, no headers, spamd not asked) and scored with relay_clients = scan; a message over max_bytes is not sent (spam=skipped:size, logged spam=skipped reason=size); policy rules on spam_rule and spam_score (the pass after scoring) tag GTUBE and quarantine it into quarantine/policy/, while ham passes untouched.
 . "$(dirname "$0")/lib.sh"
 . "$QSCAN_SRC/tests/spamd/lib_spamd.sh"
 spamd_setup
@@ -91,3 +91,26 @@ grep -q 'spam=skipped reason=size' "$T/stderr" || fail "size: no log line spam=s
 [ "$(spamd_requests)" = "$n0" ] || fail "size: spamd was asked"
 [ -f "$T/rec/message" ] && [ -z "$(spamd_header X-Spam-Status)" ] || fail "size: tagged or not queued"
 pass "over max_bytes: delivered unscored, spam=skipped reason=size, spamd not asked"
+
+# 7. Policy on spamd's facts: the pass after scoring.
+cat > "$T/spam.rules" <<'RULES'
+rule gtube-tag spam_rule "GTUBE" action tag "X-Policy-Spam: gtube"
+rule very-spammy spam_score >=500 and recipient "bob@*" action quarantine
+RULES
+chmod 644 "$T/spam.rules"
+SPAMD_QSCAN_LINES="policy_file = $T/spam.rules"
+spamd_conf
+p0=$(find "$T/spool/quarantine/policy/new" -type f | wc -l)
+spamd_run "$T/gtube.eml"
+expect_rc 0 "policy spam_score"
+[ "$(qs_field verdict)" = policy ] && [ "$(qs_field action)" = quarantine ] || fail "policy spam_score: $(qs_last)"
+[ "$(find "$T/spool/quarantine/policy/new" -type f | wc -l)" = $((p0 + 1)) ] || fail "policy spam_score: not in quarantine/policy"
+qs_last | grep -q 'line.x202' || fail "policy spam_score: reason does not name line 2: $(qs_last)"
+printf 'rule gtube-tag spam_rule "GTUBE" action tag "X-Policy-Spam: gtube"\n' > "$T/spam.rules"
+spamd_run "$T/gtube.eml"
+expect_rc 0 "policy spam_rule"
+[ "$(spamd_header X-Policy-Spam)" = gtube ] || fail "policy spam_rule: no tag: $(head -8 "$T/rec/message")"
+spamd_run "$T/ham1.eml"
+[ -f "$T/rec/message" ] && [ -z "$(spamd_header X-Policy-Spam)" ] || fail "policy spam_rule: ham tagged"
+unset SPAMD_QSCAN_LINES
+pass "policy: spam_score >=500 quarantined GTUBE (quarantine/policy/), spam_rule GTUBE tagged it, ham untouched"
