@@ -21,7 +21,7 @@
 
 #define SPAMD_CHUNK_MAX	(64u * 1024)
 /* "SYMBOLS SPAMC/1.5\r\nContent-length: <20 digits>\r\nUser: <user>\r\n\r\n" */
-#define SPAMD_REQUEST_HEAD_MAX	(64u + ROLE_SPAMD_USER_MAX)
+#define SPAMD_REQUEST_HEAD_MAX	(96u + ROLE_SPAMD_USER_MAX)
 
 static struct role_settings spamd_set;
 static struct spamd_reply spamd_rep;
