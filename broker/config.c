@@ -17,7 +17,8 @@
 enum key_type { K_STRING, K_BOOL, K_UINT, K_U64, K_CHOICE, K_SCANNERS,
 	K_CLAMD_MODE, K_CHECKS, K_CGROUP, K_MHR_HASHES, K_MHR_PARTS,
 	K_MHR_ZONE, K_MHR_RESOLVER, K_NOTIFY_WHO, K_NOTIFY_ADDRESS,
-	K_NOTIFY_LANGUAGE, K_ARCHIVE, K_HEADER_NAME };
+	K_NOTIFY_LANGUAGE, K_ARCHIVE, K_HEADER_NAME, K_SPAM_SCORE,
+	K_SPAMD_SERVERS, K_SPAMD_USER };
 
 /* The words an enum key takes, and the value each stands for. */
 struct choice {
@@ -50,6 +51,8 @@ static const struct choice crash_repeats_actions[] = {
 static const struct choice archive_envelopes[] = {
 	{ "append", ARCHIVE_ENVELOPE_APPEND },
 	{ "headers", ARCHIVE_ENVELOPE_HEADERS }, { NULL, 0 } };
+static const struct choice relay_choices[] = {
+	{ "skip", FALSE }, { "scan", TRUE }, { NULL, 0 } };
 static const struct choice fallbacks[] = {
 	{ "exec", FALLBACK_EXEC }, { "tempfail", FALLBACK_TEMPFAIL },
 	{ NULL, 0 } };
@@ -124,6 +127,21 @@ static const struct key_spec keys[] = {
 	{ "mhr", "retries", K_UINT, OFF(mhr_retries), 0, ROLE_MHR_RETRIES_MAX },
 	{ "mhr", "failure_action", K_CHOICE, OFF(mhr_failure_action), 0, 0,
 	  failure_actions, "takes tempfail or pass" },
+	{ "spamd", "servers", K_SPAMD_SERVERS, OFF(spamd_servers), 0, 0 },
+	{ "spamd", "connect_timeout_ms", K_UINT, OFF(spamd_connect_timeout_ms), 10, 600000 },
+	{ "spamd", "read_timeout_ms", K_UINT, OFF(spamd_read_timeout_ms), 10, 3600000 },
+	{ "spamd", "max_bytes", K_U64, OFF(spamd_max_bytes), 1024, 64 * GiB },
+	{ "spamd", "user", K_SPAMD_USER, OFF(spamd_user), 0, 0 },
+	{ "spamd", "relay_clients", K_CHOICE, OFF(spamd_scan_relay_clients), 0, 0,
+	  relay_choices, "takes skip or scan" },
+	{ "spamd", "failure_action", K_CHOICE, OFF(spamd_failure_action), 0, 0,
+	  failure_actions, "takes pass or tempfail" },
+	{ "spamd", "quarantine_score", K_SPAM_SCORE, OFF(spamd_quarantine_score), 0, 0 },
+	{ "spamd", "delete_score", K_SPAM_SCORE, OFF(spamd_delete_score), 0, 0 },
+	{ "spamd", "reject_score", K_SPAM_SCORE, OFF(spamd_reject_score), 0, 0 },
+	{ "spamd", "status_header", K_HEADER_NAME, OFF(spamd_status_header), 0, 0 },
+	{ "spamd", "level_header", K_HEADER_NAME, OFF(spamd_level_header), 0, 0 },
+	{ "spamd", "flag_header", K_HEADER_NAME, OFF(spamd_flag_header), 0, 0 },
 	{ "checks", "disabled", K_CHECKS, OFF(checks_disabled), 0, 0 },
 	{ "sandbox", "cgroup", K_CGROUP, OFF(cgroup), 0, 0 },
 	{ "sandbox", "allow_no_cgroup", K_BOOL, OFF(allow_no_cgroup), 0, 0 },
@@ -138,6 +156,8 @@ static const struct key_spec keys[] = {
 	  OFF(role_memory_bytes[ROLE_CLAMD]), 16 * MiB, 64 * GiB },
 	{ "sandbox", "mhr_memory_bytes", K_U64,
 	  OFF(role_memory_bytes[ROLE_MHR]), 16 * MiB, 64 * GiB },
+	{ "sandbox", "spamd_memory_bytes", K_U64,
+	  OFF(role_memory_bytes[ROLE_SPAMD]), 16 * MiB, 64 * GiB },
 	{ "sandbox", "role_pids_max", K_UINT, OFF(role_pids_max), 1, 4096 },
 	{ "service", "zygote_max_children", K_UINT, OFF(zygote_max_children),
 	  1, 1000000 },
@@ -145,6 +165,7 @@ static const struct key_spec keys[] = {
 	{ "users", "clamav", K_STRING, OFF(role_user[ROLE_CLAMAV]), 0, 0 },
 	{ "users", "clamd", K_STRING, OFF(role_user[ROLE_CLAMD]), 0, 0 },
 	{ "users", "mhr", K_STRING, OFF(role_user[ROLE_MHR]), 0, 0 },
+	{ "users", "spamd", K_STRING, OFF(role_user[ROLE_SPAMD]), 0, 0 },
 	{ "users", "unpack", K_STRING, OFF(role_user[ROLE_UNPACK]), 0, 0 },
 	{ "users", "canary", K_STRING, OFF(role_user[ROLE_CANARY]), 0, 0 },
 	{ "service", "socket", K_STRING, OFF(service_socket), 0, 0 },
@@ -219,6 +240,7 @@ config_defaults(struct qscan_config *c)
 	c->role_user[ROLE_CLAMAV] = g_strdup("qscan-clamav");
 	c->role_user[ROLE_CLAMD] = g_strdup("qscan-clamd");
 	c->role_user[ROLE_MHR] = g_strdup("qscan-mhr");
+	c->role_user[ROLE_SPAMD] = g_strdup("qscan-spamd");
 	c->scan_raw = TRUE;
 	c->scan_failure_action = ACTION_TEMPFAIL;
 	c->unchecked_action = ACTION_PASS;
@@ -244,6 +266,19 @@ config_defaults(struct qscan_config *c)
 	c->mhr_query_timeout_ms = 800;
 	c->mhr_retries = 1;
 	c->mhr_failure_action = ACTION_PASS;
+	c->spamd_servers = g_strdup("");
+	c->spamd_connect_timeout_ms = 2000;
+	c->spamd_read_timeout_ms = 30000;
+	c->spamd_max_bytes = 512000;	/* spamc's own -s default */
+	c->spamd_user = g_strdup("");
+	c->spamd_scan_relay_clients = FALSE;
+	c->spamd_failure_action = ACTION_PASS;
+	c->spamd_quarantine_score = SPAM_SCORE_OFF;
+	c->spamd_delete_score = SPAM_SCORE_OFF;
+	c->spamd_reject_score = SPAM_SCORE_OFF;
+	c->spamd_status_header = g_strdup("X-Spam-Status");
+	c->spamd_level_header = g_strdup("X-Spam-Level");
+	c->spamd_flag_header = g_strdup("X-Spam-Flag");
 	c->cgroup = g_strdup("/qscan");
 	/* Every decoded part and archive member sits in a memfd charged to
 	 * the unpack role: room for both limits and the parsers. */
@@ -254,6 +289,7 @@ config_defaults(struct qscan_config *c)
 	c->role_memory_bytes[ROLE_CLAMAV] = 3 * GiB;
 	c->role_memory_bytes[ROLE_CLAMD] = 256 * MiB;
 	c->role_memory_bytes[ROLE_MHR] = 256 * MiB;
+	c->role_memory_bytes[ROLE_SPAMD] = 256 * MiB;
 	c->role_pids_max = 16;
 	c->service_socket = g_strdup(QSCAN_SOCKET_PATH);
 	c->service_client_users = g_strdup("qmaild");
@@ -298,7 +334,9 @@ config_clear(struct qscan_config *c)
 		    keys[i].type == K_MHR_RESOLVER ||
 		    keys[i].type == K_NOTIFY_ADDRESS ||
 		    keys[i].type == K_NOTIFY_LANGUAGE || keys[i].type == K_ARCHIVE ||
-		    keys[i].type == K_HEADER_NAME)
+		    keys[i].type == K_HEADER_NAME ||
+		    keys[i].type == K_SPAMD_SERVERS ||
+		    keys[i].type == K_SPAMD_USER)
 			g_clear_pointer((char **)((char *)c + keys[i].offset),
 			    g_free);
 	g_clear_pointer(&c->path, g_free);
@@ -350,6 +388,78 @@ scanners_set(struct qscan_config *c, const char *value, const char **why)
 	}
 	c->n_scanners = n;
 	return 0;
+}
+
+/* "off", or a score such as "10" or "7.5" (at most 3 decimals, below
+ * 1000000 points) into milli-points. */
+static int
+spam_score_set(int64_t *milli, const char *value, const char **why)
+{
+	g_auto(GStrv) parts = NULL;
+	guint64 whole, frac = 0;
+	const char *v = value;
+	size_t nfrac;
+	int neg = 0;
+
+	if (strcmp(value, "off") == 0) {
+		*milli = SPAM_SCORE_OFF;
+		return 0;
+	}
+	*why = "takes off or a score like 7.5 (below 1000000)";
+	if (*v == '-') {
+		neg = 1;
+		v++;
+	}
+	parts = g_strsplit(v, ".", 3);
+	if (parts[0] == NULL || parts[0][0] == '\0' ||
+	    strlen(parts[0]) > 6 || strspn(parts[0], "0123456789") !=
+	    strlen(parts[0]) || (parts[1] != NULL && parts[2] != NULL))
+		return -1;
+	whole = g_ascii_strtoull(parts[0], NULL, 10);
+	if (parts[1] != NULL) {
+		nfrac = strlen(parts[1]);
+		if (nfrac == 0 || nfrac > 3 ||
+		    strspn(parts[1], "0123456789") != nfrac)
+			return -1;
+		frac = g_ascii_strtoull(parts[1], NULL, 10);
+		for (; nfrac < 3; nfrac++)
+			frac *= 10;
+	}
+	*milli = (int64_t)(whole * 1000 + frac) * (neg ? -1 : 1);
+	return 0;
+}
+
+/* "" (off), or entries unix:/path, tcp:host:port, tcp:[v6]:port. */
+static int
+spamd_servers_ok(const char *v)
+{
+	g_auto(GStrv) list = g_strsplit(v, ";", -1);
+
+	for (unsigned i = 0; list[i] != NULL; i++) {
+		const char *s = g_strstrip(list[i]);
+
+		if (s[0] == '\0')
+			continue;
+		if ((g_str_has_prefix(s, "unix:/") && strlen(s) > 6) ||
+		    (g_str_has_prefix(s, "tcp:") && strchr(s + 4, ':') != NULL))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* spamd's User: (broker/step_spam.c checks each message's again). */
+static int
+spamd_user_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > ROLE_SPAMD_USER_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+			return 0;
+	return 1;
 }
 
 /* "sha256, sha1, md5": at least one, each once. */
@@ -524,6 +634,26 @@ key_set(struct qscan_config *c, const struct key_spec *k, const char *value,
 		return 0;
 	case K_MHR_HASHES:
 		return mhr_hashes_set((uint64_t *)field, value, why);
+	case K_SPAM_SCORE:
+		return spam_score_set((int64_t *)field, value, why);
+	case K_SPAMD_SERVERS:
+		if (!spamd_servers_ok(value)) {
+			*why = "takes unix:/path, tcp:host:port or "
+			    "tcp:[v6]:port, separated by ';', or nothing (off)";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
+	case K_SPAMD_USER:
+		if (!spamd_user_ok(value)) {
+			*why = "takes nothing, first-recipient, or a name of at "
+			    "most 255 printable characters without spaces";
+			return -1;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return 0;
 	case K_MHR_PARTS:
 		if (strcmp(value, "all") == 0)
 			*(gboolean *)field = TRUE;
@@ -699,6 +829,12 @@ check_relations(const struct qscan_config *c, GPtrArray *errors,
 			    "mhr.hashes: malware.hash.cymru.com answers md5 "
 			    "and sha1 only; hash.cymru.com takes sha256"));
 	}
+	if (c->spamd_servers[0] != '\0' &&
+	    (uint64_t)c->spamd_read_timeout_ms + 1000 > c->role_timeout_ms)
+		problem(errors, where, path, 0, g_strdup_printf(
+		    "spamd.read_timeout_ms %u must be at least 1000 below "
+		    "limits.role_timeout_ms %u", c->spamd_read_timeout_ms,
+		    c->role_timeout_ms));
 	if (c->role_memory_bytes[ROLE_UNPACK] < need)
 		problem(errors, where, path, 0, g_strdup_printf(
 		    "sandbox.unpack_memory_bytes %llu is below "
@@ -772,7 +908,7 @@ config_load_fd(struct qscan_config *c, int fd, const char *path,
 			    strcmp(group, "mhr") && strcmp(group, "cleanup") &&
 			    strcmp(group, "sandbox") && strcmp(group, "service") &&
 			    strcmp(group, "notify") && strcmp(group, "archive") &&
-			    strcmp(group, "headers"))
+			    strcmp(group, "headers") && strcmp(group, "spamd"))
 				problem(errors, where, path, lineno, g_strdup_printf(
 				    "unknown group [%s]", group));
 			continue;

@@ -30,6 +30,9 @@ enum archive_envelope {
  * (addresses need not be UTF-8), without regard to case. */
 #define ARCHIVE_REGEX_FLAGS (G_REGEX_RAW | G_REGEX_CASELESS)
 
+/* A [spamd] *_score that is off. */
+#define SPAM_SCORE_OFF INT64_MAX
+
 /* [service] fallback: what the hook does when qscand cannot serve. */
 enum service_fallback {
 	FALLBACK_EXEC,		/* the exec path, when the hook may run it */
@@ -98,6 +101,17 @@ struct qscan_config {
 	unsigned mhr_query_timeout_ms;
 	unsigned mhr_retries;
 	enum over_limit_action mhr_failure_action;	/* pass or tempfail */
+	/* [spamd] (docs/spam.md) */
+	char *spamd_servers;		/* "": spam checking off */
+	unsigned spamd_connect_timeout_ms;
+	unsigned spamd_read_timeout_ms;
+	uint64_t spamd_max_bytes;
+	char *spamd_user;		/* "", a name, or "first-recipient" */
+	gboolean spamd_scan_relay_clients;
+	enum over_limit_action spamd_failure_action;	/* pass or tempfail */
+	/* Milli-points; SPAM_SCORE_OFF: no such action. */
+	int64_t spamd_quarantine_score, spamd_delete_score, spamd_reject_score;
+	char *spamd_status_header, *spamd_level_header, *spamd_flag_header;
 
 	/* The sandbox: what the kernel must give (fail closed unless
 	 * allowed), and each role's cgroup limits. */

@@ -130,6 +130,27 @@ by_policy_action(const struct qscan_config *cfg,
 	}
 }
 
+static void
+by_spam_action(const struct qscan_config *cfg, const struct decide_facts *f,
+    struct outcome *o)
+{
+	switch (f->spam_action) {
+	case SPAM_ACTION_QUARANTINE:
+		quarantine(o, "spam");
+		break;
+	case SPAM_ACTION_DELETE:
+		o->action = "drop";
+		break;
+	case SPAM_ACTION_REJECT:
+		reject(cfg, o, f->spam_text != NULL, f->spam_text);
+		break;
+	case SPAM_ACTION_TAG:
+	default:
+		queue(o);
+		break;
+	}
+}
+
 /* Before the scan: the spool, the envelope, the size, the sandbox.
  * Returns 1 when one of them decided. */
 static int
@@ -199,6 +220,8 @@ decide(const struct qscan_config *cfg, const struct decide_facts *f,
 			answer(o, QQ_PERM_REFUSED);
 		break;
 	case VERDICT_SPAM:
+		by_spam_action(cfg, f, o);
+		break;
 	default:
 		by_over_limit_action(o, ACTION_REJECT);
 		break;

@@ -27,6 +27,14 @@ enum verdict {
 
 const char *verdict_name(enum verdict v);
 
+/* What a spam verdict does (docs/spam.md); tag never makes one. */
+enum spam_action {
+	SPAM_ACTION_TAG = 0,
+	SPAM_ACTION_QUARANTINE,		/* quarantine/spam/ */
+	SPAM_ACTION_DELETE,		/* accepted and discarded, logged */
+	SPAM_ACTION_REJECT,		/* 31, or 82 with the text */
+};
+
 /* What is known about a message when it is decided.  The stages run in
  * this order and a failed one leaves the later ones unset: spool, then
  * envelope, then the sandbox setup, then the scan. */
@@ -41,6 +49,8 @@ struct decide_facts {
 	enum policy_action policy_action; /* when verdict is policy */
 	const char *policy_text;	/* the deciding rule's reject text */
 	const char *reason;		/* the scan's one line */
+	enum spam_action spam_action;	/* when verdict is spam */
+	const char *spam_text;		/* its reject text */
 };
 
 /* What the broker does, in order; the list has room for what comes

@@ -97,6 +97,24 @@ struct hash_rep_fact {
 	char *why;			/* in the result's strings arena */
 };
 
+/* What step_spam learnt about the message (docs/spam.md). */
+enum spam_fact_state {
+	SPAM_FACT_NOT_RUN = 0,	/* no [spamd] servers, or not deliverable */
+	SPAM_FACT_SKIPPED,	/* not sent: why says (size, relay) */
+	SPAM_FACT_SCORED,	/* status SPAM_YES or SPAM_NO */
+	SPAM_FACT_FAILED,	/* spamd gave no usable answer: why */
+};
+
+/* The spamd role's REC_SPAM, and the step's own findings. */
+struct spam_fact {
+	enum spam_fact_state state;
+	uint8_t status;			/* enum spam_status */
+	int32_t score_milli, threshold_milli;
+	uint16_t n_symbols;		/* named in all; kept below */
+	char symbols[SPAM_SYMBOLS_MAX * (SPAM_SYMBOL_LEN_MAX + 1) + 1];
+	char why[RECORD_STR_MAX + 1];
+};
+
 struct scanner_result {
 	enum role_id role;
 	char *engine, *version, *database;	/* from REC_ENGINE */
@@ -104,6 +122,10 @@ struct scanner_result {
 	/* ROLE_MHR only: struct hash_rep_fact, one per clean verdict, in
 	 * request order (a part the role could not read has none) */
 	GArray *reputations;
+	/* ROLE_SPAMD only: where its one REC_SPAM goes (the caller's), and
+	 * 1 once it came; it must come just before the verdict. */
+	struct spam_fact *spam;
+	int spam_seen;
 	/* The verdicts' names at their length; SCANNER_STRING_BYTES_MAX. */
 	GStringChunk *strings;
 	size_t string_bytes;
@@ -128,5 +150,8 @@ void scanner_decoder_init(struct scanner_decoder *d, struct scanner_result *r,
 int scanner_decoder_feed(struct scanner_decoder *d, const uint8_t *buf,
     size_t len, int fd);
 int scanner_decoder_done(const struct scanner_decoder *d);
+/* REC_SPAM into d->res->spam (broker/spam_facts.c); 0 or -1 with
+ * d->error. */
+int spam_decode(struct scanner_decoder *d, struct rec_reader *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include "ladder.h"
 #include "log.h"
 #include "notify.h"
+#include "spam_facts.h"
 #include "spawn.h"
 #include "summary_fields.h"
 
@@ -147,6 +148,7 @@ summary(const struct broker *b, const struct outcome *o)
 	const struct stage_times *t = &b->t;
 	g_autoptr(GString) line = g_string_new(NULL);
 	g_autofree char *unchecked = findings_unchecked_list(&b->s);
+	g_autofree char *spam = spam_summary(&b->s.spam);
 	double end = now_ms();
 	struct rusage ru;
 
@@ -169,6 +171,9 @@ summary(const struct broker *b, const struct outcome *o)
 	/* The message and its scan, then the names the tools take (qscan
 	 * show ID; archive/new/NAME), all before reason= (see above). */
 	summary_append_scan(line, &b->s);
+	/* Only when spamd was asked or skipped (docs/spam.md). */
+	if (spam[0])
+		g_string_append_printf(line, " %s", spam);
 	if (b->quarantine_id != NULL)
 		g_string_append_printf(line, " quarantine=%s", b->quarantine_id);
 	if (b->archived != NULL)

@@ -211,6 +211,8 @@ pipeline_run(struct scan *s)
 	s->unchecked_decides = 0;
 	s->crash_count = 0;
 	s->crash_hash[0] = '\0';
+	memset(&s->spam, 0, sizeof(s->spam));
+	s->spam_action = SPAM_ACTION_TAG;
 	/* Warm, every zygote was canaried by the front before it got
 	 * work and at every canary interval since (docs/warm.md). */
 	if (s->warm == NULL && step_canary(s) != 0)
@@ -227,6 +229,16 @@ pipeline_run(struct scan *s)
 	if (loaded_policy != NULL && (s->verdict == VERDICT_CLEAN ||
 	    s->verdict == VERDICT_LIMITS))
 		step_policy(s, loaded_policy);
+	/* Spam last, and only on what would be delivered: Qmail-Scanner's
+	 * order, and spamd's seconds are not spent on refused mail. */
+	if (s->verdict == VERDICT_CLEAN || (s->verdict == VERDICT_LIMITS &&
+	    (s->unchecked_decides ? s->cfg->unchecked_action :
+	    s->cfg->limits_action) == ACTION_PASS))
+		step_spam(s);
+	/* Rules on spam_score and spam_rule, for what spam left deliverable. */
+	if (loaded_policy != NULL && s->spam.state == SPAM_FACT_SCORED &&
+	    (s->verdict == VERDICT_CLEAN || s->verdict == VERDICT_LIMITS))
+		step_policy_spam(s, loaded_policy);
 	/* A content that crashes a role every time would be retried for
 	 * days, a crash each time: after crash_repeats it is a verdict. */
 	if (s->verdict == VERDICT_TEMPFAIL && s->cfg->crash_repeats > 0 &&
@@ -261,6 +273,8 @@ pipeline_decide_facts(const struct scan *s, struct decide_facts *f)
 	f->reason = s->reason;
 	f->policy_action = POLICY_PASS;
 	f->policy_text = NULL;
+	f->spam_action = s->spam_action;
+	f->spam_text = s->verdict == VERDICT_SPAM ? s->spam_text : NULL;
 	if (s->verdict == VERDICT_POLICY) {
 		f->policy_action = s->policy.action;
 		f->policy_text = g_array_index(s->policy.matches,

@@ -52,6 +52,11 @@ struct scan {
 	 * unchecked and unchecked_action is not pass: decide() then acts by
 	 * unchecked_action, not limits_action. */
 	int unchecked_decides;
+	/* step_spam (docs/spam.md): spamd's fact, and what its score
+	 * decided when the verdict is spam; the reject text. */
+	struct spam_fact spam;
+	enum spam_action spam_action;
+	char spam_text[160];
 	/* The policy's findings (matches, the decision) when it ran. */
 	struct policy_result policy;
 	int policy_ran;

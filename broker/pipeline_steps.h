@@ -29,5 +29,8 @@ int step_canary(struct scan *s);
 void step_unpack(struct scan *s);
 void step_scanners(struct scan *s);
 void step_policy(struct scan *s, const struct policy *policy);
+void step_spam(struct scan *s);
+/* The policy's pass after spam: only rules on spamd's facts. */
+void step_policy_spam(struct scan *s, const struct policy *policy);
 
 #endif

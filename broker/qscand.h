@@ -21,7 +21,7 @@ struct qscand {
 	struct qscan_config cfg;
 	struct privs privs;
 	/* The roles that need a zygote: unpack, then the scanners. */
-	enum role_id roles[1 + SCANNERS_MAX];
+	enum role_id roles[2 + SCANNERS_MAX];	/* unpack, scanners, spamd */
 	unsigned n_roles;
 	char *zygote_path[ROLE_ID_MAX + 1];	/* by role: zygotes/ROLE.sock */
 	int zygote_listen[ROLE_ID_MAX + 1];	/* by role: its listening fd */

@@ -166,6 +166,9 @@ zygote_sockets(struct qscand *q, uid_t uid, gid_t gid, char **why)
 	q->roles[q->n_roles++] = ROLE_UNPACK;
 	for (unsigned i = 0; i < q->cfg.n_scanners; i++)
 		q->roles[q->n_roles++] = q->cfg.scanners[i];
+	/* spamd scores after them, when a server is configured. */
+	if (q->cfg.spamd_servers[0] != '\0')
+		q->roles[q->n_roles++] = ROLE_SPAMD;
 	if ((mkdir(zdir, 0700) != 0 && errno != EEXIST) ||
 	    chown(zdir, uid, gid) != 0 || chmod(zdir, 0700) != 0) {
 		*why = g_strdup_printf("%s: %s", zdir, strerror(errno));

@@ -243,6 +243,35 @@ json_policy(GString *out, const struct scan *s)
 	}
 }
 
+/* What spamd said (docs/spam.md): status not_run, skipped, yes, no or
+ * unknown; score and threshold in points; rules as a list. */
+static void
+json_spam(GString *out, const struct spam_fact *f)
+{
+	static const char *const states[] = { "not_run", "skipped", NULL,
+	    "unknown" };
+	const char *st = f->state == SPAM_FACT_SCORED ?
+	    (f->status == SPAM_YES ? "yes" : "no") :
+	    f->state <= SPAM_FACT_FAILED ? states[f->state] : "unknown";
+	g_auto(GStrv) rules = g_strsplit(f->symbols, ",", -1);
+
+	g_string_append(out, "{\"status\":");
+	json_str(out, st);
+	if (f->state == SPAM_FACT_SCORED)
+		g_string_append_printf(out, ",\"score\":%.3f,\"threshold\":"
+		    "%.3f,\"rules_named\":%u", f->score_milli / 1000.0,
+		    f->threshold_milli / 1000.0, (unsigned)f->n_symbols);
+	g_string_append(out, ",\"rules\":[");
+	for (unsigned i = 0; f->symbols[0] && rules[i] != NULL; i++) {
+		if (i)
+			g_string_append_c(out, ',');
+		json_str(out, rules[i]);
+	}
+	g_string_append(out, "],\"why\":");
+	json_str(out, f->why);
+	g_string_append_c(out, '}');
+}
+
 void
 report_json(GString *out, const char *file, const struct scan *s,
     const struct outcome *o, double total_ms)
@@ -277,7 +306,9 @@ report_json(GString *out, const char *file, const struct scan *s,
 	json_hash_reputation(out, s);
 	g_string_append(out, "],\"policy\":[");
 	json_policy(out, s);
-	g_string_append(out, "],\"roles\":{");
+	g_string_append(out, "],\"spam\":");
+	json_spam(out, &s->spam);
+	g_string_append(out, ",\"roles\":{");
 	g_string_append(out, "\"canary\":");
 	json_str(out, role_ending_name(s->canary.ending));
 	g_string_append(out, ",\"unpack\":");

@@ -80,6 +80,14 @@ fill_mhr(const struct qscan_config *cfg, struct role_settings *set)
 	set->mhr_retries = cfg->mhr_retries;
 }
 
+/* The user comes per message (spamd_user): not from cfg. */
+static void
+fill_spamd(const struct qscan_config *cfg, struct role_settings *set)
+{
+	set->spamd_read_timeout_ms = cfg->spamd_read_timeout_ms;
+	set->spamd_max_bytes = cfg->spamd_max_bytes;
+}
+
 struct rec_writer *
 role_settings_build(const struct qscan_config *cfg, enum role_id role,
     int peer_is_unix, int warm, unsigned max_children)
@@ -98,6 +106,9 @@ role_settings_build(const struct qscan_config *cfg, enum role_id role,
 		break;
 	case ROLE_MHR:
 		fill_mhr(cfg, set);
+		break;
+	case ROLE_SPAMD:
+		fill_spamd(cfg, set);
 		break;
 	default:
 		return NULL;
@@ -131,4 +142,19 @@ struct rec_writer *
 role_settings_build_mhr(const struct qscan_config *cfg, int peer_is_unix)
 {
 	return role_settings_build(cfg, ROLE_MHR, peer_is_unix, 0, 0);
+}
+
+struct rec_writer *
+role_settings_build_spamd(const struct qscan_config *cfg, const char *user)
+{
+	g_autofree struct role_settings *set = g_new0(struct role_settings, 1);
+	size_t n = strlen(user);
+
+	fill_spamd(cfg, set);
+	/* Too long for the field: the role refuses the record instead. */
+	if (n < sizeof(set->spamd_user))
+		memcpy(set->spamd_user, user, n + 1);
+	else
+		set->spamd_read_timeout_ms = 0;
+	return settings_encode(ROLE_SPAMD, set);
 }

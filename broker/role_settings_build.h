@@ -23,6 +23,10 @@ struct rec_writer *role_settings_build_clamd(const struct qscan_config *cfg,
 struct rec_writer *role_settings_build_mhr(const struct qscan_config *cfg,
     int peer_is_unix);
 
+/* The spamd role's, with the User: name for this message ("": none). */
+struct rec_writer *role_settings_build_spamd(const struct qscan_config *cfg,
+    const char *user);
+
 /* Any role's settings: the three above for warm 0, and for warm 1 the
  * same with RS_WARM and RS_ZYGOTE_MAX_CHILDREN (max_children, 1 or
  * more): a zygote's (docs/warm.md).  NULL for a role without settings

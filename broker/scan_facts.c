@@ -178,6 +178,11 @@ decode_verdict(struct scanner_decoder *d, struct rec_reader *r)
 		    "order", REC_VERDICT);
 	/* mhr reports facts: its verdicts are clean (the broker decides)
 	 * or an error, each after the part's reputation. */
+	/* spamd reports one fact, just before its one clean verdict. */
+	if (d->res->role == ROLE_SPAMD && (result != SCAN_CLEAN ||
+	    !d->res->spam_seen))
+		return refuse(d, "spamd verdict without its spam fact, or "
+		    "not clean", REC_VERDICT);
 	if (d->res->role == ROLE_MHR && (result == SCAN_VIRUS ||
 	    result == SCAN_LIMIT))
 		return refuse(d, "mhr decides nothing", REC_VERDICT);
@@ -245,6 +250,8 @@ scanner_decoder_feed(struct scanner_decoder *d, const uint8_t *buf,
 		rc = type == REC_VERDICT ? decode_verdict(d, &r) :
 		    type == REC_HASH_REPUTATION && d->res->role == ROLE_MHR ?
 		    decode_reputation(d, &r) :
+		    type == REC_SPAM && d->res->role == ROLE_SPAMD ?
+		    spam_decode(d, &r) :
 		    type == REC_END ? decode_end(d, &r) :
 		    refuse(d, "record type not allowed for a scanner", type);
 		break;

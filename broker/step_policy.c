@@ -121,3 +121,59 @@ step_policy(struct scan *s, const struct policy *policy)
 	    m->reason ? m->reason : policy_action_name(m->action), m->line,
 	    m->filename ? ", " : "", m->filename ? m->filename : "");
 }
+
+/* The pass after spam scoring (docs/spam.md): only the rules with a
+ * spam_score or spam_rule condition, on a scored message that would be
+ * delivered; what they match joins the first pass's result (its tags
+ * and monitor lines), and a deciding rule makes the verdict "policy". */
+void
+step_policy_spam(struct scan *s, const struct policy *policy)
+{
+	g_auto(GStrv) rules = g_strsplit(s->spam.symbols, ",", -1);
+	struct policy_arrays arrays;
+	struct policy_result r;
+	struct policy_input in;
+	const struct policy_match *m;
+	long decisive;
+	guint base;
+
+	if (s->spam.state != SPAM_FACT_SCORED)
+		return;
+	policy_arrays_fill(&arrays, &s->facts);
+	policy_input_from(s, &arrays, &in);
+	in.spam_pass = 1;
+	in.spam_score_milli = s->spam.score_milli;
+	in.spam_rules = (const char *const *)rules;
+	in.n_spam_rules = s->spam.symbols[0] != '\0' ?
+	    g_strv_length(rules) : 0;
+	policy_result_init(&r);
+	policy_evaluate(policy, &in, &r);
+	policy_arrays_free(&arrays);
+	policy_log_monitored(&r);
+	if (!s->policy_ran) {
+		policy_result_init(&s->policy);
+		s->policy_ran = 1;
+	}
+	/* The matches move over with the strings they own. */
+	base = s->policy.matches->len;
+	g_array_append_vals(s->policy.matches, r.matches->data,
+	    r.matches->len);
+	g_array_set_size(r.matches, 0);
+	s->policy.out_of_time |= r.out_of_time;
+	/* The first pass decided nothing (or "pass", an exception written
+	 * before the spam rules: it stands); else this pass decides. */
+	decisive = s->policy.decisive < 0 ? r.decisive : -1;
+	if (decisive >= 0) {
+		s->policy.decisive = (long)base + decisive;
+		s->policy.decided = r.decided;
+		s->policy.action = r.action;
+	}
+	policy_result_clear(&r);
+	if (decisive < 0 || s->policy.action == POLICY_PASS)
+		return;
+	m = &g_array_index(s->policy.matches, struct policy_match,
+	    s->policy.decisive);
+	s->verdict = VERDICT_POLICY;
+	snprintf(s->reason, sizeof(s->reason), "%s (line %u)",
+	    m->reason ? m->reason : policy_action_name(m->action), m->line);
+}

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "qscan-config.h"
+#include "spam_facts.h"
 #include "trace_header.h"
 
 char *
@@ -18,6 +19,7 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 	g_autofree char *not_scanned = NULL, *tags = findings_policy_tags(s);
 	g_autofree char *unchecked = findings_unchecked_list(s);
 	g_autofree char *unchecked_hdr = NULL, *descriptive = NULL;
+	g_autofree char *spam = spam_headers(cfg, &s->spam);
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -58,13 +60,13 @@ trace_header(const struct qscan_config *cfg, const struct broker_env *be,
 			    be->remote_ip, secs);
 		return g_strdup_printf("%s-Diagnostics: from %s by %s "
 		    "(envelope-from <%s>, uid %u) with qscan-%s (%s%sunpack: %s. "
-		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s%s%s",
+		    "%s:RC:%d(%s):. Processed in %.6f secs); %s\n%s%s%s%s%s",
 		    cfg->header_prefix, be->remote_ip[0] ? be->remote_ip :
 		    "localhost", host, sender, (unsigned)uid,
 		    QSCAN_VERSION, engines, engines[0] ? " " : "",
 		    QSCAN_VERSION, safe_tag, be->relay, be->remote_ip, secs, date,
 		    descriptive ? descriptive : "",
 		    not_scanned ? not_scanned : "",
-		    unchecked_hdr ? unchecked_hdr : "", tags);
+		    unchecked_hdr ? unchecked_hdr : "", tags, spam);
 	}
 }

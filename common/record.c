@@ -124,6 +124,7 @@ role_id_name(unsigned r)
 	case ROLE_UNPACK:	return "unpack";
 	case ROLE_CLAMAV:	return "clamav";
 	case ROLE_CLAMD:	return "clamd";
+	case ROLE_SPAMD:	return "spamd";
 	case ROLE_MHR:		return "mhr";
 	default:		return "unknown";
 	}
@@ -150,6 +151,13 @@ hash_kind_name(unsigned k)
 {
 	static const char *const names[] = { "sha256", "sha1", "md5" };
 	return k <= HASH_KIND_MAX ? names[k] : "unknown";
+}
+
+const char *
+spam_status_name(unsigned s)
+{
+	static const char *const names[] = { "no", "yes", "failed" };
+	return s <= SPAM_STATUS_MAX ? names[s] : "unknown";
 }
 
 /* ---- role side -------------------------------------------------------- */

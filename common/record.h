@@ -26,7 +26,7 @@
 #include "qscan_limits.h"
 
 #define RECORD_MAGIC	0x52435351u	/* "QSCR" */
-#define RECORD_VERSION	5u
+#define RECORD_VERSION	6u
 #define RECORD_HEADER_LEN 8u
 
 enum rec_type {
@@ -81,7 +81,13 @@ enum rec_type {
 	 * lockdown: its settings (limits, database, mode), see
 	 * common/role_settings.h; no role sends it */
 	REC_SETTINGS = 15,
-	/* 16 is REC_SPAM (the spamd role's branch). */
+	/* spamd -> broker, just before the raw message's REC_VERDICT
+	 * (always SCAN_CLEAN: the role reports, the broker decides,
+	 * docs/spam.md): u8 status (enum spam_status), u32 score and u32
+	 * threshold (int32 milli-points: 7.9 is 7900), u16 symbols named
+	 * in all, str the symbols kept (comma-separated rule names, at most
+	 * SPAM_SYMBOLS_MAX), str why ("" unless failed) */
+	REC_SPAM = 16,
 	/* mhr -> broker, just before each part's REC_VERDICT: u32 part, u8
 	 * status (enum hash_rep_status), u8 hash that answered (enum
 	 * hash_kind), u8 detection percent (0-100, 0 unless listed), u64
@@ -122,6 +128,18 @@ enum hash_kind {
 
 #define HASH_SHA256_HEX_LEN 64u
 
+/* REC_SPAM: what spamd said about the message. */
+enum spam_status {
+	SPAM_NO = 0,		/* scored below the threshold */
+	SPAM_YES = 1,		/* scored at or over it */
+	SPAM_FAILED = 2,	/* no usable answer: why says why */
+	SPAM_STATUS_MAX = 2,
+};
+
+/* Symbols a REC_SPAM carries (more are counted), and the longest. */
+#define SPAM_SYMBOLS_MAX	64u
+#define SPAM_SYMBOL_LEN_MAX	100u
+
 #define REC_NO_PARENT 0xffffffffu
 
 enum role_id {
@@ -129,7 +147,7 @@ enum role_id {
 	ROLE_UNPACK = 2,
 	ROLE_CLAMAV = 3,	/* libclamav, databases loaded before lockdown */
 	ROLE_CLAMD = 4,		/* speaks to clamd on a socket the broker connected */
-	/* 5 is ROLE_SPAMD (the spamd role's branch). */
+	ROLE_SPAMD = 5,		/* speaks to spamd on a socket the broker connected */
 	ROLE_MHR = 6,		/* hash lookups on a UDP socket the broker connected */
 	ROLE_ID_MAX = 6,
 };
@@ -226,6 +244,7 @@ const char *role_id_name(unsigned r);
 const char *scan_result_name(unsigned r);
 const char *hash_rep_status_name(unsigned s);
 const char *hash_kind_name(unsigned k);
+const char *spam_status_name(unsigned s);
 
 /* ---- role side -------------------------------------------------------- */
 

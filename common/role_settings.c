@@ -11,7 +11,8 @@
 			sizeof(((struct role_settings *)0)->f)
 /* The roles that can run as a zygote: not the canary, exec-only. */
 #define WARM_ROLES	(ROLE_BIT(ROLE_UNPACK) | ROLE_BIT(ROLE_CLAMAV) | \
-			 ROLE_BIT(ROLE_CLAMD) | ROLE_BIT(ROLE_MHR))
+			 ROLE_BIT(ROLE_CLAMD) | ROLE_BIT(ROLE_MHR) | \
+			 ROLE_BIT(ROLE_SPAMD))
 
 static uint64_t
 mhr_hash_bits(void)
@@ -87,6 +88,14 @@ static const struct role_setting_def role_setting_defs[] = {
 	  FIELD(mhr_query_timeout_ms) },
 	{ RS_MHR_RETRIES, "mhr.retries", RS_U32, 0, ROLE_MHR_RETRIES_MAX,
 	  NULL, ROLE_BIT(ROLE_MHR), 1, FIELD(mhr_retries) },
+	/* poll() takes an int; a message of at least one byte. */
+	{ RS_SPAMD_READ_TIMEOUT_MS, "spamd.read_timeout_ms", RS_U32, 1,
+	  INT32_MAX, NULL, ROLE_BIT(ROLE_SPAMD), 1,
+	  FIELD(spamd_read_timeout_ms) },
+	{ RS_SPAMD_MAX_BYTES, "spamd.max_bytes", RS_U64, 1, INT64_MAX, NULL,
+	  ROLE_BIT(ROLE_SPAMD), 1, FIELD(spamd_max_bytes) },
+	{ RS_SPAMD_USER, "spamd.user", RS_STRING, 0, ROLE_SPAMD_USER_MAX,
+	  NULL, ROLE_BIT(ROLE_SPAMD), 0, FIELD(spamd_user) },
 };
 
 #define N_DEFS (sizeof(role_setting_defs) / sizeof(role_setting_defs[0]))
@@ -332,8 +341,9 @@ role_settings_differ(enum role_id role, const struct role_settings *a,
 	for (size_t i = 0; i < N_DEFS; i++) {
 		const struct role_setting_def *d = &role_setting_defs[i];
 
+		/* spamd's User: is the message's own (first-recipient). */
 		if (!(d->roles & ROLE_BIT(role)) || d->id == RS_WARM ||
-		    d->id == RS_ZYGOTE_MAX_CHILDREN)
+		    d->id == RS_ZYGOTE_MAX_CHILDREN || d->id == RS_SPAMD_USER)
 			continue;
 		if (memcmp((const char *)a + d->offset,
 		    (const char *)b + d->offset, d->size) != 0) {

@@ -60,7 +60,15 @@ enum role_setting_id {
 	RS_MHR_DEADLINE_MS = 21,
 	RS_MHR_QUERY_TIMEOUT_MS = 22,
 	RS_MHR_RETRIES = 23,
-	RS_ID_MAX = 23,
+	/* The spamd role (docs/spam.md): one read's wait, the largest
+	 * message sent, the User: spamd reads its preferences by ("": no
+	 * User line).  The user may differ from message to message
+	 * ([spamd] user = first-recipient): a warm child's may differ from
+	 * its zygote's (role_settings_differ), and it takes its own. */
+	RS_SPAMD_READ_TIMEOUT_MS = 24,
+	RS_SPAMD_MAX_BYTES = 25,
+	RS_SPAMD_USER = 26,
+	RS_ID_MAX = 26,
 };
 
 enum role_setting_type {
@@ -82,6 +90,9 @@ enum role_clamd_mode {
 #define ROLE_MHR_ZONE_MAX	180
 /* More than a few tries of one query only spend the deadline. */
 #define ROLE_MHR_RETRIES_MAX	5
+
+/* The longest User: name spamd is sent (a local part and domain). */
+#define ROLE_SPAMD_USER_MAX	255
 
 /* The longest string setting: a path (PATH_MAX with its NUL). */
 #define ROLE_SETTING_STR_MAX	4095
@@ -113,7 +124,11 @@ struct role_settings {
 	uint32_t mhr_deadline_ms;
 	uint32_t mhr_query_timeout_ms;
 	uint32_t mhr_retries;
-	/* every role that can be warm (unpack, clamav, clamd, mhr) */
+	/* spamd */
+	uint32_t spamd_read_timeout_ms;
+	uint64_t spamd_max_bytes;
+	char spamd_user[ROLE_SPAMD_USER_MAX + 1];
+	/* every role that can be warm (unpack, clamav, clamd, mhr, spamd) */
 	uint32_t warm;			/* 1: serve as a zygote */
 	uint32_t zygote_max_children;	/* 0 exactly when warm is 0 */
 };

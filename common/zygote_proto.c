@@ -109,7 +109,7 @@ static int
 warm_role(unsigned role)
 {
 	return role == ROLE_UNPACK || role == ROLE_CLAMAV || role == ROLE_CLAMD ||
-	    role == ROLE_MHR;
+	    role == ROLE_MHR || role == ROLE_SPAMD;
 }
 
 static int

@@ -134,6 +134,13 @@ struct policy_input {
 	size_t n_anomalies;
 	const char *const *viruses;	/* names AV already found */
 	size_t n_viruses;
+	/* 0: the pass before spam scoring, which skips every rule with a
+	 * spam_score or spam_rule condition; 1: the pass after it, on a
+	 * scored message, which tries only those rules (docs/spam.md). */
+	int spam_pass;
+	int32_t spam_score_milli;	/* spamd's score, 7.9 -> 7900 */
+	const char *const *spam_rules;	/* the rules spamd named */
+	size_t n_spam_rules;
 };
 
 /* One rule that matched. */

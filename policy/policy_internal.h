@@ -44,6 +44,10 @@ enum cond_kind {
 	C_VIRTUAL,		/* Q-S virtual header: anomaly name (or the
 				 * encrypted flag for ZIPPASSWORDPROTECTED),
 				 * pattern on the offending part's names */
+	/* spamd's facts (docs/spam.md): only in the pass after spam
+	 * scoring (policy_input.spam_pass). */
+	C_SPAM_SCORE,		/* slo <= score (milli-points) <= shi */
+	C_SPAM_RULE,		/* pattern on any rule spamd named */
 };
 
 struct net {
@@ -60,6 +64,7 @@ struct cond {
 	char *vheader;		/* C_VIRTUAL: the Q-S virtual header name */
 	gboolean encrypted;	/* C_VIRTUAL: ZIPPASSWORDPROTECTED */
 	uint64_t lo, hi;	/* C_SIZE, inclusive */
+	int64_t slo, shi;	/* C_SPAM_SCORE, milli-points, inclusive */
 	struct net *nets;	/* C_IP_NET */
 	unsigned n_nets;
 };
@@ -72,6 +77,7 @@ struct rule {
 	struct cond *conds;
 	unsigned n_conds;
 	gboolean has_part_conds;
+	gboolean uses_spam;	/* a spam_score or spam_rule condition */
 };
 
 struct policy {

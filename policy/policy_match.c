@@ -335,6 +335,14 @@ message_cond(struct budget *b, const struct cond *c,
 	case C_VIRTUAL:
 		o = virtual_test(b, c, in, &mine);
 		break;
+	case C_SPAM_SCORE:
+		o = in->spam_score_milli >= c->slo &&
+		    in->spam_score_milli <= c->shi ? YES : NO;
+		break;
+	case C_SPAM_RULE:
+		o = list_test(b, &c->pat, in->spam_rules, in->n_spam_rules,
+		    NULL, &mine);
+		break;
 	case C_FILENAME:
 	case C_TYPE:
 	case C_DETECTED:
@@ -398,6 +406,8 @@ part_cond(struct budget *b, const struct cond *c,
 	case C_ANOMALY:
 	case C_VIRUS:
 	case C_VIRTUAL:
+	case C_SPAM_SCORE:
+	case C_SPAM_RULE:
 	default:
 		return FALSE;
 	}
@@ -491,6 +501,9 @@ policy_evaluate_budget(const struct policy *p, const struct policy_input *in,
 		/* After the decision only tag and monitor rules still
 		 * matter: they are all reported. */
 		if (terminal && r->decisive >= 0)
+			continue;
+		/* spamd's facts exist only in the pass after scoring. */
+		if (rule->uses_spam != (in->spam_pass != 0))
 			continue;
 		if (!budget_spent(&b, TRUE))
 			matched = rule_matches(&b, rule, in, &h);

@@ -300,6 +300,7 @@ static const struct {
 	{ "sender", C_SENDER, TRUE },
 	{ "recipient", C_RECIPIENT, TRUE },
 	{ "virus", C_VIRUS, TRUE },
+	{ "spam_rule", C_SPAM_RULE, TRUE },
 	{ "member", C_MEMBER, FALSE },
 	{ "encrypted", C_ENCRYPTED, FALSE },
 	{ "relay", C_RELAY, FALSE },
@@ -340,6 +341,64 @@ cond_parse_size(struct parser *ps, const GArray *toks, guint *i,
 	    !size_parse_range(TOK(toks, *i)->text, &c->lo, &c->hi)) {
 		policy_parse_error(ps, "size takes >N, >=N, <N, <=N, N or N-M "
 		    "(units k, M, G)");
+		return FALSE;
+	}
+	(*i)++;
+	return TRUE;
+}
+
+/* ">=7.5", ">7.5", "<=-1", "<2": a score of at most 6 digits and 3
+ * decimals, maybe negative, into milli-points [lo, hi]. */
+static gboolean
+spam_range_parse(const char *t, int64_t *lo, int64_t *hi)
+{
+	int ge = 0, strict = 0, neg = 0;
+	int64_t whole = 0, frac = 0, v;
+	size_t nd = 0, nf = 0;
+
+	if (t[0] == '>')
+		ge = 1;
+	else if (t[0] != '<')
+		return FALSE;
+	t++;
+	if (*t == '=')
+		t++;
+	else
+		strict = 1;
+	if (*t == '-') {
+		neg = 1;
+		t++;
+	}
+	for (; g_ascii_isdigit(*t) && nd < 7; t++, nd++)
+		whole = whole * 10 + (*t - '0');
+	if (nd == 0 || nd > 6)
+		return FALSE;
+	if (*t == '.') {
+		for (t++; g_ascii_isdigit(*t) && nf < 4; t++, nf++)
+			frac = frac * 10 + (*t - '0');
+		if (nf == 0 || nf > 3)
+			return FALSE;
+		for (; nf < 3; nf++)
+			frac *= 10;
+	}
+	if (*t != '\0')
+		return FALSE;
+	v = (whole * 1000 + frac) * (neg ? -1 : 1);
+	*lo = ge ? v + strict : INT64_MIN;
+	*hi = ge ? INT64_MAX : v - strict;
+	return TRUE;
+}
+
+/* spam_score RANGE, after the keyword. */
+static gboolean
+cond_parse_spam_score(struct parser *ps, const GArray *toks, guint *i,
+    struct cond *c)
+{
+	c->kind = C_SPAM_SCORE;
+	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD ||
+	    !spam_range_parse(TOK(toks, *i)->text, &c->slo, &c->shi)) {
+		policy_parse_error(ps, "spam_score takes >N, >=N, <N or <=N "
+		    "(N like 7.5 or -1)");
 		return FALSE;
 	}
 	(*i)++;
@@ -412,9 +471,11 @@ cond_parse(struct parser *ps, const GArray *toks, guint *i, struct cond *c)
 		return cond_parse_ip(ps, toks, i, c);
 	if (strcmp(kw, "anomaly") == 0)
 		return cond_parse_anomaly(ps, toks, i, c);
+	if (strcmp(kw, "spam_score") == 0)
+		return cond_parse_spam_score(ps, toks, i, c);
 	policy_parse_error(ps, "unknown condition '%s' (filename, type, "
 	    "detected, size, member, encrypted, header, sender, recipient, "
-	    "ip, relay, anomaly, virus)", kw);
+	    "ip, relay, anomaly, virus, spam_score, spam_rule)", kw);
 	return FALSE;
 }
 
@@ -514,9 +575,13 @@ rule_name_ok(const char *s)
 void
 policy_rule_add(struct parser *ps, struct rule *r)
 {
-	for (unsigned k = 0; k < r->n_conds; k++)
+	for (unsigned k = 0; k < r->n_conds; k++) {
 		if (r->conds[k].kind <= C_ENCRYPTED)
 			r->has_part_conds = TRUE;
+		if (r->conds[k].kind == C_SPAM_SCORE ||
+		    r->conds[k].kind == C_SPAM_RULE)
+			r->uses_spam = TRUE;
+	}
 	if (ps->p->rules->len >= POLICY_RULES_MAX) {
 		if (!ps->too_many)
 			policy_parse_error(ps, "more than %d rules",

@@ -12,7 +12,7 @@ main(int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: qscan-print-profile ROLE (canary, "
-		    "unpack, clamav, clamd, mhr, service)\n");
+		    "unpack, clamav, clamd, mhr, spamd, service)\n");
 		return 64;
 	}
 	/* qscand's front and workers: no role, a filter of their own. */

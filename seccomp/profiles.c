@@ -222,6 +222,7 @@ static const struct role_profile *const profiles[] = {
 	&sandbox_profile_unpack,
 	&sandbox_profile_clamav,
 	&sandbox_profile_clamd,
+	&sandbox_profile_spamd,
 	&sandbox_profile_mhr,
 };
 

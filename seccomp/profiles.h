@@ -71,5 +71,6 @@ extern const struct role_profile sandbox_profile_unpack;
 extern const struct role_profile sandbox_profile_clamav;
 extern const struct role_profile sandbox_profile_clamd;
 extern const struct role_profile sandbox_profile_mhr;
+extern const struct role_profile sandbox_profile_spamd;
 
 #endif

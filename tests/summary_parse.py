@@ -40,7 +40,8 @@ MESSAGE_KEYS = [
     ('policy', True, r'<>|[a-z]+@\d+(?::[^,]+)?(?:,[a-z]+@\d+(?::[^,]+)?)*'
      r'(?:,\+\d+)?'),
     ('policy_mode', False, r'monitor_only'),
-    ('spam', False, NUM + '/' + NUM),
+    ('spam', False, r'yes|no|unknown|skipped:[a-z-]+'),
+    ('score', False, '-?' + NUM + '/-?' + NUM),
     ('quarantine', False, r'[A-Za-z0-9][A-Za-z0-9._-]*'),
     ('archive', False, r'[A-Za-z0-9][A-Za-z0-9._-]*'),
     ('reason', True, None),

@@ -197,6 +197,8 @@ child_await_settings(struct zygote *zy)
 		    "(a child is the role its zygote initialised)", name);
 		_exit(ROLE_EXIT_USAGE);
 	}
+	if (zy->z->child_set != NULL)
+		*zy->z->child_set = child_set;
 }
 
 /* The canary: the role's full lockdown, then what it must kill. */

@@ -15,6 +15,10 @@ struct zygote_role {
 	 * child refuses any record that differs but for RS_WARM and
 	 * RS_ZYGOTE_MAX_CHILDREN. */
 	const struct role_settings *set;
+	/* Or NULL.  Where a child puts its own settings once they passed
+	 * that check: for a role with a setting of the message's own
+	 * (spamd's RS_SPAMD_USER), which child_main then reads. */
+	struct role_settings *child_set;
 	/* The role's code for one message, in the child, after its
 	 * descriptors are at ROLE_FD_*, its settings checked and its
 	 * rlimits set; it locks down and works as an exec'd role does.

@@ -86,7 +86,7 @@ qs_roles() {
 	mkdir -p "$T/roles"
 	cp "${1:-$QSCAN_BUILD/unpacker/qscan-unpack}" "$T/roles/qscan-unpack"
 	cp "$QSCAN_BUILD/seccomp/qscan-canary" "$T/roles/qscan-canary"
-	for s in clamav clamd mhr; do
+	for s in clamav clamd mhr spamd; do
 		[ ! -f "$QSCAN_BUILD/scanners/qscan-$s" ] ||
 		    cp "$QSCAN_BUILD/scanners/qscan-$s" "$T/roles/qscan-$s"
 	done

@@ -811,6 +811,25 @@ try_mhr_peer_io(void)
 	return 0;
 }
 
+/* spamd: the request out with send(), a poll and a recv() for the
+ * reply, all on fd 3 (a stream socket). */
+static int
+try_spamd_peer_io(void)
+{
+	struct pollfd p = { 3, POLLOUT, 0 };
+	char reply[8];
+
+	if (send(3, "PING SPAMC/1.5\r\n\r\n", 20,
+	    MSG_NOSIGNAL | MSG_DONTWAIT) != 20)
+		return 41;
+	if (poll(&p, 1, 100) != 1)
+		return 42;
+	if (recv(3, reply, sizeof(reply), MSG_DONTWAIT) >= 0 ||
+	    errno != EAGAIN)
+		return 43;
+	return 0;
+}
+
 /* A connected UDP socket still sends wherever sendto's address says:
  * the role may give none. */
 static int
@@ -1188,6 +1207,43 @@ static const struct death_case cases[] = {
 	{ "mhr: execve kills", ROLE_MHR, CONFINE_FINAL, NULL,
 	  try_execve, VIOLATES },
 	{ "mhr: memfd_create kills", ROLE_MHR, CONFINE_FINAL, NULL,
+	  try_memfd_unsealable, VIOLATES },
+
+	/* spamd: only the socket the broker connected, and the records */
+	{ "spamd: socket(AF_INET) kills", ROLE_SPAMD, CONFINE_FINAL, NULL,
+	  try_socket_inet, VIOLATES },
+	{ "spamd: socket(AF_UNIX) kills", ROLE_SPAMD, CONFINE_FINAL, NULL,
+	  try_socket_unix, VIOLATES },
+	{ "spamd: connect on fd 3 kills", ROLE_SPAMD, CONFINE_FINAL,
+	  NULL, try_connect_unix_fd3, VIOLATES, BROKER_PEER_UNCONNECTED },
+	{ "spamd: send, poll, recv on fd 3 work", ROLE_SPAMD, CONFINE_FINAL,
+	  NULL, try_spamd_peer_io, WORKS, BROKER_PEER },
+	{ "spamd: sendto fd 3 with an address kills", ROLE_SPAMD,
+	  CONFINE_FINAL, NULL, try_sendto_addr_fd3, VIOLATES, BROKER_PEER },
+	{ "spamd: sendmsg on fd 3 kills (no descriptors to spamd)",
+	  ROLE_SPAMD, CONFINE_FINAL, NULL, try_sendmsg_fd3, VIOLATES,
+	  BROKER_PEER },
+	{ "spamd: blocking send on fd 3 kills", ROLE_SPAMD, CONFINE_FINAL,
+	  NULL, try_send_blocking_fd3, VIOLATES, BROKER_PEER },
+	{ "spamd: write on fd 3 kills (send() is the way)", ROLE_SPAMD,
+	  CONFINE_FINAL, NULL, try_write_fd3, VIOLATES, BROKER_PEER },
+	{ "spamd: send on fd 2 kills", ROLE_SPAMD, CONFINE_FINAL, NULL,
+	  try_sendto_fd2, VIOLATES },
+	{ "spamd: sendmsg on fd 1 works", ROLE_SPAMD, CONFINE_FINAL,
+	  NULL, try_sendmsg_fd1, WORKS },
+	{ "spamd: message received on fd 1 and read by pread works",
+	  ROLE_SPAMD, CONFINE_FINAL, NULL, try_recv_part, WORKS,
+	  BROKER_PEER_AND_SCAN },
+	{ "spamd: clock_gettime(CLOCK_REALTIME) as a system call kills",
+	  ROLE_SPAMD, CONFINE_FINAL, NULL, try_clock_realtime_syscall,
+	  VIOLATES },
+	{ "spamd: openat(/etc/passwd) is EACCES", ROLE_SPAMD, CONFINE_FINAL,
+	  NULL, try_open_passwd, FAILS(EACCES) },
+	{ "spamd: execve kills", ROLE_SPAMD, CONFINE_FINAL, NULL,
+	  try_execve, VIOLATES },
+	{ "spamd: fork kills", ROLE_SPAMD, CONFINE_FINAL, NULL,
+	  try_fork, VIOLATES },
+	{ "spamd: memfd_create kills", ROLE_SPAMD, CONFINE_FINAL, NULL,
 	  try_memfd_unsealable, VIOLATES },
 
 	/* outer filter alone: what the spawner installs before exec */

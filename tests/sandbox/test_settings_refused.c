@@ -70,6 +70,8 @@ enum spoil {
 	SPOIL_NO_HASH,		/* mhr.hashes 0 */
 	SPOIL_HASH_BIT,		/* mhr.hashes with a bit no hash has */
 	SPOIL_RETRIES,		/* mhr.retries over ROLE_MHR_RETRIES_MAX */
+	SPOIL_SPAMD_TIMEOUT,	/* spamd.read_timeout_ms 0: never wait */
+	SPOIL_SPAMD_USER,	/* spamd.user over ROLE_SPAMD_USER_MAX */
 };
 
 struct settings_case {
@@ -94,7 +96,7 @@ static const struct settings_case cases[] = {
 	  "unpack" },
 	{ "unpack: an older record version is refused", ROLE_UNPACK,
 	  SPOIL_VERSION, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
-	  "role unpack: settings refused: record version 4, this role speaks 5" },
+	  "role unpack: settings refused: record version 5, this role speaks 6" },
 	{ "unpack: bytes after the last setting are refused", ROLE_UNPACK,
 	  SPOIL_TRAILING, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
 	  "role unpack: settings refused: 2 bytes after the last setting" },
@@ -124,6 +126,20 @@ static const struct settings_case cases[] = {
 	  "role mhr: settings refused: mhr.retries: 6 out of range 0..5" },
 	{ "mhr: an argument is refused", ROLE_MHR, SPOIL_NONE, "--zone",
 	  ROLE_EXITED, ROLE_EXIT_USAGE, "role mhr: role mhr takes no arguments" },
+	{ "spamd: a read timeout of 0 is refused", ROLE_SPAMD,
+	  SPOIL_SPAMD_TIMEOUT, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role spamd: settings refused: spamd.read_timeout_ms: 0 out of "
+	  "range 1..2147483647" },
+	{ "spamd: a user over 255 bytes is refused", ROLE_SPAMD,
+	  SPOIL_SPAMD_USER, NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role spamd: settings refused: spamd.user: not a string of at "
+	  "most 255 bytes without NUL" },
+	{ "spamd: an unknown setting is refused", ROLE_SPAMD, SPOIL_UNKNOWN,
+	  NULL, ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role spamd: settings refused: unknown setting id 99" },
+	{ "spamd: an argument is refused", ROLE_SPAMD, SPOIL_NONE, "--user",
+	  ROLE_EXITED, ROLE_EXIT_USAGE,
+	  "role spamd: role spamd takes no arguments" },
 };
 
 static struct rec_writer *
@@ -155,6 +171,20 @@ case_record(const struct harness *h, const struct settings_case *c)
 		if (c->spoil == SPOIL_RETRIES)
 			cfg.mhr_retries = ROLE_MHR_RETRIES_MAX + 1;
 		w = role_settings_build_mhr(&cfg, 0);
+		break;
+	}
+	case ROLE_SPAMD: {
+		struct role_settings set;
+
+		/* By hand: the builder never sends either. */
+		memset(&set, 0, sizeof(set));
+		set.spamd_read_timeout_ms = c->spoil == SPOIL_SPAMD_TIMEOUT ?
+		    0 : 1000;
+		set.spamd_max_bytes = 512000;
+		memset(set.spamd_user, 'u', c->spoil == SPOIL_SPAMD_USER ?
+		    ROLE_SPAMD_USER_MAX + 1 : 4);
+		w = g_new0(struct rec_writer, 1);
+		(void)role_settings_encode(ROLE_SPAMD, &set, w);
 		break;
 	}
 	case ROLE_CLAMD:

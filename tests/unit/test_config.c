@@ -226,6 +226,73 @@ main(void)
 		g_free(mbad);
 		g_free(mrel);
 	}
+	/* [spamd]: defaults, values, refusals, relations. */
+	{
+		char *sp = write_conf("[spamd]\nservers = unix:/run/spamd.sock; "
+		    "tcp:[::1]:783\nuser = first-recipient\nmax_bytes = 100000\n"
+		    "relay_clients = scan\nfailure_action = tempfail\n"
+		    "quarantine_score = 7.5\ndelete_score = 15\n"
+		    "reject_score = -0.125\nstatus_header = X-Other-Status\n");
+		char *spbad = write_conf("[spamd]\nservers = spamd.example\n"
+		    "user = two words\nrelay_clients = maybe\n"
+		    "quarantine_score = 7.5.1\ndelete_score = 1234567\n"
+		    "reject_score = 1.2345\nflag_header = X Spam\n"
+		    "failure_action = drop\n");
+		char *sprel = write_conf("[limits]\nrole_timeout_ms = 30500\n"
+		    "[spamd]\nservers = unix:/x\n");
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK(strcmp(c.spamd_servers, "") == 0);
+		CHECK(strcmp(c.spamd_user, "") == 0);
+		CHECK_INT(c.spamd_max_bytes, 512000);
+		CHECK_INT(c.spamd_read_timeout_ms, 30000);
+		CHECK(!c.spamd_scan_relay_clients);
+		CHECK_INT(c.spamd_failure_action, ACTION_PASS);
+		CHECK(c.spamd_quarantine_score == SPAM_SCORE_OFF);
+		CHECK(c.spamd_reject_score == SPAM_SCORE_OFF);
+		CHECK(strcmp(c.spamd_flag_header, "X-Spam-Flag") == 0);
+		CHECK(strcmp(c.role_user[ROLE_SPAMD], "qscan-spamd") == 0);
+		CHECK_INT(config_load(&c, sp, errors), 0);
+		CHECK(strcmp(c.spamd_user, "first-recipient") == 0);
+		CHECK_INT(c.spamd_max_bytes, 100000);
+		CHECK(c.spamd_scan_relay_clients);
+		CHECK_INT(c.spamd_failure_action, ACTION_TEMPFAIL);
+		CHECK(c.spamd_quarantine_score == 7500);
+		CHECK(c.spamd_delete_score == 15000);
+		CHECK(c.spamd_reject_score == -125);
+		CHECK(strcmp(c.spamd_status_header, "X-Other-Status") == 0);
+		config_clear(&c);
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, spbad, errors), 8);
+		CHECK(has(errors, ":2: spamd.servers takes unix:/path"));
+		CHECK(has(errors, ":3: spamd.user takes nothing, "
+		    "first-recipient"));
+		CHECK(has(errors, ":4: spamd.relay_clients takes skip or scan"));
+		CHECK(has(errors, ":5: spamd.quarantine_score takes off or a "
+		    "score"));
+		CHECK(has(errors, ":6: spamd.delete_score takes off"));
+		CHECK(has(errors, ":7: spamd.reject_score takes off"));
+		CHECK(has(errors, ":8: spamd.flag_header takes a header name"));
+		CHECK(has(errors, ":9: spamd.failure_action takes pass or "
+		    "tempfail"));
+		config_clear(&c);
+
+		g_ptr_array_set_size(errors, 0);
+		config_defaults(&c);
+		CHECK_INT(config_load(&c, sprel, errors), 1);
+		CHECK(has(errors, "spamd.read_timeout_ms 30000 must be at least "
+		    "1000 below limits.role_timeout_ms 30500"));
+		config_clear(&c);
+		unlink(sp);
+		unlink(spbad);
+		unlink(sprel);
+		g_free(sp);
+		g_free(spbad);
+		g_free(sprel);
+	}
 	/* resolv.conf: its first nameserver, numeric. */
 	{
 		char *rc1 = write_conf("# x\nsearch example.org\n"

@@ -194,9 +194,23 @@ static const struct row rows[] = {
 	    .policy_text = "no exe", .reason = "p" },
 	    "policy", "reject", 31, 0, 0, NULL, "p" },
 
-	/* Spam (no engine yet) is refused. */
-	{ "spam", DEFAULTS, { SCANNED(VERDICT_SPAM), .reason = "s" },
+	/* Spam by the score it reached (broker/step_spam.c). */
+	{ "spam tag", DEFAULTS, { SCANNED(VERDICT_SPAM), .reason = "s",
+	    .spam_action = SPAM_ACTION_TAG },
+	    "spam", "queue", 0, 1, 0, NULL, "s" },
+	{ "spam quarantine", DEFAULTS, { SCANNED(VERDICT_SPAM),
+	    .reason = "s", .spam_action = SPAM_ACTION_QUARANTINE },
+	    "spam", "quarantine", 0, 0, 0, "spam", "s" },
+	{ "spam delete", DEFAULTS, { SCANNED(VERDICT_SPAM), .reason = "s",
+	    .spam_action = SPAM_ACTION_DELETE },
+	    "spam", "drop", 0, 0, 0, NULL, "s" },
+	{ "spam reject", DEFAULTS, { SCANNED(VERDICT_SPAM), .reason = "s",
+	    .spam_action = SPAM_ACTION_REJECT, .spam_text = "t" },
 	    "spam", "reject", 31, 0, 0, NULL, "s" },
+	{ "spam reject with text", { VIRUS_QUARANTINE, ACTION_REJECT,
+	    ACTION_PASS, ACTION_REJECT, 6 }, { SCANNED(VERDICT_SPAM),
+	    .reason = "s", .spam_action = SPAM_ACTION_REJECT,
+	    .spam_text = "t" }, "spam", "reject", 82, 0, 1, NULL, "s" },
 };
 
 static void
@@ -237,9 +251,11 @@ check_row(const struct row *r)
 		    folder ? folder : "-", o.reason);
 		check_failures++;
 	}
-	/* The rule's text is what goes on the fd; the virus line otherwise. */
+	/* The rule's text (spam: the score's) is what goes on the fd; the
+	 * virus line otherwise. */
 	if (r->reject_text)
-		CHECK(text == r->f.policy_text);
+		CHECK(text == (r->f.verdict == VERDICT_SPAM ? r->f.spam_text :
+		    r->f.policy_text));
 	outcome_clear(&o);
 	config_clear(&cfg);
 }

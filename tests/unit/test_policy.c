@@ -1122,6 +1122,55 @@ test_default_rules(const char *path)
 	policy_free(p);
 }
 
+/* spam_score and spam_rule: only in the pass after spam scoring, and
+ * every other rule only in the pass before it. */
+static void
+test_spam(void)
+{
+	static const char *const rules[] = { "GTUBE", "RCVD_ILLEGAL_IP" };
+	static const char *const text =
+	    "rule a spam_score >=10 action quarantine\n";
+	struct policy_input in;
+
+	input_reset();
+	in = base;
+	in.spam_score_milli = 12500;
+	in.spam_rules = rules;
+	in.n_spam_rules = 2;
+	CHECK_INT(decide(text, &in), PASS);		/* pass 0 skips it */
+	in.spam_pass = 1;
+	CHECK_INT(decide(text, &in), QUAR);
+	CHECK_INT(decide("rule a spam_score >12.5 action drop\n", &in), PASS);
+	CHECK_INT(decide("rule a spam_score >12.499 action drop\n", &in),
+	    POLICY_DROP);
+	CHECK_INT(decide("rule a spam_score <=12.5 action drop\n", &in),
+	    POLICY_DROP);
+	CHECK_INT(decide("rule a spam_score <12.5 action drop\n", &in), PASS);
+	CHECK_INT(decide("rule a spam_score >=-1 and spam_rule \"GTUBE\" "
+	    "action drop\n", &in), POLICY_DROP);
+	CHECK_INT(decide("rule a spam_rule /^RCVD_/ action drop\n", &in),
+	    POLICY_DROP);
+	CHECK_INT(decide("rule a spam_rule \"BAYES_*\" action drop\n", &in),
+	    PASS);
+	CHECK_INT(decide("rule a not spam_rule \"BAYES_*\" and sender "
+	    "\"*@example.org\" action drop\n", &in), POLICY_DROP);
+	/* A rule on other facts is the first pass's, never this one's. */
+	CHECK_INT(decide("rule a sender \"*@example.org\" action drop\n",
+	    &in), PASS);
+	in.spam_score_milli = -500;
+	CHECK_INT(decide("rule a spam_score <=-0.5 action drop\n", &in),
+	    POLICY_DROP);
+	CHECK_INT(decide("rule a spam_score <-0.5 action drop\n", &in), PASS);
+	expect_error("rule a spam_score 5 action drop\n", 1,
+	    "spam_score takes");
+	expect_error("rule a spam_score >=5.1234 action drop\n", 1,
+	    "spam_score takes");
+	expect_error("rule a spam_score >=1234567 action drop\n", 1,
+	    "spam_score takes");
+	expect_error("rule a spam_score >= action drop\n", 1,
+	    "spam_score takes");
+}
+
 static void
 test_helpers(void)
 {
@@ -1159,6 +1208,7 @@ main(int argc, char **argv)
 	test_regex_bound();
 	test_time_budget();
 	test_errors();
+	test_spam();
 	if (argc > 1)
 		test_default_rules(argv[1]);
 	else {

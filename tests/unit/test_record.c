@@ -325,7 +325,7 @@ test_version2(void)
 	struct header_field_fact *h;
 	char big[HEADER_VALUE_MAX + 2];
 
-	CHECK_INT(RECORD_VERSION, 5);
+	CHECK_INT(RECORD_VERSION, 6);
 	start(&d, &f);
 	header_field(REC_NO_PARENT, "Received", "from a by b");
 	CHECK_INT(feed(&d, -1), 0);

@@ -297,7 +297,7 @@ test_refusals(void)
 	begin(RECORD_VERSION - 1, ROLE_UNPACK, 0);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
-	CHECK_WHY("record version 4, this role speaks 5");
+	CHECK_WHY("record version 5, this role speaks 6");
 	begin(RECORD_VERSION, ROLE_CLAMAV, 0);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
@@ -312,7 +312,7 @@ test_refusals(void)
 	u32(RS_ID_MAX + 1, 1);
 	finish();
 	CHECK_INT(decode(ROLE_UNPACK), -1);
-	CHECK_WHY("unknown setting id 24");
+	CHECK_WHY("unknown setting id 27");
 	unpack_record(9, 8);
 	u32(0, 1);
 	finish();
