@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """soak_client.py: the senders of tests/soak.sh.
 
-  soak_client.py PORT SENDERS SECONDS DIR KIND=FILE[,...]
+  soak_client.py PORT SENDERS SECONDS DIR KIND=FILE[,...] [PREFIX]
 
 SENDERS threads send, for SECONDS, one message per connection to
 127.0.0.1:PORT (EHLO, MAIL, RCPT, DATA, QUIT), taking the kinds in turn
 (each thread starts at another).  Each message is its kind's file with a
-Message-ID of its own, <soak-T-N-KIND@soak.example>, first among its
-headers.  Prints one line per transaction, "T seconds_since_start kind
+Message-ID of its own, <PREFIX-T-N-KIND@soak.example> (PREFIX: soak),
+first among its headers.  Prints one line per transaction, "T seconds_since_start kind
 message_id ms code" (code: the reply to the final dot, or to the command
 that refused), and last "E errors" (connections that failed outright).
 Python 3 standard library only.
@@ -58,6 +58,7 @@ def main(argv):
         name, path = item.split("=", 1)
         with open(path, "rb") as f:
             kinds.append((name, dot_stuffed(f.read())))
+    prefix = argv[6] if len(argv) > 6 else "soak"
     start = time.monotonic()
     out_lock = threading.Lock()
     errors = [0]
@@ -66,7 +67,7 @@ def main(argv):
         n = 0
         while time.monotonic() - start < seconds:
             name, body = kinds[(t + n) % len(kinds)]
-            msgid = "soak-%d-%d-%s@soak.example" % (t, n, name)
+            msgid = "%s-%d-%d-%s@soak.example" % (prefix, t, n, name)
             n += 1
             t0 = time.monotonic()
             try:
