@@ -15,6 +15,7 @@
 #include "decide.h"
 #include "envelope.h"
 #include "exitcodes.h"
+#include "lint_system.h"
 #include "log.h"
 #include "oom.h"
 #include "pipeline.h"
@@ -33,7 +34,10 @@ usage(void)
 	    "usage: qscan check [--json] [--from ADDR] [--rcpt ADDR]...\n"
 	    "                   [--ip IP] [--relay] FILE...\n"
 	    "                          (exits with the hook's code)\n"
-	    "       qscan lint [CONFIG]   (and the policy file it names)\n"
+	    "       qscan lint [--config-only] [CONFIG]\n"
+	    "                          (its policy; then the paths, users,\n"
+	    "                          servers it names, unless --config-only)\n"
+	    "       qscan lint --rules FILE   (a rules file alone)\n"
 	    "       qscan profiles [ROLE|service]\n"
 	    "       qscan reload          (qscand: new zygotes; a new qscand\n"
 	    "                             when the configuration was edited)\n"
@@ -107,33 +111,58 @@ lint_own_uid_scanners(const struct qscan_config *cfg)
 	}
 }
 
+/* A rules file alone: 0, or 1 after printing every problem. */
+static int
+lint_rules(const char *path)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	struct policy *p = policy_load(path, errors);
+
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "%s\n", (char *)errors->pdata[i]);
+	if (p == NULL)
+		return 1;
+	printf("%s: ok, %zu rules\n", path, policy_rule_count(p));
+	policy_free(p);
+	return 0;
+}
+
+/* qscan lint [--config-only] [CONFIG] | --rules FILE */
 static int
 cmd_lint(int argc, char **argv)
 {
 	struct qscan_config cfg;
-	const char *path = argc > 1 ? argv[1] : config_path();
+	const char *path = config_path();
+	int i = 1, config_only = 0, rc = 0;
+	unsigned problems;
 
+	if (argc == 3 && strcmp(argv[1], "--rules") == 0)
+		return lint_rules(argv[2]);
+	if (i < argc && strcmp(argv[i], "--config-only") == 0) {
+		config_only = 1;
+		i++;
+	}
+	if (i < argc && argv[i][0] == '-')
+		return usage();
+	if (i < argc)
+		path = argv[i++];
+	if (i < argc)
+		return usage();
 	if (load_config(&cfg, path) != 0)
 		return 1;
 	printf("%s: ok\n", path);
 	lint_own_uid_scanners(&cfg);
-	if (strcmp(cfg.policy_file, "none") != 0) {
-		g_autoptr(GPtrArray) errors =
-		    g_ptr_array_new_with_free_func(g_free);
-		struct policy *p = policy_load(cfg.policy_file, errors);
-
-		for (guint i = 0; i < errors->len; i++)
-			fprintf(stderr, "%s\n", (char *)errors->pdata[i]);
-		if (p == NULL) {
-			config_clear(&cfg);
-			return 1;
-		}
-		printf("%s: ok, %zu rules\n", cfg.policy_file,
-		    policy_rule_count(p));
-		policy_free(p);
-	}
+	if (strcmp(cfg.policy_file, "none") != 0 &&
+	    lint_rules(cfg.policy_file) != 0)
+		rc = 1;
+	if (!config_only && (problems = lint_system(&cfg)) > 0) {
+		printf("system: %u problem%s (above)\n", problems,
+		    problems == 1 ? "" : "s");
+		rc = 1;
+	} else if (!config_only)
+		printf("system: ok (spool, roles, users, servers)\n");
 	config_clear(&cfg);
-	return 0;
+	return rc;
 }
 
 /* What this kernel gives, beside the tables: the sandbox asks for it

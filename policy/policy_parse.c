@@ -315,7 +315,8 @@ cond_parse_header(struct parser *ps, const GArray *toks, guint *i,
 
 	c->kind = C_HEADER;
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		policy_parse_error(ps, "header needs a field name");
+		policy_parse_error(ps, "header needs a field name and a "
+		    "pattern: header Subject /^Invoice/");
 		return FALSE;
 	}
 	name = g_strdup(TOK(toks, (*i)++)->text);
@@ -394,7 +395,8 @@ cond_parse(struct parser *ps, const GArray *toks, guint *i, struct cond *c)
 		(*i)++;
 	}
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		policy_parse_error(ps, "expected a condition");
+		policy_parse_error(ps, "expected a condition (for example "
+		    "filename \"*.exe\", sender \"*@example.com\", relay)");
 		return FALSE;
 	}
 	kw = TOK(toks, (*i)++)->text;
@@ -477,7 +479,9 @@ policy_action_parse(struct parser *ps, const GArray *toks, guint *i,
 	gboolean found = FALSE;
 
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		policy_parse_error(ps, "missing action");
+		policy_parse_error(ps, "missing action: write action and one "
+		    "of quarantine, reject, tempfail, drop, tag, monitor, "
+		    "pass");
 		return FALSE;
 	}
 	w = TOK(toks, (*i)++)->text;
@@ -568,8 +572,9 @@ rule_parse(struct parser *ps, const GArray *toks)
 	i = 2;
 	while (!word_is(toks, i, "action")) {
 		if (i >= toks->len) {
-			policy_parse_error(ps, "rule %s has no action",
-			    r->name);
+			policy_parse_error(ps, "rule %s has no action: end it "
+			    "with action quarantine (or reject, tempfail, drop, "
+			    "tag, monitor, pass)", r->name);
 			goto fail;
 		}
 		if (r->n_conds > 0 && word_is(toks, i, "and"))
@@ -583,7 +588,9 @@ rule_parse(struct parser *ps, const GArray *toks)
 			goto fail;
 	}
 	if (r->n_conds == 0) {
-		policy_parse_error(ps, "rule %s has no condition", r->name);
+		policy_parse_error(ps, "rule %s has no condition: write one "
+		    "before action, for example rule %s filename \"*.exe\" "
+		    "action quarantine", r->name, r->name);
 		goto fail;
 	}
 	i++;
@@ -592,7 +599,8 @@ rule_parse(struct parser *ps, const GArray *toks)
 	if (word_is(toks, i, "reason")) {
 		i++;
 		if (i >= toks->len || TOK(toks, i)->kind != T_STRING) {
-			policy_parse_error(ps, "reason needs a \"text\"");
+			policy_parse_error(ps, "reason needs a \"text\" in "
+			    "double quotes: reason \"why\"");
 			goto fail;
 		}
 		if (!policy_text_ok(ps, "reason", TOK(toks, i)->text))
@@ -624,7 +632,8 @@ set_parse(struct parser *ps, const GArray *toks)
 
 	if (toks->len != 3 || TOK(toks, 1)->kind != T_WORD ||
 	    TOK(toks, 2)->kind != T_WORD) {
-		policy_parse_error(ps, "set takes a key and on or off");
+		policy_parse_error(ps, "set takes a key and on or off: set "
+		    "monitor_only on, set block_encrypted_archives on");
 		return;
 	}
 	key = TOK(toks, 1)->text;
