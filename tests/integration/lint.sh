@@ -109,16 +109,18 @@ pass "lint --rules: file:line and what to write instead"
 # qscan-setup leaves the spool as the README says: every folder the
 # qscand user's, mode 0700 (before, install -d made the parents of
 # quarantine/*/tmp root's, 0755); run again, it repairs a wrong mode.
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool2" --cgroup "$QS_CGROUP" > /dev/null
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool2" --cgroup "$QS_CGROUP" > /dev/null
 chmod 0755 "$T/spool2/quarantine"
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool2" --cgroup "$QS_CGROUP" > /dev/null
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool2" --cgroup "$QS_CGROUP" > /dev/null
 for d in "" work log crashes crashes/tmp crashes/new crashes/cur quarantine \
     quarantine/viruses quarantine/viruses/tmp quarantine/viruses/new \
     quarantine/viruses/cur quarantine/policy quarantine/policy/new; do
 	[ "$(stat -c '%U %a' "$T/spool2/$d")" = "qscand 700" ] ||
 	    fail "qscan-setup: spool2/$d is $(stat -c '%U %a' "$T/spool2/$d")"
 done
-[ "$(stat -c '%U %a' /var/lib/qscan/scratch)" = "root 755" ] || fail "scratch: $(stat -c '%U %a' /var/lib/qscan/scratch)"
+scratch=$(sed -n 's/^scratch=//p' "$QSCAN_BUILD/conf/qscan-setup")
+case $scratch in /*/lib/qscan/scratch) ;; *) fail "qscan-setup's scratch: '$scratch'" ;; esac
+[ "$(stat -c '%U %a' "$scratch")" = "root 755" ] || fail "scratch $scratch: $(stat -c '%U %a' "$scratch")"
 sed "s|^spool_dir = .*|spool_dir = $T/spool2|" "$T/good.conf" > "$T/qscan.conf"
 "$QSCAN_BUILD/broker/qscan" lint "$T/qscan.conf" > "$T/out" 2> "$T/err" || fail "lint on qscan-setup's spool: $(cat "$T/err")"
 cp "$T/good.conf" "$T/qscan.conf"
