@@ -127,9 +127,11 @@ check_spool(struct lint *l)
 }
 
 /* A program we run: a regular file, executable by others (the roles'
- * users), that nobody but root may change. */
+ * users), that only its owner may change, and with root_only that owner
+ * root (qmail's own qmail-queue is qmailq's, setuid). */
 static void
-check_program(struct lint *l, const char *what, const char *path)
+check_program(struct lint *l, const char *what, const char *path,
+    int root_only)
 {
 	struct stat st;
 
@@ -140,11 +142,13 @@ check_program(struct lint *l, const char *what, const char *path)
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 0001) == 0)
 		problem(l, "%s %s: not a program others may run: chmod 0755 %s",
 		    what, path, path);
-	if (st.st_uid != 0 || (st.st_mode & 0022) != 0)
-		problem(l, "%s %s: must be root's and writable by root only "
-		    "(owner uid %u, mode %04o): chown root %s; chmod go-w %s",
-		    what, path, (unsigned)st.st_uid,
-		    (unsigned)(st.st_mode & 07777), path, path);
+	if (root_only && st.st_uid != 0)
+		problem(l, "%s %s: owned by uid %u, must be root's: chown "
+		    "root %s", what, path, (unsigned)st.st_uid, path);
+	if ((st.st_mode & 0022) != 0)
+		problem(l, "%s %s: mode %04o, writable by others than its "
+		    "owner: chmod go-w %s", what, path,
+		    (unsigned)(st.st_mode & 07777), path);
 }
 
 /* role_dir, each role in use there, its scratch mount point. */
@@ -162,13 +166,13 @@ check_roles(struct lint *l)
 		if (p == NULL || !role_in_use(cfg, r))
 			continue;
 		helper = g_strdup_printf("%s/qscan-%s", cfg->role_dir, p->name);
-		check_program(l, "role", helper);
+		check_program(l, "role", helper, 1);
 		if (p->tmpfs_dir != NULL)
 			check_dir(l, "scratch mount point", p->tmpfs_dir,
 			    OWNER_ROOT, 0755, 0);
 	}
 queue:
-	check_program(l, "qmail_queue", cfg->qmail_queue);
+	check_program(l, "qmail_queue", cfg->qmail_queue, 0);
 }
 
 /* The broker user and each role's, all different: roles of one uid
