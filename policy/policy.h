@@ -34,8 +34,11 @@ enum {
 	POLICY_LINE_MAX = 4096,
 	/* Rules per file: evaluation cost is rules x facts. */
 	POLICY_RULES_MAX = 5000,
-	/* Files an include chain may nest (the top file counts). */
+	/* Files an include chain may nest (the top file counts), and the
+	 * bytes all included files may hold together (a file included many
+	 * times counts each time). */
 	POLICY_INCLUDE_DEPTH_MAX = 8,
+	POLICY_INCLUDE_BYTES_MAX = 8 * 1024 * 1024,
 	/* Conditions in one rule, and networks in one ip list. */
 	POLICY_CONDS_MAX = 32,
 	POLICY_NETS_MAX = 64,

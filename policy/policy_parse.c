@@ -808,6 +808,13 @@ include_parse(struct parser *ps, const GArray *toks)
 		    path);
 		return;
 	}
+	if (len > POLICY_INCLUDE_BYTES_MAX - *ps->included_bytes) {
+		policy_parse_error(ps, "include %s: the included files hold "
+		    "more than %d bytes together; include each file once",
+		    path, POLICY_INCLUDE_BYTES_MAX);
+		return;
+	}
+	*ps->included_bytes += len;
 	in = *ps;
 	in.file = path;
 	in.line = 0;
@@ -825,8 +832,9 @@ policy_parse_text(struct policy *p, const char *name, const char *canonical,
     const char *text, size_t len, policy_read_fn read_include,
     GPtrArray *errors)
 {
+	size_t included_bytes = 0;
 	struct parser ps = { .p = p, .errors = errors, .file = name,
-		.read_include = read_include };
+		.read_include = read_include, .included_bytes = &included_bytes };
 
 	ps.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);

@@ -22,6 +22,7 @@ struct parser {
 	 * read, kept until the end for names' entries. */
 	policy_read_fn read_include;
 	GPtrArray *chain, *files;
+	size_t *included_bytes;		/* shared: POLICY_INCLUDE_BYTES_MAX */
 };
 
 enum tok_kind { T_WORD, T_STRING, T_REGEX };

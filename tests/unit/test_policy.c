@@ -1272,6 +1272,21 @@ test_include(void)
 	errors = load_file(dir, "d1.rules", &p);
 	CHECK(p != NULL && errors->len == 0);
 	policy_free(p);
+	/* A file included over and over: bounded in bytes, not only depth. */
+	{
+		g_autoptr(GString) big = g_string_new(NULL);
+		g_autoptr(GString) many = g_string_new(NULL);
+
+		while (big->len < 1000 * 1000)
+			g_string_append(big, "# a comment line of the kind a "
+			    "site writes, padded out to length\n");
+		write_rules(dir, "big.rules", big->str);
+		for (int i = 0; i < 9; i++)
+			g_string_append(many, "include big.rules\n");
+		write_rules(dir, "many.rules", many->str);
+		expect_file_error(dir, "many.rules", "many.rules", 9,
+		    "hold more than");
+	}
 	/* Usage, and text not from a file. */
 	write_rules(dir, "u.rules", "include a.rules b.rules\n");
 	expect_file_error(dir, "u.rules", "u.rules", 1,
