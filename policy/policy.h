@@ -39,6 +39,8 @@ enum {
 	 * times counts each time). */
 	POLICY_INCLUDE_DEPTH_MAX = 8,
 	POLICY_INCLUDE_BYTES_MAX = 8 * 1024 * 1024,
+	/* include lines read in all, wherever they are. */
+	POLICY_INCLUDES_MAX = 256,
 	/* Conditions in one rule, and networks in one ip list. */
 	POLICY_CONDS_MAX = 32,
 	POLICY_NETS_MAX = 64,

@@ -785,6 +785,12 @@ include_parse(struct parser *ps, const GArray *toks)
 		    TOK(toks, 1)->text, POLICY_INCLUDE_DEPTH_MAX);
 		return;
 	}
+	if (*ps->includes >= POLICY_INCLUDES_MAX) {
+		policy_parse_error(ps, "include %s: more than %d include lines "
+		    "in all", TOK(toks, 1)->text, POLICY_INCLUDES_MAX);
+		return;
+	}
+	(*ps->includes)++;
 	path = include_path(ps->file, TOK(toks, 1)->text);
 	if ((text = ps->read_include(path, &len, &canonical, &why)) == NULL) {
 		policy_parse_error(ps, "include %s: %s", path, why);
@@ -833,8 +839,10 @@ policy_parse_text(struct policy *p, const char *name, const char *canonical,
     GPtrArray *errors)
 {
 	size_t included_bytes = 0;
+	unsigned includes = 0;
 	struct parser ps = { .p = p, .errors = errors, .file = name,
-		.read_include = read_include, .included_bytes = &included_bytes };
+		.read_include = read_include, .included_bytes = &included_bytes,
+		.includes = &includes };
 
 	ps.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);

@@ -23,6 +23,7 @@ struct parser {
 	policy_read_fn read_include;
 	GPtrArray *chain, *files;
 	size_t *included_bytes;		/* shared: POLICY_INCLUDE_BYTES_MAX */
+	unsigned *includes;		/* shared: POLICY_INCLUDES_MAX */
 };
 
 enum tok_kind { T_WORD, T_STRING, T_REGEX };

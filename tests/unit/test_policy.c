@@ -1287,6 +1287,17 @@ test_include(void)
 		expect_file_error(dir, "many.rules", "many.rules", 9,
 		    "hold more than");
 	}
+	/* Include lines counted wherever they are. */
+	{
+		g_autoptr(GString) lines = g_string_new(NULL);
+
+		write_rules(dir, "empty.rules", "");
+		for (int i = 0; i <= POLICY_INCLUDES_MAX; i++)
+			g_string_append(lines, "include empty.rules\n");
+		write_rules(dir, "lines.rules", lines->str);
+		expect_file_error(dir, "lines.rules", "lines.rules",
+		    POLICY_INCLUDES_MAX + 1, "more than 256 include lines");
+	}
 	/* Usage, and text not from a file. */
 	write_rules(dir, "u.rules", "include a.rules b.rules\n");
 	expect_file_error(dir, "u.rules", "u.rules", 1,
