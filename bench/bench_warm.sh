@@ -13,7 +13,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/qscan-bench-warm.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
-sh "$src/conf/qscan-setup" --spool "$T/spool" >/dev/null
+sh "$build/conf/qscan-setup" --spool "$T/spool" >/dev/null
 cp "$build/unpacker/qscan-unpack" "$T/"
 chmod 755 "$T/qscan-unpack"
 chown qscand "$T"

@@ -212,10 +212,10 @@ config_defaults(struct qscan_config *c)
 	char host[256];
 
 	memset(c, 0, sizeof(*c));
-	c->spool_dir = g_strdup("/var/spool/qscan");
+	c->spool_dir = g_strdup(QSCAN_SPOOL_DIR);
 	c->qmail_queue = g_strdup("/var/qmail/bin/qmail-queue");
 	c->role_dir = g_strdup(QSCAN_ROLE_DIR);
-	c->log_file = g_strdup("/var/spool/qscan/log/qscan.log");
+	c->log_file = g_strdup(QSCAN_SPOOL_DIR "/log/qscan.log");
 	c->use_syslog = TRUE;
 	c->header_prefix = g_strdup("X-Qscan");
 	if (gethostname(host, sizeof(host)) != 0)

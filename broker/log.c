@@ -1,9 +1,12 @@
 /* broker: logging; trusted, formats hostile strings only through log_escape. */
 #include <errno.h>
 #include <fcntl.h>
+#include <paths.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,14 +15,50 @@
 static gboolean log_syslog, log_stderr;
 static int log_fd = -1;
 static char log_msgid[64] = "-";
+/* Whether syslogd listens on _PATH_LOG, found when the log is opened
+ * (before any seccomp filter: a worker may not make sockets); without
+ * it, syslog(3) would drop every line without a word. */
+static int syslog_absent, syslog_noted;
+static char syslog_why[128];
+
+static void
+syslog_probe(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	g_strlcpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path));
+	syslog_absent = fd < 0 || connect(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) != 0;
+	if (syslog_absent)
+		snprintf(syslog_why, sizeof(syslog_why), "%s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Once per process, the first time a line would go to syslog and
+ * cannot: said on stderr, and syslog is skipped from then on. */
+static gboolean
+syslog_usable(void)
+{
+	if (syslog_absent && !syslog_noted) {
+		syslog_noted = 1;
+		dprintf(STDERR_FILENO, "qscan: syslog: %s: %s: nothing goes "
+		    "to syslog (summary lines still go to log_file)\n",
+		    _PATH_LOG, syslog_why);
+	}
+	return !syslog_absent;
+}
 
 void
 log_open(const char *ident, gboolean use_syslog, gboolean to_stderr)
 {
 	log_syslog = use_syslog;
 	log_stderr = to_stderr;
-	if (use_syslog)
+	if (use_syslog) {
+		syslog_probe();
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	}
 }
 
 void
@@ -53,8 +92,10 @@ log_diag(int level, const char *fmt, ...)
 	for (char *p = text; *p; p++)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
 			*p = '?';
-	if (log_syslog)
+	if (log_syslog && syslog_usable())
 		syslog(level, "[%s] %s", log_msgid, text);
+	/* Not to stderr instead: what a caller without privilege may not
+	 * read goes to syslog only (main.c, log_config_problems). */
 	if (log_stderr)
 		dprintf(STDERR_FILENO, "qscan: [%s] %s\n", log_msgid, text);
 }
@@ -67,7 +108,7 @@ log_summary(const char *line)
 	time_t now = time(NULL);
 	g_autofree char *full = NULL;
 
-	if (log_syslog)
+	if (log_syslog && syslog_usable())
 		syslog(LOG_INFO, "%s", line);
 	if (log_fd < 0)
 		return;

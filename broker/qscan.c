@@ -13,6 +13,9 @@
 #include "clock.h"
 #include "config.h"
 #include "decide.h"
+#include "envelope.h"
+#include "exitcodes.h"
+#include "lint_system.h"
 #include "log.h"
 #include "notify.h"
 #include "oom.h"
@@ -29,8 +32,13 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: qscan check [--json] FILE...\n"
-	    "       qscan lint [CONFIG]   (and the policy file it names)\n"
+	    "usage: qscan check [--json] [--from ADDR] [--rcpt ADDR]...\n"
+	    "                   [--ip IP] [--relay] FILE...\n"
+	    "                          (exits with the hook's code)\n"
+	    "       qscan lint [--config-only] [CONFIG]\n"
+	    "                          (its policy; then the paths, users,\n"
+	    "                          servers it names, unless --config-only)\n"
+	    "       qscan lint --rules FILE   (a rules file alone)\n"
 	    "       qscan profiles [ROLE|service]\n"
 	    "       qscan reload          (qscand: new zygotes; a new qscand\n"
 	    "                             when the configuration was edited)\n"
@@ -120,34 +128,59 @@ lint_notify(const struct qscan_config *cfg)
 		    (char *)problems->pdata[i]);
 }
 
+/* A rules file alone: 0, or 1 after printing every problem. */
+static int
+lint_rules(const char *path)
+{
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+	struct policy *p = policy_load(path, errors);
+
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "%s\n", (char *)errors->pdata[i]);
+	if (p == NULL)
+		return 1;
+	printf("%s: ok, %zu rules\n", path, policy_rule_count(p));
+	policy_free(p);
+	return 0;
+}
+
+/* qscan lint [--config-only] [CONFIG] | --rules FILE */
 static int
 cmd_lint(int argc, char **argv)
 {
 	struct qscan_config cfg;
-	const char *path = argc > 1 ? argv[1] : config_path();
+	const char *path = config_path();
+	int i = 1, config_only = 0, rc = 0;
+	unsigned problems;
 
+	if (argc == 3 && strcmp(argv[1], "--rules") == 0)
+		return lint_rules(argv[2]);
+	if (i < argc && strcmp(argv[i], "--config-only") == 0) {
+		config_only = 1;
+		i++;
+	}
+	if (i < argc && argv[i][0] == '-')
+		return usage();
+	if (i < argc)
+		path = argv[i++];
+	if (i < argc)
+		return usage();
 	if (load_config(&cfg, path) != 0)
 		return 1;
 	printf("%s: ok\n", path);
 	lint_own_uid_scanners(&cfg);
 	lint_notify(&cfg);
-	if (strcmp(cfg.policy_file, "none") != 0) {
-		g_autoptr(GPtrArray) errors =
-		    g_ptr_array_new_with_free_func(g_free);
-		struct policy *p = policy_load(cfg.policy_file, errors);
-
-		for (guint i = 0; i < errors->len; i++)
-			fprintf(stderr, "%s\n", (char *)errors->pdata[i]);
-		if (p == NULL) {
-			config_clear(&cfg);
-			return 1;
-		}
-		printf("%s: ok, %zu rules\n", cfg.policy_file,
-		    policy_rule_count(p));
-		policy_free(p);
-	}
+	if (strcmp(cfg.policy_file, "none") != 0 &&
+	    lint_rules(cfg.policy_file) != 0)
+		rc = 1;
+	if (!config_only && (problems = lint_system(&cfg)) > 0) {
+		printf("system: %u problem%s (above)\n", problems,
+		    problems == 1 ? "" : "s");
+		rc = 1;
+	} else if (!config_only)
+		printf("system: ok (spool, roles, users, servers)\n");
 	config_clear(&cfg);
-	return 0;
+	return rc;
 }
 
 /* What this kernel gives, beside the tables: the sandbox asks for it
@@ -221,75 +254,166 @@ cmd_profiles(int argc, char **argv)
 	return 0;
 }
 
-/* `in` was opened before the privilege drop, with the caller's rights. */
+/* What `qscan check` was told about the client and the envelope: what
+ * qmail-smtpd would have given the hook (TCPREMOTEIP, RELAYCLIENT, fd 1). */
+struct check_args {
+	int json;
+	int have_envelope;		/* --from or --rcpt given */
+	const char *from;		/* "" when only --rcpt was given */
+	GPtrArray *rcpts;		/* const char *, borrowed from argv */
+	char *remote_ip;		/* sanitised like TCPREMOTEIP; "" */
+	int relay;
+};
+
+/* The envelope the hook would read, built as qmail-smtpd writes it and
+ * parsed by the hook's own parser, so its limits (max_recipients, an
+ * address's length) answer as they would. */
+static enum envelope_result
+check_envelope(const struct qscan_config *cfg, const struct check_args *a,
+    struct envelope *envl)
+{
+	g_autoptr(GByteArray) raw = g_byte_array_new();
+
+	g_byte_array_append(raw, (const guint8 *)"F", 1);
+	g_byte_array_append(raw, (const guint8 *)a->from, strlen(a->from) + 1);
+	for (guint i = 0; i < a->rcpts->len; i++) {
+		const char *r = g_ptr_array_index(a->rcpts, i);
+
+		g_byte_array_append(raw, (const guint8 *)"T", 1);
+		g_byte_array_append(raw, (const guint8 *)r, strlen(r) + 1);
+	}
+	g_byte_array_append(raw, (const guint8 *)"", 1);
+	return envelope_parse(raw->data, raw->len, cfg->max_recipients, envl);
+}
+
+/* `in` was opened before the privilege drop, with the caller's rights.
+ * Returns the hook's exit code for the message, or -1 when it could not
+ * be checked at all. */
 static int
 check_one(const struct qscan_config *cfg, const struct privs *privs,
-    const char *file, int in, int json, GString *out)
+    const char *setup_error, const struct check_args *a, const char *file,
+    int in, GString *out)
 {
 	g_autofree char *work = g_strdup_printf("%s/work", cfg->spool_dir);
 	struct spool sp = { .fd = -1 };
+	struct envelope envl = { 0 };
 	struct scan s;
 	struct decide_facts f = { .spool = SPOOL_OK, .envelope = ENVELOPE_OK };
 	struct outcome o;
-	enum spool_result sr;
+	int code;
 	double t0 = now_ms();
-	sr = spool_receive(work, in, cfg->max_message_bytes, &sp);
-	if (sr == SPOOL_WRITE_ERROR)	/* no spool of ours: use /tmp */
-		sr = spool_receive(g_get_tmp_dir(), in, cfg->max_message_bytes,
-		    &sp);
+
+	f.spool = spool_receive(work, in, cfg->max_message_bytes, &sp);
+	if (f.spool == SPOOL_WRITE_ERROR)	/* no spool of ours: use /tmp */
+		f.spool = spool_receive(g_get_tmp_dir(), in,
+		    cfg->max_message_bytes, &sp);
 	close(in);
-	if (sr != SPOOL_OK) {
-		fprintf(stderr, "qscan: %s: %s\n", file, sr == SPOOL_OVERSIZE ?
-		    "over max_message_bytes" : "cannot spool");
+	if (f.spool == SPOOL_READ_ERROR || f.spool == SPOOL_WRITE_ERROR) {
+		fprintf(stderr, "qscan: %s: cannot spool: %s\n", file,
+		    strerror(errno));
 		spool_close(&sp);
 		return -1;
 	}
+	if (a->have_envelope)
+		f.envelope = check_envelope(cfg, a, &envl);
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.privs = privs;
 	s.message_id = "check";
 	s.spool = &sp;
-	pipeline_run(&s);
-	pipeline_decide_facts(&s, &f);
+	s.envl = a->have_envelope && f.envelope == ENVELOPE_OK ? &envl : NULL;
+	s.remote_ip = a->remote_ip;
+	s.relay = a->relay;
+	/* The hook's order (ladder.c): no scan of a message it would not
+	 * take, nor without a sandbox. */
+	f.setup_error = setup_error;
+	if (f.spool == SPOOL_OK && f.envelope == ENVELOPE_OK &&
+	    setup_error == NULL) {
+		pipeline_run(&s);
+		pipeline_decide_facts(&s, &f);
+	}
 	decide(cfg, &f, &o);
-	if (json) {
+	code = o.exit_code;
+	if (a->json) {
 		if (out->len > 1)
 			g_string_append(out, ",\n");
 		report_json(out, file, &s, &o, now_ms() - t0);
 	} else
 		printf("%s: verdict=%s action=%s exit=%d parts=%u%s%s\n", file,
-		    verdict_name(s.verdict), o.action, o.exit_code,
+		    o.verdict, o.action, o.exit_code,
 		    s.facts.parts ? s.facts.parts->len : 0,
-		    s.reason[0] ? " reason=" : "", s.reason);
+		    o.reason && o.reason[0] ? " reason=" : "",
+		    o.reason ? o.reason : "");
 	outcome_clear(&o);
 	pipeline_clear(&s);
+	envelope_clear(&envl);
 	spool_close(&sp);
-	return 0;
+	return code;
 }
 
+/* Options first, then the files; 0 or usage's 2. */
+static int
+check_parse(int argc, char **argv, int *i, struct check_args *a)
+{
+	for (*i = 1; *i < argc && strncmp(argv[*i], "--", 2) == 0; (*i)++) {
+		const char *o = argv[*i];
+
+		if (strcmp(o, "--") == 0) {
+			(*i)++;
+			break;
+		}
+		if (strcmp(o, "--json") == 0)
+			a->json = 1;
+		else if (strcmp(o, "--relay") == 0)
+			a->relay = 1;
+		else if (*i + 1 >= argc)
+			return 2;
+		else if (strcmp(o, "--from") == 0) {
+			a->from = argv[++*i];
+			a->have_envelope = 1;
+		} else if (strcmp(o, "--rcpt") == 0) {
+			g_ptr_array_add(a->rcpts, argv[++*i]);
+			a->have_envelope = 1;
+		} else if (strcmp(o, "--ip") == 0) {
+			g_free(a->remote_ip);
+			a->remote_ip = broker_env_sanitise(argv[++*i]);
+		} else
+			return 2;
+	}
+	return *i < argc ? 0 : 2;
+}
+
+/* The hook's exit code for each file (docs/architecture.md, "Exit
+ * codes"): the first that is not 0 is ours, so `qscan check` answers as
+ * qmail-scanner-queue would.  --json reports each code in the JSON and
+ * exits 0 when every file was checked.  1: a file could not be read. */
 static int
 cmd_check(int argc, char **argv)
 {
 	struct qscan_config cfg;
 	struct privs privs;
+	struct check_args a = { .from = "" };
 	g_autofree char *why = NULL, *first_user = NULL;
 	g_autoptr(GString) out = g_string_new("[");
+	g_autoptr(GPtrArray) rcpts = g_ptr_array_new();
 	g_autofree int *fds = NULL;
 	const char *path = config_path();
-	int json = 0, i = 1, rc = 0, config_fd;
+	int i, rc = 0, unreadable = 0, config_fd;
 
-	if (i < argc && strcmp(argv[i], "--json") == 0) {
-		json = 1;
-		i++;
-	}
-	if (i >= argc)
+	a.rcpts = rcpts;
+	if (check_parse(argc, argv, &i, &a) != 0) {
+		g_free(a.remote_ip);
 		return usage();
+	}
+	if (a.remote_ip == NULL)
+		a.remote_ip = g_strdup("");
 	/* Opened as the caller, parsed after the drop (as the broker). */
 	config_defaults(&cfg);
 	if ((config_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "%s:0: cannot read: %s\n", path,
 		    strerror(errno));
-		return 1;
+		g_free(a.remote_ip);
+		return qq_exit_for_failure(FAIL_CONFIG);
 	}
 	log_open("qscan", FALSE, TRUE);
 	/* Open the files as the caller: qscand may not reach them. */
@@ -298,32 +422,49 @@ cmd_check(int argc, char **argv)
 		if ((fds[j] = open(argv[j], O_RDONLY | O_CLOEXEC)) < 0) {
 			fprintf(stderr, "qscan: %s: %s\n", argv[j],
 			    strerror(errno));
-			rc = 1;
+			unreadable = 1;
 		}
 	first_user = g_strdup(cfg.broker_user);
 	if (privs_drop(first_user, &privs, &why) != 0) {
 		close(config_fd);
 		fprintf(stderr, "qscan: %s\n", why);
-		return 1;
+		g_free(a.remote_ip);
+		return qq_exit_for_failure(FAIL_INTERNAL);
 	}
-	if (load_config_fd(&cfg, config_fd, path) != 0)
-		return 1;
-	if (privs_become(cfg.broker_user, &privs, &why) != 0 ||
-	    pipeline_setup(&cfg, &privs, warn_stderr, &why) != 0) {
+	if (load_config_fd(&cfg, config_fd, path) != 0) {
+		g_free(a.remote_ip);
+		return qq_exit_for_failure(FAIL_CONFIG);
+	}
+	if (privs_become(cfg.broker_user, &privs, &why) != 0) {
 		fprintf(stderr, "qscan: %s\n", why);
-		return 1;
+		g_free(a.remote_ip);
+		return qq_exit_for_failure(FAIL_INTERNAL);
 	}
+	/* Without a sandbox the hook takes no message: each file is told
+	 * the tempfail it would get. */
+	if (pipeline_setup(&cfg, &privs, warn_stderr, &why) != 0)
+		fprintf(stderr, "qscan: %s\n", why);
+	else
+		g_clear_pointer(&why, g_free);
 	if (privs.kept_groups[0])
 		fprintf(stderr, "qscan: warning: the caller's supplementary "
 		    "groups %s stay (no CAP_SETGID)\n", privs.kept_groups);
-	for (; i < argc; i++)
-		if (fds[i] >= 0 && check_one(&cfg, &privs, argv[i], fds[i],
-		    json, out) != 0)
-			rc = 1;
-	if (json)
+	for (; i < argc; i++) {
+		int code;
+
+		if (fds[i] < 0)
+			continue;
+		code = check_one(&cfg, &privs, why, &a, argv[i], fds[i], out);
+		if (code < 0)
+			unreadable = 1;
+		else if (rc == 0 && !a.json)
+			rc = code;
+	}
+	if (a.json)
 		printf("%s]\n", out->str);
 	config_clear(&cfg);
-	return rc;
+	g_free(a.remote_ip);
+	return rc != 0 ? rc : unreadable;
 }
 
 /* SIGHUP to the qscand whose pid file sits beside service.socket

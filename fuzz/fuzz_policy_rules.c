@@ -1,11 +1,14 @@
 /* fuzz: the policy rules parser (policy/policy_parse.c) on arbitrary text,
- * then every compiled policy evaluated against one fixed message. */
+ * then every compiled policy evaluated against one fixed message; then
+ * the same text parsed as a file whose every include names the same
+ * text again (include's paths, loops, depth and byte bounds). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness_outcome.h"
 #include "policy.h"
+#include "policy_internal.h"	/* policy_parse_text with a reader */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,6 +42,46 @@ static const struct policy_anomaly anomalies[] = {
 	{ "archive_encrypted", -1, NULL },
 	{ "no_content_type", -1, NULL },
 };
+
+static const uint8_t *fuzz_data;
+static size_t fuzz_size;
+
+/* Every included file is the input itself, its canonical name the path
+ * as the parser built it (so "a" and "./a" differ, as symlinks would). */
+static char *
+fuzz_read(const char *path, size_t *len, char **canonical, char **why)
+{
+	char *text = g_malloc(fuzz_size + 1);
+
+	(void)why;
+	memcpy(text, fuzz_data, fuzz_size);
+	text[fuzz_size] = '\0';
+	*len = fuzz_size;
+	*canonical = g_strdup(path);
+	return text;
+}
+
+static void
+fuzz_includes(const uint8_t *data, size_t size)
+{
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	struct policy *p = g_new0(struct policy, 1);
+
+	fuzz_data = data;
+	fuzz_size = size;
+	p->name = g_strdup("fuzz.rules");
+	p->rules = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)policy_rule_free);
+	policy_parse_text(p, "fuzz.rules", "fuzz.rules", (const char *)data,
+	    size, fuzz_read, errors);
+	if (p->rules->len > POLICY_RULES_MAX)
+		abort();
+	for (guint i = 0; i < errors->len; i++)
+		if (strchr(errors->pdata[i], ':') == NULL)
+			abort();
+	policy_free(p);
+	g_ptr_array_unref(errors);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -92,5 +135,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		policy_free(p);
 	}
 	g_ptr_array_unref(errors);
+	/* A NUL is refused before any parse (policy_load_text). */
+	if (size <= POLICY_FILE_MAX && memchr(data, '\0', size) == NULL)
+		fuzz_includes(data, size);
 	return 0;
 }

@@ -1,4 +1,6 @@
 /* policy: trusted, pure: facts in, decision out; loading and freeing. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy_internal.h"
@@ -62,9 +64,9 @@ policy_rule_count(const struct policy *p)
 	return p->rules->len;
 }
 
-struct policy *
-policy_load_text(const char *name, const char *text, size_t len,
-    GPtrArray *errors)
+static struct policy *
+policy_load_from(const char *name, const char *canonical, const char *text,
+    size_t len, policy_read_fn read_include, GPtrArray *errors)
 {
 	struct policy *p = g_new0(struct policy, 1);
 	guint before = errors->len;
@@ -76,7 +78,8 @@ policy_load_text(const char *name, const char *text, size_t len,
 		g_ptr_array_add(errors, g_strdup_printf(
 		    "%s:0: too large or not text", name));
 	else
-		policy_parse_text(p, text, len, errors);
+		policy_parse_text(p, name, canonical, text, len, read_include,
+		    errors);
 	if (errors->len != before) {
 		/* A half-loaded policy would pass what the admin meant to
 		 * stop: any error refuses the whole file. */
@@ -87,16 +90,47 @@ policy_load_text(const char *name, const char *text, size_t len,
 }
 
 struct policy *
-policy_load(const char *path, GPtrArray *errors)
+policy_load_text(const char *name, const char *text, size_t len,
+    GPtrArray *errors)
 {
-	g_autofree char *text = NULL;
-	g_autoptr(GError) err = NULL;
-	gsize len;
+	return policy_load_from(name, name, text, len, NULL, errors);
+}
 
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		g_ptr_array_add(errors, g_strdup_printf("%s:0: cannot read: %s",
-		    path, err->message));
+/* An included file, for the parser (policy_read_fn): the I/O of an
+ * include is here, so the parser stays pure. */
+static char *
+read_rules_file(const char *path, size_t *len, char **canonical, char **why)
+{
+	g_autoptr(GError) err = NULL;
+	char *text = NULL, *real;
+	gsize n;
+
+	if (!g_file_get_contents(path, &text, &n, &err)) {
+		*why = g_strdup_printf("cannot read: %s", err->message);
 		return NULL;
 	}
-	return policy_load_text(path, text, len, errors);
+	if ((real = realpath(path, NULL)) == NULL) {
+		*why = g_strdup_printf("cannot resolve: %s", strerror(errno));
+		g_free(text);
+		return NULL;
+	}
+	*canonical = g_strdup(real);
+	free(real);
+	*len = n;
+	return text;
+}
+
+struct policy *
+policy_load(const char *path, GPtrArray *errors)
+{
+	g_autofree char *text = NULL, *canonical = NULL, *why = NULL;
+	size_t len;
+
+	if ((text = read_rules_file(path, &len, &canonical, &why)) == NULL) {
+		g_ptr_array_add(errors, g_strdup_printf("%s:0: %s", path,
+		    why));
+		return NULL;
+	}
+	return policy_load_from(path, canonical, text, len, read_rules_file,
+	    errors);
 }

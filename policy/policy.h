@@ -34,6 +34,13 @@ enum {
 	POLICY_LINE_MAX = 4096,
 	/* Rules per file: evaluation cost is rules x facts. */
 	POLICY_RULES_MAX = 5000,
+	/* Files an include chain may nest (the top file counts), and the
+	 * bytes all included files may hold together (a file included many
+	 * times counts each time). */
+	POLICY_INCLUDE_DEPTH_MAX = 8,
+	POLICY_INCLUDE_BYTES_MAX = 8 * 1024 * 1024,
+	/* include lines read in all, wherever they are. */
+	POLICY_INCLUDES_MAX = 256,
 	/* Conditions in one rule, and networks in one ip list. */
 	POLICY_CONDS_MAX = 32,
 	POLICY_NETS_MAX = 64,
@@ -190,11 +197,15 @@ struct policy;
 /* Reads and compiles the rules file at path.  Every problem is appended to
  * errors (a GPtrArray of g_free'd strings) as "path:line: text" (line 0 for
  * the whole file).  Returns the compiled policy, or NULL when there was any
- * error: a half-loaded policy is never used.  Free with policy_free. */
+ * error: a half-loaded policy is never used.  Free with policy_free.
+ * `include FILE` lines read FILE (relative to the including file's
+ * directory) in their place, nested at most POLICY_INCLUDE_DEPTH_MAX
+ * files deep; a loop is an error. */
 struct policy *policy_load(const char *path, GPtrArray *errors);
 
 /* Same, on text already in memory (tests, fuzzing); name stands in for the
- * path in messages.  text need not be NUL-terminated. */
+ * path in messages.  text need not be NUL-terminated.  It reads no file:
+ * an include line is an error. */
 struct policy *policy_load_text(const char *name, const char *text,
     size_t len, GPtrArray *errors);
 

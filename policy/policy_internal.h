@@ -88,10 +88,20 @@ struct policy {
 
 void policy_rule_free(struct rule *r);
 
-/* Parses text into p's rules; every problem goes to errors as
- * "name:line: text" (policy_parse.c). */
-void policy_parse_text(struct policy *p, const char *text, size_t len,
-    GPtrArray *errors);
+/* Reads the rules file an `include` line names, for the parser, which
+ * does no I/O itself: its text (NUL-terminated, caller frees) and *len,
+ * and in *canonical (caller frees) a name that is the same for every
+ * path to that file, for loop detection; or NULL with *why (caller
+ * frees). */
+typedef char *(*policy_read_fn)(const char *path, size_t *len,
+    char **canonical, char **why);
+
+/* Parses text (the file `name`, whose canonical name is `canonical`)
+ * into p's rules; every problem goes to errors as "file:line: text"
+ * (policy_parse.c).  read_include NULL: an include line is an error. */
+void policy_parse_text(struct policy *p, const char *name,
+    const char *canonical, const char *text, size_t len,
+    policy_read_fn read_include, GPtrArray *errors);
 
 /* policy_evaluate with a budget of budget_usec instead of
  * POLICY_EVAL_BUDGET_USEC, so tests can reach the out-of-time path

@@ -1,6 +1,6 @@
 /* policy: trusted, pure: the rules file parser; reads the admin's text
  * once, compiles every pattern, reports each problem with file and line.
- * The keyword grammar (rule, set) is here; its tokens are read in
+ * The keyword grammar (rule, set, include) is here; its tokens are read in
  * policy_tokens.c, Qmail-Scanner's TAB-separated lines translated in
  * policy_compat.c. */
 #include <errno.h>
@@ -18,7 +18,7 @@ policy_parse_error(struct parser *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_ptr_array_add(ps->errors, g_strdup_printf("%s:%u: %s", ps->p->name,
+	g_ptr_array_add(ps->errors, g_strdup_printf("%s:%u: %s", ps->file,
 	    ps->line, msg));
 }
 
@@ -316,7 +316,8 @@ cond_parse_header(struct parser *ps, const GArray *toks, guint *i,
 
 	c->kind = C_HEADER;
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		policy_parse_error(ps, "header needs a field name");
+		policy_parse_error(ps, "header needs a field name and a "
+		    "pattern: header Subject /^Invoice/");
 		return FALSE;
 	}
 	name = g_strdup(TOK(toks, (*i)++)->text);
@@ -453,7 +454,8 @@ cond_parse(struct parser *ps, const GArray *toks, guint *i, struct cond *c)
 		(*i)++;
 	}
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		policy_parse_error(ps, "expected a condition");
+		policy_parse_error(ps, "expected a condition (for example "
+		    "filename \"*.exe\", sender \"*@example.com\", relay)");
 		return FALSE;
 	}
 	kw = TOK(toks, (*i)++)->text;
@@ -538,7 +540,9 @@ policy_action_parse(struct parser *ps, const GArray *toks, guint *i,
 	gboolean found = FALSE;
 
 	if (*i >= toks->len || TOK(toks, *i)->kind != T_WORD) {
-		policy_parse_error(ps, "missing action");
+		policy_parse_error(ps, "missing action: write action and one "
+		    "of quarantine, reject, tempfail, drop, tag, monitor, "
+		    "pass");
 		return FALSE;
 	}
 	w = TOK(toks, (*i)++)->text;
@@ -593,11 +597,18 @@ policy_rule_add(struct parser *ps, struct rule *r)
 	g_ptr_array_add(ps->p->rules, r);
 }
 
+/* Where a rule name was first defined. */
+struct seen_rule {
+	const char *file;		/* in the parser's files */
+	unsigned line;
+};
+
 /* rule NAME COND [and COND]... action ACTION [TEXT] [reason TEXT] */
 static void
 rule_parse(struct parser *ps, const GArray *toks)
 {
 	struct rule *r = g_new0(struct rule, 1);
+	struct seen_rule *seen;
 	guint i = 1;
 
 	r->line = ps->line;
@@ -609,19 +620,26 @@ rule_parse(struct parser *ps, const GArray *toks)
 		goto fail;
 	}
 	r->name = g_strdup(TOK(toks, 1)->text);
-	if (g_hash_table_contains(ps->names, r->name)) {
-		policy_parse_error(ps, "rule %s defined twice (first on line "
-		    "%u)", r->name, GPOINTER_TO_UINT(g_hash_table_lookup(
-		    ps->names, r->name)));
+	if ((seen = g_hash_table_lookup(ps->names, r->name)) != NULL) {
+		if (seen->file == ps->file)
+			policy_parse_error(ps, "rule %s defined twice (first "
+			    "on line %u)", r->name, seen->line);
+		else
+			policy_parse_error(ps, "rule %s defined twice (first "
+			    "in %s, line %u): rename one", r->name, seen->file,
+			    seen->line);
 		goto fail;
 	}
-	g_hash_table_insert(ps->names, g_strdup(r->name),
-	    GUINT_TO_POINTER(ps->line));
+	seen = g_new(struct seen_rule, 1);
+	seen->file = ps->file;
+	seen->line = ps->line;
+	g_hash_table_insert(ps->names, g_strdup(r->name), seen);
 	i = 2;
 	while (!word_is(toks, i, "action")) {
 		if (i >= toks->len) {
-			policy_parse_error(ps, "rule %s has no action",
-			    r->name);
+			policy_parse_error(ps, "rule %s has no action: end it "
+			    "with action quarantine (or reject, tempfail, drop, "
+			    "tag, monitor, pass)", r->name);
 			goto fail;
 		}
 		if (r->n_conds > 0 && word_is(toks, i, "and"))
@@ -635,7 +653,9 @@ rule_parse(struct parser *ps, const GArray *toks)
 			goto fail;
 	}
 	if (r->n_conds == 0) {
-		policy_parse_error(ps, "rule %s has no condition", r->name);
+		policy_parse_error(ps, "rule %s has no condition: write one "
+		    "before action, for example rule %s filename \"*.exe\" "
+		    "action quarantine", r->name, r->name);
 		goto fail;
 	}
 	i++;
@@ -644,7 +664,8 @@ rule_parse(struct parser *ps, const GArray *toks)
 	if (word_is(toks, i, "reason")) {
 		i++;
 		if (i >= toks->len || TOK(toks, i)->kind != T_STRING) {
-			policy_parse_error(ps, "reason needs a \"text\"");
+			policy_parse_error(ps, "reason needs a \"text\" in "
+			    "double quotes: reason \"why\"");
 			goto fail;
 		}
 		if (!policy_text_ok(ps, "reason", TOK(toks, i)->text))
@@ -676,7 +697,8 @@ set_parse(struct parser *ps, const GArray *toks)
 
 	if (toks->len != 3 || TOK(toks, 1)->kind != T_WORD ||
 	    TOK(toks, 2)->kind != T_WORD) {
-		policy_parse_error(ps, "set takes a key and on or off");
+		policy_parse_error(ps, "set takes a key and on or off: set "
+		    "monitor_only on, set block_encrypted_archives on");
 		return;
 	}
 	key = TOK(toks, 1)->text;
@@ -725,32 +747,40 @@ set_parse(struct parser *ps, const GArray *toks)
 		    "(block_encrypted_archives, monitor_only)", key);
 }
 
-void
-policy_parse_text(struct policy *p, const char *text, size_t len,
-    GPtrArray *errors)
+static void include_parse(struct parser *ps, const GArray *toks);
+
+/* 1 when s begins with the keyword w and a blank. */
+static int
+keyword_is(const char *s, const char *w)
 {
-	struct parser ps = { .p = p, .errors = errors };
+	size_t n = strlen(w);
+
+	return strncmp(s, w, n) == 0 && (s[n] == ' ' || s[n] == '\t');
+}
+
+static void
+parse_lines(struct parser *ps, const char *text, size_t len)
+{
 	size_t pos = 0;
 
-	ps.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		g_autofree char *line = NULL;
 		const char *s;
 
-		ps.line++;
+		ps->line++;
 		line = g_strndup(text + pos, n);
 		pos += n + 1;
 		if (n > POLICY_LINE_MAX) {
-			policy_parse_error(&ps, "line longer than %d bytes",
+			policy_parse_error(ps, "line longer than %d bytes",
 			    POLICY_LINE_MAX);
 			continue;
 		}
 		if (n > 0 && line[n - 1] == '\r')
 			line[n - 1] = '\0';
 		if (!g_utf8_validate(line, -1, NULL)) {
-			policy_parse_error(&ps, "not UTF-8");
+			policy_parse_error(ps, "not UTF-8");
 			continue;
 		}
 		for (s = line; *s == ' ' || *s == '\t'; s++)
@@ -759,22 +789,133 @@ policy_parse_text(struct policy *p, const char *text, size_t len,
 			continue;
 		/* "rule" or "set" and a blank begin the keyword form; any
 		 * other line is Qmail-Scanner's TAB-separated form. */
-		if ((strncmp(s, "rule", 4) == 0 && (s[4] == ' ' ||
-		    s[4] == '\t')) || (strncmp(s, "set", 3) == 0 &&
-		    (s[3] == ' ' || s[3] == '\t'))) {
-			g_autoptr(GArray) toks = policy_tokenize(&ps, s);
+		if (keyword_is(s, "rule") || keyword_is(s, "set") ||
+		    keyword_is(s, "include")) {
+			g_autoptr(GArray) toks = policy_tokenize(ps, s);
 
 			if (toks == NULL)
 				continue;
 			if (s[0] == 'r')
-				rule_parse(&ps, toks);
+				rule_parse(ps, toks);
+			else if (s[0] == 's')
+				set_parse(ps, toks);
 			else
-				set_parse(&ps, toks);
+				include_parse(ps, toks);
 		} else if (strchr(s, '\t') == NULL)
-			policy_parse_error(&ps, "neither a rule/set line nor a "
-			    "TAB-separated Qmail-Scanner line");
+			policy_parse_error(ps, "neither a rule, set or "
+			    "include line nor a TAB-separated Qmail-Scanner "
+			    "line");
 		else
-			policy_compat_line_parse(&ps, s);
+			policy_compat_line_parse(ps, s);
 	}
+}
+
+/* The directory of the including file, for a relative include. */
+static char *
+include_path(const char *including, const char *arg)
+{
+	g_autofree char *dir = NULL;
+
+	if (g_path_is_absolute(arg))
+		return g_strdup(arg);
+	dir = g_path_get_dirname(including);
+	return g_build_filename(dir, arg, NULL);
+}
+
+/* include FILE: that file's lines are read here, in place of the line,
+ * with the same rule names, settings and limits; errors name it. */
+static void
+include_parse(struct parser *ps, const GArray *toks)
+{
+	struct parser in;
+	g_autofree char *path = NULL, *text = NULL, *canonical = NULL;
+	g_autofree char *why = NULL;
+	size_t len = 0;
+
+	if (toks->len != 2 || TOK(toks, 1)->kind == T_REGEX) {
+		policy_parse_error(ps, "include takes one file name: include "
+		    "site.rules, or include \"my rules.rules\" (relative "
+		    "to this file's directory)");
+		return;
+	}
+	if (ps->read_include == NULL) {
+		policy_parse_error(ps, "include %s: this policy is not read "
+		    "from a file, so it may not include one",
+		    TOK(toks, 1)->text);
+		return;
+	}
+	if (ps->chain->len >= POLICY_INCLUDE_DEPTH_MAX) {
+		policy_parse_error(ps, "include %s: files nested deeper than "
+		    "%d; include them side by side from one file instead",
+		    TOK(toks, 1)->text, POLICY_INCLUDE_DEPTH_MAX);
+		return;
+	}
+	if (*ps->includes >= POLICY_INCLUDES_MAX) {
+		policy_parse_error(ps, "include %s: more than %d include lines "
+		    "in all", TOK(toks, 1)->text, POLICY_INCLUDES_MAX);
+		return;
+	}
+	(*ps->includes)++;
+	path = include_path(ps->file, TOK(toks, 1)->text);
+	if ((text = ps->read_include(path, &len, &canonical, &why)) == NULL) {
+		policy_parse_error(ps, "include %s: %s", path, why);
+		return;
+	}
+	for (guint i = 0; i < ps->chain->len; i++)
+		if (strcmp(ps->chain->pdata[i], canonical) == 0) {
+			g_autoptr(GString) loop = g_string_new(NULL);
+
+			for (guint j = i; j < ps->chain->len; j++)
+				g_string_append_printf(loop, "%s -> ",
+				    (char *)ps->chain->pdata[j]);
+			g_string_append(loop, canonical);
+			policy_parse_error(ps, "include %s: a loop (%s): "
+			    "remove one of these include lines", path,
+			    loop->str);
+			return;
+		}
+	if (len > POLICY_FILE_MAX || memchr(text, '\0', len) != NULL) {
+		policy_parse_error(ps, "include %s: too large or not text",
+		    path);
+		return;
+	}
+	if (len > POLICY_INCLUDE_BYTES_MAX - *ps->included_bytes) {
+		policy_parse_error(ps, "include %s: the included files hold "
+		    "more than %d bytes together; include each file once",
+		    path, POLICY_INCLUDE_BYTES_MAX);
+		return;
+	}
+	*ps->included_bytes += len;
+	in = *ps;
+	in.file = path;
+	in.line = 0;
+	g_ptr_array_add(ps->files, g_steal_pointer(&path));
+	g_ptr_array_add(ps->chain, g_steal_pointer(&canonical));
+	parse_lines(&in, text, len);
+	g_ptr_array_remove_index(ps->chain, ps->chain->len - 1);
+	ps->seen_encrypted = in.seen_encrypted;
+	ps->seen_monitor = in.seen_monitor;
+	ps->too_many = in.too_many;
+}
+
+void
+policy_parse_text(struct policy *p, const char *name, const char *canonical,
+    const char *text, size_t len, policy_read_fn read_include,
+    GPtrArray *errors)
+{
+	size_t included_bytes = 0;
+	unsigned includes = 0;
+	struct parser ps = { .p = p, .errors = errors, .file = name,
+		.read_include = read_include, .included_bytes = &included_bytes,
+		.includes = &includes };
+
+	ps.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
+	ps.chain = g_ptr_array_new_with_free_func(g_free);
+	ps.files = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(ps.chain, g_strdup(canonical));
+	parse_lines(&ps, text, len);
 	g_hash_table_unref(ps.names);
+	g_ptr_array_unref(ps.chain);
+	g_ptr_array_unref(ps.files);
 }

@@ -11,9 +11,19 @@
 struct parser {
 	struct policy *p;
 	GPtrArray *errors;
+	const char *file;		/* the file being read, for errors */
 	unsigned line;
-	GHashTable *names;		/* rule names seen, for duplicates */
+	/* rule names seen in every file, for duplicates: name -> struct
+	 * seen_rule (policy_parse.c) */
+	GHashTable *names;
 	gboolean seen_encrypted, seen_monitor, too_many;
+	/* include: NULL refuses it; the canonical names of the files being
+	 * read, outermost first (its length is the depth); every file name
+	 * read, kept until the end for names' entries. */
+	policy_read_fn read_include;
+	GPtrArray *chain, *files;
+	size_t *included_bytes;		/* shared: POLICY_INCLUDE_BYTES_MAX */
+	unsigned *includes;		/* shared: POLICY_INCLUDES_MAX */
 };
 
 enum tok_kind { T_WORD, T_STRING, T_REGEX };

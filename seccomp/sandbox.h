@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <linux/filter.h>
 
+#include "qscan-config.h"
 #include "record.h"
 
 struct role_rlimit {
@@ -38,7 +39,7 @@ enum landlock_mode {
 /* The mount point of a role's private tmpfs: an empty directory of
  * root's that qscan-setup makes.  Not /tmp: mounting over /tmp would hide
  * whatever a site or a test keeps there (role helpers, databases). */
-#define ROLE_SCRATCH_DIR "/var/lib/qscan/scratch"
+#define ROLE_SCRATCH_DIR QSCAN_SCRATCH_DIR	/* localstatedir/lib/qscan/scratch */
 
 struct role_profile {
 	enum role_id role;

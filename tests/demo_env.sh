@@ -88,7 +88,7 @@ demo_setup() {
 	mkdir -p "$_d"
 	chmod 755 "$_d"
 	# The users come with the spool; the reachability test needs them.
-	sh "$QSCAN_SRC/conf/qscan-setup" --spool "$_d/spool" >/dev/null
+	sh "$_b/conf/qscan-setup" --spool "$_d/spool" >/dev/null
 	_link=yes
 	if ! demo_reaches qscand "$_d/spool" ||
 	    ! demo_reaches qscan-unpack "$_b/unpacker/qscan-unpack"; then
@@ -109,7 +109,7 @@ demo_setup() {
 	DEMO_QQ=$DEMO_DIR/qmail-queue
 	DEMO_MAILDIR=$DEMO_DIR/Maildir
 
-	sh "$QSCAN_SRC/conf/qscan-setup" --spool "$DEMO_SPOOL" >/dev/null
+	sh "$_b/conf/qscan-setup" --spool "$DEMO_SPOOL" >/dev/null
 
 	# role_dir must hold qscan-<role>.
 	mkdir -p "$DEMO_DIR/roles"

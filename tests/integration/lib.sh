@@ -57,7 +57,7 @@ pass() {
 
 # qs_setup [extra config lines...]: spool, roles, stand-in, config.
 qs_setup() {
-	sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" \
+	sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" \
 	    --cgroup "$QS_CGROUP" >/dev/null
 	mkdir -p "$T/roles" "$T/rec"
 	chmod 777 "$T/rec"

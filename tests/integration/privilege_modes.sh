@@ -115,7 +115,7 @@ grep -q "not setgid to its group: the caller's gid $(id -g qscan-test-smtpd) wou
 pass "setuid qscand without setgid: refused, exit 81"
 
 # As qscan-setup installs it: setuid and setgid qscand.
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
     --setuid-qscand "$T/bin/qmail-scanner-queue" >/dev/null
 check_mode "setuid qscand (Qmail-Scanner's way)"
 grep -q "roles share uid" "$T/stderr" || fail "setuid qscand: should say roles share its uid"

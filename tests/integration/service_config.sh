@@ -16,7 +16,7 @@ qs_env "$T/e" alice@a.example bob@b.example
 qs_msg "$T/m0"
 # 50 000 bytes: under the first limit, over the edited one.
 { cat "$T/m0"; head -c 50000 /dev/zero | tr '\0' x; echo; } > "$T/m"
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
     --service "$QSCAN_BUILD/broker/qscand" --service-dir "$T/sv" \
     --systemd-dir "$T/no-systemd" > "$T/setup.out"
 

@@ -12,7 +12,7 @@ svc_conf "fallback = tempfail"
 qs_msg "$T/m" hello
 qs_env "$T/e" alice@a.example bob@b.example
 mkdir -p "$T/systemd"
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" --cgroup "$QS_CGROUP" \
     --service "$QSCAN_BUILD/broker/qscand" --service-dir "$T/sv" \
     --systemd-dir "$T/systemd" > "$T/setup.out"
 [ -x "$T/sv/qscand/run" ] && [ -x "$T/sv/qscand/log/run" ] ||

@@ -12,7 +12,7 @@ T=$(mktemp -d /tmp/qscan-death.XXXXXX)
 # (which Landlock then keeps it from removing).
 trap 'rm -rf "$T"; rm -f /tmp/qscan-death-chmod-*' EXIT
 chmod 755 "$T"
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" >/dev/null
 cp "$1" "$T/test-profiles-death"
 chmod 755 "$T/test-profiles-death"
 # The warm cases' zygote sockets: the test (as qscand) makes them here.

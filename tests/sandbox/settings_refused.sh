@@ -11,7 +11,7 @@ set -eu
 T=$(mktemp -d /tmp/qscan-settings.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" >/dev/null
 prog=$1; shift
 for helper in "$@"; do
 	cp "$helper" "$T/"

@@ -14,7 +14,7 @@ set -eu
 T=$(mktemp -d /tmp/qscan-warm.XXXXXX)
 trap 'bench_clamd_stop; rm -rf "$T"' EXIT
 chmod 755 "$T"
-sh "$QSCAN_SRC/conf/qscan-setup" --spool "$T/spool" >/dev/null
+sh "$QSCAN_BUILD/conf/qscan-setup" --spool "$T/spool" >/dev/null
 prog=$1; shift
 for helper in "$1" "$2" "$3" "$4"; do
 	cp "$helper" "$T/"

@@ -1,7 +1,10 @@
 /* tests: policy/ (trusted, pure): every rule type, every action, the
  * precedence, every parse error with its line.  argv[1]: the shipped
  * policy/default.rules. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "check.h"
 #include "policy.h"
@@ -1193,6 +1196,169 @@ test_helpers(void)
 	CHECK(!policy_action_is_terminal(POLICY_TAG));
 }
 
+
+/* ---- include ---- */
+
+/* Writes dir/name with text. */
+static void
+write_rules(const char *dir, const char *name, const char *text)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	CHECK(g_file_set_contents(path, text, -1, NULL));
+}
+
+/* Loads dir/name from disk: the errors, and the policy in *out. */
+static GPtrArray *
+load_file(const char *dir, const char *name, struct policy **out)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+
+	*out = policy_load(path, errors);
+	return errors;
+}
+
+/* One error, naming file (under dir) and line, containing needle. */
+static void
+expect_file_error_at(const char *dir, const char *top, const char *file,
+    unsigned line, const char *needle, int at)
+{
+	struct policy *p;
+	g_autoptr(GPtrArray) errors = load_file(dir, top, &p);
+	g_autofree char *prefix = g_strdup_printf("%s/%s:%u: ", dir, file,
+	    line);
+
+	if (p != NULL || errors->len != 1 ||
+	    !g_str_has_prefix(errors->pdata[0], prefix) ||
+	    strstr(errors->pdata[0], needle) == NULL) {
+		fprintf(stderr, "line %d: want one error %s...%s, got %u%s%s\n",
+		    at, prefix, needle, errors->len, errors->len ? ": " : "",
+		    errors->len ? (char *)errors->pdata[0] : "");
+		check_failures++;
+	}
+	policy_free(p);
+}
+#define expect_file_error(d, t, f, l, n) \
+	expect_file_error_at((d), (t), (f), (l), (n), __LINE__)
+
+static void
+test_include(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("test-policy.XXXXXX", NULL);
+	g_autofree char *sub = g_build_filename(dir, "site", NULL);
+	g_autoptr(GPtrArray) errors = NULL;
+	struct policy *p;
+	struct policy_result r;
+	struct policy_input in;
+	char buf[40];
+
+	CHECK(dir != NULL && g_mkdir(sub, 0700) == 0);
+	/* The shipped file and a site's own beside it: the included rules
+	 * sit where the line is, so a pass above a reject still wins. */
+	write_rules(dir, "top.rules", "rule early sender \"*@partner.example\" "
+	    "action pass\ninclude site/own.rules\n"
+	    "rule late filename \"*.zip\" action quarantine\n");
+	write_rules(sub, "own.rules", "# the site's\n"
+	    "include \"more rules.rules\"\n"
+	    "rule own-exe filename \"*.EXE\" action reject \"no exe\"\n");
+	write_rules(sub, "more rules.rules", "set monitor_only off\n");
+	errors = load_file(dir, "top.rules", &p);
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "include: %s\n", (char *)errors->pdata[i]);
+	CHECK(p != NULL && errors->len == 0);
+	if (p != NULL) {
+		CHECK_INT(policy_rule_count(p), 3);
+		in = base;
+		policy_result_init(&r);
+		policy_evaluate(p, &in, &r);
+		/* own-exe (Invoice.EXE) comes before late (files.zip). */
+		CHECK_INT(r.action, POLICY_REJECT);
+		policy_result_clear(&r);
+		in.sender = "x@partner.example";
+		policy_result_init(&r);
+		policy_evaluate(p, &in, &r);
+		CHECK_INT(r.action, POLICY_PASS);
+		policy_result_clear(&r);
+		policy_free(p);
+	}
+	/* Errors name the included file and its line. */
+	write_rules(sub, "own.rules", "\nrule bad filename \"*.x\" action "
+	    "explode\n");
+	expect_file_error(dir, "top.rules", "site/own.rules", 2, "explode");
+	/* A missing file: the including line says which. */
+	write_rules(sub, "own.rules", "include gone.rules\n");
+	expect_file_error(dir, "top.rules", "site/own.rules", 1,
+	    "include " );
+	/* The same rule name in two files. */
+	write_rules(sub, "own.rules", "rule early relay action drop\n");
+	expect_file_error(dir, "top.rules", "site/own.rules", 1,
+	    "rule early defined twice (first in ");
+	/* A setting given in both. */
+	write_rules(dir, "s1.rules", "set monitor_only on\ninclude s2.rules\n");
+	write_rules(dir, "s2.rules", "set monitor_only on\n");
+	expect_file_error(dir, "s1.rules", "s2.rules", 1, "given twice");
+	/* Loops: to itself, and through another file. */
+	write_rules(dir, "self.rules", "include self.rules\n");
+	expect_file_error(dir, "self.rules", "self.rules", 1, "a loop (");
+	write_rules(dir, "a.rules", "include b.rules\n");
+	write_rules(dir, "b.rules", "\ninclude ./a.rules\n");
+	expect_file_error(dir, "a.rules", "b.rules", 2,
+	    "remove one of these include lines");
+	/* Depth: a chain of POLICY_INCLUDE_DEPTH_MAX files loads, one more
+	 * is refused at the line that goes too deep. */
+	for (int i = 0; i <= POLICY_INCLUDE_DEPTH_MAX; i++) {
+		g_autofree char *name = g_strdup_printf("d%d.rules", i);
+		g_autofree char *text = i < POLICY_INCLUDE_DEPTH_MAX ?
+		    g_strdup_printf("include d%d.rules\n", i + 1) :
+		    g_strdup("rule deepest relay action drop\n");
+
+		write_rules(dir, name, text);
+	}
+	snprintf(buf, sizeof(buf), "d%d.rules", POLICY_INCLUDE_DEPTH_MAX - 1);
+	expect_file_error(dir, "d0.rules", buf, 1, "nested deeper than");
+	g_clear_pointer(&errors, g_ptr_array_unref);
+	errors = load_file(dir, "d1.rules", &p);
+	CHECK(p != NULL && errors->len == 0);
+	policy_free(p);
+	/* A file included over and over: bounded in bytes, not only depth. */
+	{
+		g_autoptr(GString) big = g_string_new(NULL);
+		g_autoptr(GString) many = g_string_new(NULL);
+
+		while (big->len < 1000 * 1000)
+			g_string_append(big, "# a comment line of the kind a "
+			    "site writes, padded out to length\n");
+		write_rules(dir, "big.rules", big->str);
+		for (int i = 0; i < 9; i++)
+			g_string_append(many, "include big.rules\n");
+		write_rules(dir, "many.rules", many->str);
+		expect_file_error(dir, "many.rules", "many.rules", 9,
+		    "hold more than");
+	}
+	/* Include lines counted wherever they are. */
+	{
+		g_autoptr(GString) lines = g_string_new(NULL);
+
+		write_rules(dir, "empty.rules", "");
+		for (int i = 0; i <= POLICY_INCLUDES_MAX; i++)
+			g_string_append(lines, "include empty.rules\n");
+		write_rules(dir, "lines.rules", lines->str);
+		expect_file_error(dir, "lines.rules", "lines.rules",
+		    POLICY_INCLUDES_MAX + 1, "more than 256 include lines");
+	}
+	/* Usage, and text not from a file. */
+	write_rules(dir, "u.rules", "include a.rules b.rules\n");
+	expect_file_error(dir, "u.rules", "u.rules", 1,
+	    "include takes one file name");
+	expect_error("include x.rules\n", 1, "not read from a file");
+	{
+		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+
+		CHECK(system(cmd) == 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1209,6 +1375,7 @@ main(int argc, char **argv)
 	test_time_budget();
 	test_errors();
 	test_spam();
+	test_include();
 	if (argc > 1)
 		test_default_rules(argv[1]);
 	else {
