@@ -231,18 +231,17 @@ check_service_socket(struct lint *l)
 		    path, (unsigned)(st.st_mode & 07777));
 }
 
-/* clamd: each server answers PING with PONG. */
+/* Sends ping on a connected server's fd (closed here) and reads its
+ * answer up to `end` or timeout_ms: 0 when it starts with pong. */
 static int
-clamd_ping(const char *server, unsigned timeout_ms, char **why)
+server_ping(int fd, const char *ping, size_t ping_len, const char *pong,
+    char end, unsigned timeout_ms, char **why)
 {
-	char reply[16];
+	char reply[64];
 	struct pollfd p;
 	size_t got = 0;
-	int is_unix, fd = clamd_connect(server, timeout_ms, &is_unix, why);
 
-	if (fd < 0)
-		return -1;
-	if (write(fd, "zPING", 6) != 6) {
+	if (write(fd, ping, ping_len) != (ssize_t)ping_len) {
 		*why = g_strdup_printf("PING: %s", strerror(errno));
 		close(fd);
 		return -1;
@@ -254,19 +253,30 @@ clamd_ping(const char *server, unsigned timeout_ms, char **why)
 		if (n <= 0)
 			break;
 		got += (size_t)n;
-		if (memchr(reply, '\0', got) != NULL)
+		if (memchr(reply, end, got) != NULL)
 			break;
 	}
 	close(fd);
 	reply[got] = '\0';
-	if (strcmp(reply, "PONG") != 0) {
+	if (strncmp(reply, pong, strlen(pong)) != 0) {
 		g_autofree char *said = g_strescape(reply, NULL);
 
-		*why = g_strdup_printf("answered PING with \"%s\", not PONG "
-		    "(within %u ms)", said, timeout_ms);
+		*why = g_strdup_printf("answered PING with \"%s\", not %s "
+		    "(within %u ms)", said, pong, timeout_ms);
 		return -1;
 	}
 	return 0;
+}
+
+/* clamd: each server answers zPING with PONG and its NUL. */
+static int
+clamd_ping(const char *server, unsigned timeout_ms, char **why)
+{
+	int is_unix, fd = clamd_connect(server, timeout_ms, &is_unix, why);
+
+	if (fd < 0)
+		return -1;
+	return server_ping(fd, "zPING", 6, "PONG", '\0', timeout_ms, why);
 }
 
 static void
@@ -293,38 +303,12 @@ static int
 spamd_ping(const char *server, unsigned timeout_ms, char **why)
 {
 	static const char ping[] = "PING SPAMC/1.5\r\n\r\n";
-	char reply[64];
-	struct pollfd p;
-	size_t got = 0;
 	int fd = spamd_connect(server, timeout_ms, why);
 
 	if (fd < 0)
 		return -1;
-	if (write(fd, ping, sizeof(ping) - 1) != (ssize_t)sizeof(ping) - 1) {
-		*why = g_strdup_printf("PING: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	p = (struct pollfd){ fd, POLLIN, 0 };
-	while (got < sizeof(reply) - 1 && poll(&p, 1, (int)timeout_ms) == 1) {
-		ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(reply, '\n', got) != NULL)
-			break;
-	}
-	close(fd);
-	reply[got] = '\0';
-	if (strncmp(reply, "SPAMD/1.5 0 PONG", 16) != 0) {
-		g_autofree char *said = g_strescape(reply, NULL);
-
-		*why = g_strdup_printf("answered PING with \"%s\", not PONG "
-		    "(within %u ms)", said, timeout_ms);
-		return -1;
-	}
-	return 0;
+	return server_ping(fd, ping, sizeof(ping) - 1, "SPAMD/1.5 0 PONG",
+	    '\n', timeout_ms, why);
 }
 
 static void
