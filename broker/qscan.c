@@ -41,6 +41,7 @@ usage(void)
 	    "       qscan delete ID\n"
 	    "       qscan cleanup [--dry-run]\n"
 	    "       (the quarantine commands: root or the broker user)\n"
+	    "       qscan report [--since D] [--log FILE|-]... -o FILE.html\n"
 	    "       qscan report [--since D] [--log FILE|-]... --mrtg [IN,OUT]\n"
 	    "       qscan metrics [--since D] [--log FILE|-]... [--textfile DIR]\n"
 	    "QSCAN_CONFIG names another configuration (not when setuid).\n");

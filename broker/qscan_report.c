@@ -11,6 +11,7 @@
 
 #include "qscan_quarantine.h"
 #include "qscan_report.h"
+#include "report_html.h"
 #include "report_input.h"
 #include "report_text.h"
 
@@ -28,15 +29,18 @@ report_usage(void)
 {
 	fprintf(stderr,
 	    "usage: qscan report [--since DATE|DURATION] [--log FILE|-]... "
+	    "-o FILE.html\n"
+	    "       qscan report [--since DATE|DURATION] [--log FILE|-]... "
 	    "--mrtg [IN,OUT]\n"
 	    "       qscan metrics [--since DATE|DURATION] [--log FILE|-]... "
 	    "[--textfile DIR]\n");
 	return 2;
 }
 
-/* Writes text to DIR/qscan.prom the way node_exporter's textfile
- * collector wants it: a temporary file in the same directory, synced,
- * then renamed over the old one, so the collector never reads half. */
+/* Writes text to DIR/NAME the way node_exporter's textfile collector
+ * wants it: a temporary file in the same directory, synced, then
+ * renamed over the old one, so no reader sees half (the report too: a
+ * web server may serve it while it is made). */
 static int
 write_atomically(const char *dir, const char *name, const GString *text)
 {
@@ -105,13 +109,15 @@ parse_args(struct report_args *a, int argc, char **argv)
 		else if (!a->metrics && strcmp(o, "--mrtg") == 0)
 			a->mrtg = (i + 1 < argc && argv[i + 1][0] != '-') ?
 			    argv[++i] : "messages,blocked";
+		else if (!a->metrics && strcmp(o, "-o") == 0 && i + 1 < argc)
+			a->output = argv[++i];
 		else if (a->metrics && strcmp(o, "--textfile") == 0 &&
 		    i + 1 < argc)
 			a->textfile = argv[++i];
 		else
 			return -1;
 	}
-	if (!a->metrics && a->mrtg == NULL)
+	if (!a->metrics && (a->mrtg == NULL) == (a->output == NULL))
 		return -1;
 	return 0;
 }
@@ -144,6 +150,13 @@ qscan_report_cmd(int argc, char **argv, const char *default_log)
 		report_metrics(&st, out);
 		if ((a.textfile ? write_atomically(a.textfile, "qscan.prom",
 		    out) : write_stdout(out)) != 0)
+			goto out;
+	} else if (a.output != NULL) {
+		g_autofree char *dir = g_path_get_dirname(a.output);
+		g_autofree char *name = g_path_get_basename(a.output);
+
+		report_html(&st, g_get_host_name(), out);
+		if (write_atomically(dir, name, out) != 0)
 			goto out;
 	} else {
 		if (report_mrtg(&st, a.mrtg, g_get_host_name(), out) != 0) {

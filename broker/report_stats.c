@@ -52,6 +52,40 @@ report_stats_clear(struct report_stats *st)
 	g_hash_table_unref(st->blocked_domains);
 	g_hash_table_unref(st->fail_causes);
 	g_hash_table_unref(st->tool_actions);
+	for (unsigned i = 0; i < REPORT_RECENT_MAX; i++) {
+		g_free(st->recent[i].from);
+		g_free(st->recent[i].subject);
+		g_free(st->recent[i].reason);
+	}
+}
+
+static char *
+decode(const char *v)
+{
+	char buf[NAME_MAX_BYTES];
+
+	summary_unescape(v, strlen(v), buf, sizeof(buf));
+	return g_strdup(buf);
+}
+
+/* Keeps the last REPORT_RECENT_MAX blocked messages. */
+static void
+remember(struct report_stats *st, const struct summary_line *l)
+{
+	struct report_recent *r = &st->recent[st->recent_next];
+
+	g_free(r->from);
+	g_free(r->subject);
+	g_free(r->reason);
+	r->stamp = l->stamp;
+	r->verdict = l->verdict;
+	r->action = l->action;
+	r->from = decode(l->from);
+	r->subject = decode(l->subject);
+	r->reason = decode(l->reason);
+	st->recent_next = (st->recent_next + 1) % REPORT_RECENT_MAX;
+	if (st->recent_len < REPORT_RECENT_MAX)
+		st->recent_len++;
 }
 
 double
@@ -263,8 +297,10 @@ count_message(struct report_stats *st, const struct summary_line *l)
 		if (item[0] != '+')
 			count_item(st->rules, item, len);
 	if (l->action == SA_REJECT || l->action == SA_QUARANTINE ||
-	    l->action == SA_DROP)
+	    l->action == SA_DROP) {
 		count_domain(st->blocked_domains, l->from);
+		remember(st, l);
+	}
 }
 
 void

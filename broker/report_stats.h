@@ -48,6 +48,16 @@ struct report_day {
 	struct hist stage[SS_COUNT];
 };
 
+/* The last blocked messages the report lists, decoded (hostile text:
+ * the HTML escapes it). */
+#define REPORT_RECENT_MAX 20
+struct report_recent {
+	int64_t stamp;
+	enum summary_verdict verdict;
+	enum summary_action action;
+	char *from, *subject, *reason;
+};
+
 struct report_stats {
 	int64_t since;			/* lines before this are skipped */
 	int64_t first, last;		/* stamps of the lines counted */
@@ -62,6 +72,8 @@ struct report_stats {
 	GHashTable *engine_results;	/* "engine result" -> count */
 	GHashTable *viruses, *rules, *blocked_domains, *fail_causes;
 	GHashTable *tool_actions;	/* qscan release/delete actions */
+	struct report_recent recent[REPORT_RECENT_MAX];	/* a ring */
+	unsigned recent_next, recent_len;
 };
 
 void report_stats_init(struct report_stats *st, int64_t since);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "report_html.h"
 #include "report_stats.h"
 #include "report_text.h"
 #include "summary_read.h"
@@ -308,6 +309,55 @@ test_hist(void)
 	CHECK_INT(h.n[HIST_BUCKETS - 1], 1);
 }
 
+/* Hostile text from the log comes out as text: a subject closing a
+ * script, quotes, control bytes, invalid UTF-8, a virus name that is
+ * markup; and an empty log is still a page. */
+static void
+test_report_html(void)
+{
+	struct report_stats st;
+	g_autoptr(GString) page = g_string_new(NULL);
+	g_autoptr(GString) esc = g_string_new(NULL);
+	const char *at = strstr(real_lines[1], "subject=");
+	const char *rest = strstr(real_lines[1], " attach=");
+	g_autofree char *line = g_strdup_printf("%.*ssubject=</script>"
+	    "\"'\\x01\\xff<img\\x20src\\x3dx>%.*s viruses=clamav:<b>Evil</b>"
+	    "%s", (int)(at - real_lines[1]), real_lines[1],
+	    (int)(strstr(rest, " viruses=") - rest), rest,
+	    strstr(rest, " policy="));
+
+	report_html_escape(esc, "a&b<c>\"d'\x01\x7f\xc3\xa9\xff");
+	CHECK(strcmp(esc->str, "a&amp;b&lt;c&gt;&quot;d&#39;\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd") == 0);
+
+	report_stats_init(&st, 0);
+	report_stats_add_line(&st, line, strlen(line), 1);
+	CHECK_INT(st.refused, 0);
+	report_html(&st, "host<1>", page);
+	CHECK(strstr(page->str, "</script>") == NULL);
+	CHECK(strstr(page->str, "<script") == NULL);
+	CHECK(strstr(page->str, "<img") == NULL);
+	CHECK(strstr(page->str, "<b>Evil") == NULL);
+	CHECK(strstr(page->str, "&lt;/script&gt;&quot;&#39;\xef\xbf\xbd"
+	    "\xef\xbf\xbd&lt;img src=x&gt;") != NULL);
+	CHECK(strstr(page->str, "&lt;b&gt;Evil&lt;/b&gt;") != NULL);
+	CHECK(strstr(page->str, "host&lt;1&gt;") != NULL);
+	CHECK(strstr(page->str, "data-verdict=\"virus\">1<") != NULL);
+	/* no byte below 0x20 but the newline, nothing fetched */
+	for (const char *p = page->str; *p; p++)
+		CHECK(*p == '\n' || (unsigned char)*p >= 0x20);
+	CHECK(strstr(page->str, "http:") == NULL &&
+	    strstr(page->str, "https:") == NULL);
+	report_stats_clear(&st);
+
+	report_stats_init(&st, 0);
+	g_string_truncate(page, 0);
+	report_html(&st, "h", page);
+	CHECK(strstr(page->str, "No summary lines in this period.") != NULL);
+	CHECK(strstr(page->str, "</html>\n") != NULL);
+	report_stats_clear(&st);
+}
+
 int
 main(void)
 {
@@ -315,5 +365,6 @@ main(void)
 	test_hostile_lines();
 	test_stats();
 	test_hist();
+	test_report_html();
 	return CHECK_DONE();
 }
