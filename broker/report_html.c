@@ -230,6 +230,7 @@ chart_draw(GString *o, const struct chart *c)
 	/* one path per series */
 	for (guint s = 0; s < c->n_series; s++) {
 		g_autoptr(GString) d = g_string_new(NULL);
+		g_autoptr(GString) marks = g_string_new(NULL);
 
 		for (guint b = 0; b < c->n_bars; b++) {
 			double below = 0, v = c->v[b * c->n_series + s];
@@ -238,6 +239,11 @@ chart_draw(GString *o, const struct chart *c)
 			if (c->mode == LINES) {
 				g_string_append_printf(d, "%c%.1f,%.1f ",
 				    b ? 'L' : 'M', x + bw / 2,
+				    TOP + ph - ph * v / top);
+				/* a marker at each point: one hour alone
+				 * is a line of no length */
+				g_string_append_printf(marks, "M%.1f,%.1f "
+				    "m-3.5,-3.5 h7 v7 h-7 Z ", x + bw / 2,
 				    TOP + ph - ph * v / top);
 				continue;
 			}
@@ -267,6 +273,10 @@ chart_draw(GString *o, const struct chart *c)
 			    "stroke-dasharray=\"%d,%d\"/>", s, d->str,
 			    palette[s % N_STYLES], 8 - 2 * (int)(s % 3),
 			    s % 3 ? 3 : 0);
+		if (c->mode == LINES)
+			g_string_append_printf(o, "<path d=\"%s\" fill=\"%s\" "
+			    "stroke=\"#000\" stroke-width=\"0.5\"/>",
+			    marks->str, palette[s % N_STYLES]);
 		else
 			g_string_append_printf(o, "<path class=\"s%u\" d=\"%s\" "
 			    "fill=\"url(#%s-p%u)\" stroke=\"#000\" "

@@ -234,13 +234,13 @@ report_metrics(const struct report_stats *st, GString *out)
 		    (unsigned long long)*(uint64_t *)g_hash_table_lookup(
 		    st->tool_actions, tools->pdata[i]));
 	g_string_append_printf(out,
-	    "# HELP qscan_summary_lines_refused_total Log lines that are "
+	    "# HELP qscan_log_lines_refused_total Log lines that are "
 	    "no summary line.\n"
-	    "# TYPE qscan_summary_lines_refused_total counter\n"
-	    "qscan_summary_lines_refused_total %llu\n"
-	    "# HELP qscan_summary_last_timestamp_seconds Stamp of the "
+	    "# TYPE qscan_log_lines_refused_total counter\n"
+	    "qscan_log_lines_refused_total %llu\n"
+	    "# HELP qscan_log_last_timestamp_seconds Stamp of the "
 	    "newest line read.\n"
-	    "# TYPE qscan_summary_last_timestamp_seconds gauge\n"
-	    "qscan_summary_last_timestamp_seconds %lld\n",
+	    "# TYPE qscan_log_last_timestamp_seconds gauge\n"
+	    "qscan_log_last_timestamp_seconds %lld\n",
 	    (unsigned long long)st->refused, (long long)st->last);
 }

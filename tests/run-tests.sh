@@ -16,7 +16,10 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-ng-dev
  libgmime-3.0-dev libclamav-dev libarchive-dev libglib2.0-dev python3
  libcap2-bin util-linux procps passwd daemontools clamav clamav-daemon clamav-testfiles
  libpython3.11-testsuite spamassassin tnef ytnef-tools gzip bzip2 xz-utils
- clang libclang-rt-dev dnsmasq-base logrotate"
+ clang libclang-rt-dev dnsmasq-base logrotate chromium prometheus"
+# chromium: the report test opens qscan report's page headless
+# (tests/integration/report.sh); prometheus: its promtool checks qscan
+# metrics (policy-rc.d below keeps its service from starting).
 # dnsmasq-base: the real DNS server the mhr tests start on loopback (its
 # binary only: the dnsmasq package would run a system resolver).
 # clang builds the libFuzzer targets of the suite fuzz-smoke; their runtime
