@@ -24,6 +24,7 @@
 #include "privs.h"
 #include "qscan-config.h"
 #include "qscan_quarantine.h"
+#include "qscan_report.h"
 #include "report_json.h"
 #include "sandbox.h"
 #include "spawn.h"
@@ -48,6 +49,9 @@ usage(void)
 	    "       qscan delete ID\n"
 	    "       qscan cleanup [--dry-run]\n"
 	    "       (the quarantine commands: root or the broker user)\n"
+	    "       qscan report [--since D] [--log FILE|-]... -o FILE.html\n"
+	    "       qscan report [--since D] [--log FILE|-]... --mrtg [IN,OUT]\n"
+	    "       qscan metrics [--since D] [--log FILE|-]... [--textfile DIR]\n"
 	    "QSCAN_CONFIG names another configuration (not when setuid).\n");
 	return 2;
 }
@@ -528,6 +532,23 @@ main(int argc, char **argv)
 		rc = qscan_quarantine_cmd(&cfg, argc - 1, argv + 1);
 		if (rc == 2)
 			usage();
+		config_clear(&cfg);
+		return rc;
+	}
+	if (strcmp(argv[1], "report") == 0 ||
+	    strcmp(argv[1], "metrics") == 0) {
+		struct qscan_config cfg;
+		int rc;
+
+		/* with --log, no configuration is read: a log copied
+		 * elsewhere is reported on anywhere */
+		for (int i = 2; i < argc; i++)
+			if (strcmp(argv[i], "--log") == 0)
+				return qscan_report_cmd(argc - 1, argv + 1,
+				    NULL);
+		if (load_config(&cfg, config_path()) != 0)
+			return 1;
+		rc = qscan_report_cmd(argc - 1, argv + 1, cfg.log_file);
 		config_clear(&cfg);
 		return rc;
 	}

@@ -92,8 +92,8 @@ rcpts_joined(const struct qentry *e)
 
 /* "2d", "12h", "30m", "1w", "90s", or a date: "2026-12-01",
  * "2026-12-01T10:00:00" (local time unless it names a zone). */
-static int
-parse_since(const char *v, time_t *out)
+int
+qscan_parse_since(const char *v, time_t *out)
 {
 	char *end;
 	long long n = strtoll(v, &end, 10);
@@ -155,7 +155,7 @@ cmd_list(const struct qscan_config *cfg, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			if (parse_since(argv[++i], &a.since) != 0) {
+			if (qscan_parse_since(argv[++i], &a.since) != 0) {
 				fprintf(stderr, "qscan: --since %s: not a "
 				    "date (2026-12-01, 2026-12-01T10:00:00) "
 				    "or a duration (90s, 30m, 12h, 2d, 1w)\n",

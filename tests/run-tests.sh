@@ -16,11 +16,15 @@ pkgs="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-ng-dev
  libgmime-3.0-dev libclamav-dev libarchive-dev libglib2.0-dev python3
  libcap2-bin util-linux procps passwd daemontools clamav clamav-daemon clamav-testfiles
  libpython3.11-testsuite spamassassin tnef ytnef-tools gzip bzip2 xz-utils
- clang libclang-rt-dev dnsmasq-base logrotate spamd mandoc"
+ clang libclang-rt-dev dnsmasq-base logrotate spamd mandoc chromium
+ prometheus"
 # spamd: SpamAssassin 4's daemon is a package of its own (spamassassin has
 # the rules and the library); the spam tests start their own spamd on a
 # private socket and loopback port (tests/spamd/lib_spamd.sh).
 # mandoc: tests/man/man_pages.sh runs mandoc -T lint on the manual pages.
+# chromium: the report test opens qscan report's page headless
+# (tests/integration/report.sh); prometheus: its promtool checks qscan
+# metrics (policy-rc.d below keeps its service from starting).
 # dnsmasq-base: the real DNS server the mhr tests start on loopback (its
 # binary only: the dnsmasq package would run a system resolver).
 # clang builds the libFuzzer targets of the suite fuzz-smoke; their runtime
